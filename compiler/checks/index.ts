@@ -1,0 +1,11 @@
+import { namesPass } from './names.ts';
+import { scenariosPass } from './scenarios.ts';
+import { piiPass } from './pii.ts';
+import { fallbackPass } from './fallback.ts';
+import { modelsPass } from './models.ts';
+import { providersPass } from './providers.ts';
+import { limitsPass } from './limits.ts';
+import type { CheckPass } from './context.ts';
+
+/** The checking passes, in the order they run. Each is testable alone. */
+export const CHECK_PASSES: readonly CheckPass[] = [namesPass, providersPass, modelsPass, scenariosPass, fallbackPass, piiPass, limitsPass];

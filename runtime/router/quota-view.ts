@@ -1,0 +1,67 @@
+import type { Model } from '../types/decision-table.ts';
+import { formatSpan, nextReset, untilToEpoch, type QuotaPeriod } from '../quota/period.ts';
+import type { StateSnapshot } from './types.ts';
+
+export interface QuotaView {
+  remaining: number;
+  /** the earlier of the next reset and the until date (epoch ms), or null for a quota that never resets or expires */
+  expiresAt: number | null;
+  /** whether expiresAt is a reset (the quota refills) or the end of the quota */
+  ends: 'reset' | 'expiry' | 'never';
+  /** the until date has passed: nothing is left, ever */
+  expired: boolean;
+  /** the provider said the quota is used up (until the next reset) */
+  exhausted: boolean;
+}
+
+const untilCache = new Map<string, number>();
+function untilEpoch(until: string, zone: string): number {
+  const key = `${until}|${zone}`;
+  let v = untilCache.get(key);
+  if (v === undefined) {
+    v = untilToEpoch(until, zone);
+    untilCache.set(key, v);
+  }
+  return v;
+}
+
+/** What is left of a model's free quota now, and when it resets or expires. */
+export function quotaView(model: Model, state: StateSnapshot, now: number): QuotaView | null {
+  const free = model.free;
+  if (!free) return null;
+  const s = state.quota?.[model.id];
+  const untilAt = free.until !== null ? untilEpoch(free.until, free.zone) : null;
+  const resetAt = nextReset(free.period as QuotaPeriod, now);
+  const expired = untilAt !== null && untilAt <= now;
+  let expiresAt: number | null = null;
+  let ends: QuotaView['ends'] = 'never';
+  if (resetAt !== null && (untilAt === null || resetAt < untilAt)) {
+    expiresAt = resetAt;
+    ends = 'reset';
+  } else if (untilAt !== null) {
+    expiresAt = untilAt;
+    ends = 'expiry';
+  }
+  const exhausted = s?.exhausted === true;
+  return {
+    remaining: expired || exhausted ? 0 : Math.max(0, free.tokens - (s?.used ?? 0)),
+    expiresAt,
+    ends,
+    expired,
+    exhausted,
+  };
+}
+
+export function formatTokens(n: number): string {
+  const fmt = (x: number) => String(Math.round(x * 10) / 10);
+  if (n >= 1e6) return `${fmt(n / 1e6)}M`;
+  if (n >= 1e3) return `${fmt(n / 1e3)}k`;
+  return String(n);
+}
+
+export function describeQuota(q: QuotaView, now: number): string {
+  const left = `${formatTokens(q.remaining)} left`;
+  if (q.expired) return 'free quota expired';
+  if (q.ends === 'never') return `${left}, never resets`;
+  return `${left}, ${q.ends === 'reset' ? 'resets' : 'expires'} in ${formatSpan(q.expiresAt! - now)}`;
+}

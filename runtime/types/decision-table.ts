@@ -1,0 +1,287 @@
+/* Generated from schema/decision-table.schema.json by `npm run gen:types` (json-schema-to-typescript). Do not edit by hand. */
+
+/**
+ * Where a row came from: `routes.gw:LINE:COL`.
+ *
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "At".
+ */
+export type At = string;
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "ModelId".
+ */
+export type ModelId = string;
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "QuotaPeriodRow".
+ */
+export type QuotaPeriodRow =
+  | {
+      kind: 'every';
+      unit: 'day' | 'week' | 'month';
+      at: string;
+      zone: string;
+    }
+  | {
+      kind: 'once';
+    };
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "Condition".
+ */
+export type Condition =
+  | {
+      op: 'and' | 'or';
+      /**
+       * @minItems 2
+       */
+      args: [Condition, Condition, ...Condition[]];
+      at: At;
+    }
+  | {
+      op: 'not';
+      arg: Condition;
+      at: At;
+    }
+  | {
+      op: 'tokens';
+      cmp: '>' | '>=' | '<' | '<=';
+      value: number;
+      at: At;
+    }
+  | {
+      op: 'text' | 'model';
+      regex: RegexRow;
+      at: At;
+    }
+  | {
+      op: 'has';
+      what: 'image' | 'tools';
+      at: At;
+    }
+  | {
+      op: 'header';
+      /**
+       * lower-cased header name
+       */
+      name: string;
+      equals: string | null;
+      regex: RegexRow | null;
+      at: At;
+    };
+
+/**
+ * The compiled form of routes.gw: everything the router needs, with every row pointing back at the line it came from. Holds no secret: keys are named by their environment variables only.
+ */
+export interface DecisionTable {
+  version: 1;
+  source: {
+    /**
+     * base name of the policy file, as used in `at` references
+     */
+    file: string;
+    sha256: string;
+  };
+  gateway: GatewayConfig;
+  providers: Provider[];
+  models: Model[];
+  /**
+   * @minItems 1
+   */
+  scenarios: [Scenario, ...Scenario[]];
+  pii: PiiPolicy | null;
+  retry: RetryPolicy;
+  fallback: Chain | null;
+  budget: Budget | null;
+  alert: AlertPolicy | null;
+}
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "Gateway".
+ */
+export interface GatewayConfig {
+  listen: number;
+  /**
+   * null: no auth. Otherwise the variables holding the bearer token; `enabled` says whether one was set at load time.
+   */
+  auth: {
+    env: string[];
+    enabled: boolean;
+  } | null;
+  state: string;
+  bodyLimit: number;
+  at: At | null;
+}
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "Provider".
+ */
+export interface Provider {
+  name: string;
+  protocol: 'openai' | 'anthropic';
+  baseUrl: string;
+  /**
+   * variables tried in order for the API key
+   */
+  keyEnv: string[];
+  local: boolean;
+  timeoutMs: number;
+  headers: {
+    name: string;
+    value: ValueSource;
+  }[];
+  enabled: boolean;
+  disabledReason: string | null;
+  preset: boolean;
+  at: At;
+}
+/**
+ * How a setting resolves at load time: the first environment variable that is set, else the literal.
+ *
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "ValueSource".
+ */
+export interface ValueSource {
+  env: string[];
+  literal: string | null;
+}
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "Model".
+ */
+export interface Model {
+  id: ModelId;
+  provider: string;
+  /**
+   * the model name the upstream knows
+   */
+  name: string;
+  context: number | null;
+  price: {
+    input: number;
+    output: number;
+  } | null;
+  capabilities: string[];
+  speed: number | null;
+  free: FreeQuota | null;
+  limits: {
+    rpm: number | null;
+    tpm: number | null;
+  };
+  /**
+   * position in the file: the tie-breaker and `rank capability`'s default order
+   */
+  order: number;
+  at: At;
+}
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "FreeQuota".
+ */
+export interface FreeQuota {
+  tokens: number;
+  period: QuotaPeriodRow;
+  until: string | null;
+  /**
+   * zone of the reset time and of the until date
+   */
+  zone: string;
+  at: At;
+}
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "Scenario".
+ */
+export interface Scenario {
+  name: string;
+  when: Condition | null;
+  paid: ModelId[];
+  /**
+   * free candidates in listed order; for `free any`, every model with a free line in file order
+   */
+  free: ModelId[];
+  freeAny: boolean;
+  willingness: number;
+  rank: 'expiry' | 'speed' | 'capability' | 'cost';
+  fallback: Chain | null;
+  /**
+   * where each setting was written (absent: the default applies)
+   */
+  lines: {
+    paid?: At;
+    free?: At;
+    willingness?: At;
+    rank?: At;
+  };
+  at: At;
+}
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "Regex".
+ */
+export interface RegexRow {
+  source: string;
+  flags: string;
+}
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "Chain".
+ */
+export interface Chain {
+  models: ModelId[];
+  at: At;
+}
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "Pii".
+ */
+export interface PiiPolicy {
+  detect: string[];
+  classify: {
+    model: ModelId;
+    timeoutMs: number;
+    at: At;
+  } | null;
+  action: {
+    kind: 'route' | 'redact' | 'block';
+    model: ModelId | null;
+    at: At;
+  };
+  onError: 'allow' | 'block';
+  at: At;
+}
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "Retry".
+ */
+export interface RetryPolicy {
+  attempts: number;
+  initialMs: number;
+  factor: number;
+  maxMs: number;
+  on: ('network' | 'rate_limit' | 'server' | 'quota')[];
+  cooldownMs: number;
+  cooldownAfter: number;
+  at: At | null;
+}
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "Budget".
+ */
+export interface Budget {
+  usd: number;
+  per: 'day' | 'month';
+  then: 'free_only' | 'block';
+  at: At;
+}
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "Alert".
+ */
+export interface AlertPolicy {
+  lowQuotaBelow: number | null;
+  expiringWithinMs: number | null;
+  webhook: ValueSource | null;
+  at: At;
+}
