@@ -37,7 +37,11 @@ function run(ctx: CheckContext): Diagnostic[] {
           const at = s.spec.at;
           if (at) {
             const [hh, mm] = at.time.split(':').map(Number);
-            if (hh > 23 || mm > 59) out.push(error('GW142', ctx.file, at.loc, `"${at.time}" is not a time of day (00:00 to 23:59)`));
+            if (hh > 23 || mm > 59) {
+              // at.loc spans the time and its zone; point at the time alone
+              const timeLoc = { ...at.loc, endLine: at.loc.line, endCol: at.loc.col + at.time.length, endOffset: at.loc.offset + at.time.length };
+              out.push(error('GW142', ctx.file, timeLoc, `"${at.time}" is not a time of day (00:00 to 23:59)`));
+            }
             if (at.zone && !/^UTC$/i.test(at.zone.text) && !isValidZone(at.zone.text))
               out.push(error('GW141', ctx.file, at.zone.loc, `unknown time zone "${at.zone.text}"; use an IANA name such as Asia/Shanghai or UTC`));
           }

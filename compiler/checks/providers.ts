@@ -63,7 +63,9 @@ function run(ctx: CheckContext): Diagnostic[] {
     const { vars, optional } = keyVariables(ctx, name);
     if (optional || vars.length === 0 || anySet(vars, ctx.env)) continue;
     const decl = ctx.symbols.providers.get(name);
-    const loc = decl?.name.loc ?? [...ctx.symbols.models.values()].find((m) => providerOf(m.ref.text) === name)!.ref.loc;
+    // the provider's declaration, else the provider part of the first model on it (`deepseek` in deepseek/deepseek-chat)
+    const ref = [...ctx.symbols.models.values()].find((m) => providerOf(m.ref.text) === name)!.ref.loc;
+    const loc = decl?.name.loc ?? { ...ref, endLine: ref.line, endCol: ref.col + name.length, endOffset: ref.offset + name.length };
     out.push(
       warning('GW150', ctx.file, loc, `provider "${name}" is disabled: ${vars.length === 1 ? `${vars[0]} is not set` : `none of ${vars.join(', ')} is set`}`, [
         { message: 'its models are skipped until the variable is set and the policy reloads' },

@@ -37,7 +37,8 @@ function order(ctx: CheckContext): Diagnostic[] {
         ]),
       );
   }
-  if (last.when !== null)
+  // With a default declared elsewhere, GW110 (move it last) is the whole story; "no default" would mislead.
+  if (last.when !== null && defaults.length === 0)
     out.push(
       error('GW111', ctx.file, last.name.loc, 'no default scenario: the last scenario must have no `when` so that every request has a scenario', [
         { message: `add \`scenario chat { … }\` after "${last.name.text}"` },

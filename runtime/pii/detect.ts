@@ -15,7 +15,7 @@
  * needs "+".
  */
 import { DETECTORS } from './detectors/index.ts';
-import { PII_TYPES, type PiiDetector, type PiiFinding, type PiiType } from './types.ts';
+import { PII_TYPES, type PiiFinding, type PiiType } from './types.ts';
 
 /** Names a policy's `detect` line may use: exactly the PiiType values. */
 export const KNOWN_DETECT_NAMES: readonly PiiType[] = PII_TYPES;
@@ -40,36 +40,42 @@ const PRIORITY: Record<PiiType, number> = {
 const MIN_DIGITS: Partial<Record<string, number>> = {
   cn_mobile: 11,
   e164: 8,
-  cn_id18: 17,
-  cn_id15: 15,
+  cn_id: 15,
   luhn_card: 13,
   cn_passport: 7,
   passport_ctx: 6,
 };
 
-const ORDER = new Map<PiiDetector, number>(DETECTORS.map((d, i) => [d, i]));
+const MAX_MIN_DIGITS = Math.max(...Object.values(MIN_DIGITS).map((v) => v ?? 0));
 
 export function detectPii(text: string, types: readonly PiiType[]): PiiFinding[] {
   if (text.length === 0 || types.length === 0) return [];
-  const want = new Set(types);
-  // one pass to measure the longest digit run (with single separators)
+  // digit pre-check: measured lazily, once, capped at the largest threshold
   let maxRun = -1;
-  const all: Array<PiiFinding & { ord: number }> = [];
-  for (const d of DETECTORS) {
-    if (!want.has(d.type)) continue;
+  const found: PiiFinding[] = [];
+  const ords: number[] = [];
+  for (let di = 0; di < DETECTORS.length; di++) {
+    const d = DETECTORS[di];
+    if (!types.includes(d.type)) continue;
     const need = MIN_DIGITS[d.name];
     if (need !== undefined) {
-      if (maxRun < 0) maxRun = longestDigitRun(text);
+      if (maxRun < 0) maxRun = longestDigitRun(text, MAX_MIN_DIGITS);
       if (maxRun < need) continue;
     }
-    const ord = ORDER.get(d) ?? 0;
-    for (const f of d.detect(text)) all.push({ ...f, ord });
+    const fs = d.detect(text);
+    for (let k = 0; k < fs.length; k++) {
+      found.push(fs[k]);
+      ords.push(di);
+    }
   }
-  return resolveOverlaps(all);
+  return resolveOverlaps(found, ords);
 }
 
-/** Longest digit count in a run where gaps of at most two of " -().", do not break the run. */
-function longestDigitRun(text: string): number {
+/**
+ * Longest digit count in a run where gaps of at most two of " -()." do not
+ * break the run; stops early once `cap` is reached.
+ */
+function longestDigitRun(text: string, cap: number): number {
   let best = 0;
   let run = 0;
   let gap = 0;
@@ -78,7 +84,10 @@ function longestDigitRun(text: string): number {
     if (c >= 48 && c <= 57) {
       run++;
       gap = 0;
-      if (run > best) best = run;
+      if (run > best) {
+        best = run;
+        if (best >= cap) return best;
+      }
     } else if (run > 0 && gap < 2 && (c === 32 || c === 45 || c === 40 || c === 41 || c === 46)) {
       gap++;
     } else {
@@ -89,7 +98,7 @@ function longestDigitRun(text: string): number {
   return best;
 }
 
-function better(a: PiiFinding & { ord: number }, b: PiiFinding & { ord: number }): boolean {
+function better(a: PiiFinding, oa: number, b: PiiFinding, ob: number): boolean {
   const pa = PRIORITY[a.type];
   const pb = PRIORITY[b.type];
   if (pa !== pb) return pa > pb;
@@ -97,35 +106,48 @@ function better(a: PiiFinding & { ord: number }, b: PiiFinding & { ord: number }
   const lb = b.end - b.start;
   if (la !== lb) return la > lb;
   if (a.start !== b.start) return a.start < b.start;
-  return a.ord < b.ord;
+  return oa < ob;
 }
 
-/** Sort by start and drop findings that overlap a better one (see header). */
-export function resolveOverlaps(input: Array<PiiFinding & { ord?: number }>): PiiFinding[] {
-  const items = input.map((f, i) => ({ ...f, ord: f.ord ?? 0, idx: i }));
-  items.sort((a, b) => a.start - b.start || a.end - b.end || a.ord - b.ord || a.idx - b.idx);
+/**
+ * Sort by start and drop findings that overlap a better one (see header).
+ * `ords` (optional, parallel to `input`) is the detector order used as the
+ * last tie-break; input order is used otherwise. Returns the kept findings.
+ */
+export function resolveOverlaps(input: readonly PiiFinding[], ords?: readonly number[]): PiiFinding[] {
+  const n = input.length;
+  if (n <= 1) return input.slice();
+  const ord = (i: number): number => (ords ? ords[i] : 0);
+  const idx: number[] = new Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  idx.sort((x, y) => {
+    const a = input[x];
+    const b = input[y];
+    return a.start - b.start || a.end - b.end || ord(x) - ord(y) || x - y;
+  });
   const out: PiiFinding[] = [];
   let i = 0;
-  while (i < items.length) {
+  while (i < n) {
     // cluster of transitively overlapping spans
     let j = i + 1;
-    let clusterEnd = items[i].end;
-    while (j < items.length && items[j].start < clusterEnd) {
-      if (items[j].end > clusterEnd) clusterEnd = items[j].end;
+    let clusterEnd = input[idx[i]].end;
+    while (j < n && input[idx[j]].start < clusterEnd) {
+      const e = input[idx[j]].end;
+      if (e > clusterEnd) clusterEnd = e;
       j++;
     }
     if (j === i + 1) {
-      const { ord: _o, idx: _i, ...f } = items[i];
-      out.push(f);
+      out.push(input[idx[i]]);
     } else {
-      const cluster = items.slice(i, j);
-      const ranked = [...cluster].sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
-      const kept: typeof cluster = [];
-      for (const c of ranked) {
-        if (kept.every((k) => c.end <= k.start || c.start >= k.end)) kept.push(c);
+      const cluster = idx.slice(i, j);
+      cluster.sort((x, y) => (better(input[x], ord(x), input[y], ord(y)) ? -1 : better(input[y], ord(y), input[x], ord(x)) ? 1 : 0));
+      const kept: PiiFinding[] = [];
+      for (const c of cluster) {
+        const f = input[c];
+        if (kept.every((k) => f.end <= k.start || f.start >= k.end)) kept.push(f);
       }
       kept.sort((a, b) => a.start - b.start);
-      for (const { ord: _o, idx: _i, ...f } of kept) out.push(f);
+      for (const f of kept) out.push(f);
     }
     i = j;
   }

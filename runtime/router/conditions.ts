@@ -1,3 +1,4 @@
+import { thousands } from './format.ts';
 import type { Condition, RegexRow } from '../types/decision-table.ts';
 
 export interface ConditionInput {
@@ -31,7 +32,7 @@ export function evaluate(c: Condition, input: ConditionInput, why: string[]): bo
     case 'tokens': {
       const v = input.tokens;
       const ok = c.cmp === '>' ? v > c.value : c.cmp === '>=' ? v >= c.value : c.cmp === '<' ? v < c.value : v <= c.value;
-      why.push(`tokens ${v.toLocaleString('en-US')} ${ok ? '' : 'not '}${c.cmp} ${c.value.toLocaleString('en-US')}`);
+      why.push(`tokens ${thousands(v)} ${ok ? '' : 'not '}${c.cmp} ${thousands(c.value)}`);
       return ok;
     }
     case 'text': {

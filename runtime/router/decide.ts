@@ -1,10 +1,12 @@
 import type { DecisionTable, Model, Scenario } from '../types/decision-table.ts';
 import type { PiiType } from '../pii/types.ts';
 import { evaluate } from './conditions.ts';
-import { describeQuota, formatTokens, quotaView, type QuotaView } from './quota-view.ts';
+import type { QuotaView } from './quota-view.ts';
+import { makeJudge } from './eligibility.ts';
 import { modelIndex, resolveModel } from './resolve-model.ts';
 import { requestParts } from './request-text.ts';
 import { estimatePromptTokens } from './tokens.ts';
+import { thousands } from './format.ts';
 import type { Candidate, CandidateSource, Decision, RouteRequest, StateSnapshot, Tier, TraceLine } from './types.ts';
 
 /** What a free quota is charged up front for the answer when the client sets no max_tokens. */
@@ -33,7 +35,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   trace.push({
     step: 'request',
     at: null,
-    message: `${req.messages.length} message${req.messages.length === 1 ? '' : 's'}, ~${tokens.toLocaleString('en-US')} prompt tokens (o200k), ${estimate.toLocaleString('en-US')} reserved with the answer${parts.images ? `, ${parts.images} image(s)` : ''}${parts.hasTools ? ', tools' : ''}; model "${req.model || 'auto'}"`,
+    message: `${req.messages.length} message${req.messages.length === 1 ? '' : 's'}, ~${thousands(tokens)} prompt tokens (o200k), ${thousands(estimate)} reserved with the answer${parts.images ? `, ${parts.images} image(s)` : ''}${parts.hasTools ? ', tools' : ''}; model "${req.model || 'auto'}"`,
   });
   if (exclude.size) trace.push({ step: 'request', at: null, message: `excluded after failing earlier: ${[...exclude].join(', ')}` });
 
@@ -114,14 +116,8 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   };
   let willingness: number | null = null;
   let tier: Tier | null = null;
-  const views = new Map<string, QuotaView | null>();
-  const view = (id: string): QuotaView | null => {
-    if (!views.has(id)) {
-      const m = idx.byId.get(id);
-      views.set(id, m ? quotaView(m, state, now) : null);
-    }
-    return views.get(id)!;
-  };
+  const eligibility = makeJudge({ byId: idx.byId, providers, state, now, exclude, needContext, estimate, budgetSpent, budget });
+  const view = (id: string): QuotaView | null => eligibility(id, 'free').q;
 
   if (piiAction === 'route' && table.pii?.action.model) {
     push(table.pii.action.model, 'pii', table.pii.action.at);
@@ -160,36 +156,6 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     for (const e of first) push(e.model, e.source, e.at);
     if (scenario.fallback) for (const id of scenario.fallback.models) push(id, 'fallback', scenario.fallback.at);
     if (globalChain) for (const id of globalChain.models) push(id, 'fallback', globalChain.at);
-  }
-
-  // 5. Eligibility, in try order
-  function eligibility(id: string, source: CandidateSource): { eligible: boolean; reason: string; q: QuotaView | null } {
-    const m = idx.byId.get(id);
-    if (!m) return { eligible: false, reason: 'not declared', q: null };
-    const p = providers.get(m.provider);
-    const q = view(id);
-    const usesQuota = q !== null && (source === 'free' || (m.price === null && source !== 'pii'));
-    const quotaText = q ? describeQuota(q, now) : '';
-    if (!p?.enabled) return { eligible: false, reason: `provider ${m.provider} disabled (${p?.disabledReason ?? 'unknown'})`, q };
-    if (exclude.has(id)) return { eligible: false, reason: 'failed earlier in this request', q };
-    const cool = state.cooldown?.[id];
-    if (cool !== undefined && cool > now) return { eligible: false, reason: `cooling down after failures (${Math.ceil((cool - now) / 1000)}s left)`, q };
-    if (m.context !== null && needContext > m.context)
-      return { eligible: false, reason: `context ${formatTokens(m.context)} < ${formatTokens(needContext)} needed`, q };
-    const rate = state.rate?.[id];
-    if (m.limits.rpm !== null && (rate?.requests ?? 0) >= m.limits.rpm) return { eligible: false, reason: `rpm limit ${m.limits.rpm} reached`, q };
-    if (m.limits.tpm !== null && (rate?.tokens ?? 0) + estimate > m.limits.tpm)
-      return { eligible: false, reason: `tpm limit ${formatTokens(m.limits.tpm)} would be exceeded`, q };
-    if (usesQuota) {
-      if (q!.expired) return { eligible: false, reason: 'free quota expired', q };
-      if (q!.exhausted) return { eligible: false, reason: `free quota exhausted (provider said so), ${quotaText.replace(/^.*?, /, '')}`, q };
-      if (q!.remaining < estimate) return { eligible: false, reason: `free, ${formatTokens(q!.remaining)} left < ${formatTokens(estimate)} needed`, q };
-      return { eligible: true, reason: `free, ${quotaText}`, q };
-    }
-    if (budgetSpent && budget?.then === 'free_only' && m.price !== null && !p.local) return { eligible: false, reason: 'paid, but the budget is spent', q };
-    if (p.local) return { eligible: true, reason: 'local', q };
-    if (m.price) return { eligible: true, reason: `paid, $${m.price.input} / $${m.price.output} per 1M tokens`, q };
-    return { eligible: true, reason: q ? `free quota used up, no price listed` : 'no price listed', q };
   }
 
   const candidates: Candidate[] = entries.map((e) => {

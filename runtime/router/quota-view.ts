@@ -1,6 +1,9 @@
 import type { Model } from '../types/decision-table.ts';
 import { formatSpan, nextReset, untilToEpoch, type QuotaPeriod } from '../quota/period.ts';
 import type { StateSnapshot } from './types.ts';
+import { formatTokens } from './format.ts';
+
+export { formatTokens };
 
 export interface QuotaView {
   remaining: number;
@@ -52,12 +55,6 @@ export function quotaView(model: Model, state: StateSnapshot, now: number): Quot
   };
 }
 
-export function formatTokens(n: number): string {
-  const fmt = (x: number) => String(Math.round(x * 10) / 10);
-  if (n >= 1e6) return `${fmt(n / 1e6)}M`;
-  if (n >= 1e3) return `${fmt(n / 1e3)}k`;
-  return String(n);
-}
 
 export function describeQuota(q: QuotaView, now: number): string {
   const left = `${formatTokens(q.remaining)} left`;

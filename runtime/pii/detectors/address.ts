@@ -2,7 +2,8 @@
  * Postal / street addresses.
  *
  * address_cue (Chinese) — the value after 地址, 住址, 住在, 家住, 居住在,
- *   收货地址, 收件地址, 邮寄地址, 通讯地址, 家庭住址, 寄到, 送到, 发到: a run of
+ *   收货地址, 收件地址, 寄件地址, 邮寄地址, 通讯地址, 家庭住址, 现住, 寄到, 送到,
+ *   发到, 寄往: a run of
  *   Han characters, digits, letters and "#-()" (single spaces allowed after an
  *   administrative marker), cut at punctuation / line end, then trimmed back
  *   to the last address marker (号 室 楼 栋 幢 座 层 单元 弄 巷 路 街 道 村 组 区
@@ -22,6 +23,7 @@
  *   "IP address: 10.0.0.1" never match (no street suffix).
  */
 import type { PiiDetector, PiiFinding } from '../types.ts';
+import { cueHits } from './cues.ts';
 
 function isHan(c: number): boolean {
   return c >= 0x4e00 && c <= 0x9fff;
@@ -44,19 +46,24 @@ function isAddrChar(c: number): boolean {
   );
 }
 
+const STOP_FIRST = new Set(ZH_STOP_WORDS.map((w) => w.charCodeAt(0)));
+const MARKER1_CODES = new Set([...MARKERS_1].map((c) => c.charCodeAt(0)));
+const MARKER2_LAST = new Set(MARKERS_2.map((w) => w.charCodeAt(w.length - 1)));
+
 /** End of a Chinese address value starting at `pos`, or -1. */
 export function chineseAddressEnd(text: string, pos: number, maxLen = 60): number {
   const lim = Math.min(text.length, pos + maxLen);
   let p = pos;
   while (p < lim) {
     const c = text.charCodeAt(p);
-    if (c === 0x7684 /* 的 */ || (p > pos && ZH_STOP_WORDS.some((w) => text.startsWith(w, p)))) break;
+    if (c === 0x7684 /* 的 */) break;
+    if (p > pos && STOP_FIRST.has(c) && ZH_STOP_WORDS.some((w) => text.startsWith(w, p))) break;
     if (isAddrChar(c)) {
       p++;
       continue;
     }
     // single space after a marker, followed by an address char
-    if ((c === 32 || c === 0x3000) && p > pos && MARKERS_1.has(text[p - 1]) && isAddrChar(text.charCodeAt(p + 1))) {
+    if ((c === 32 || c === 0x3000) && p > pos && MARKER1_CODES.has(text.charCodeAt(p - 1)) && isAddrChar(text.charCodeAt(p + 1))) {
       p++;
       continue;
     }
@@ -65,40 +72,39 @@ export function chineseAddressEnd(text: string, pos: number, maxLen = 60): numbe
   // trim back to the last marker
   let end = -1;
   for (let i = p; i > pos; i--) {
-    if (MARKERS_1.has(text[i - 1])) {
+    const c = text.charCodeAt(i - 1);
+    if (MARKER1_CODES.has(c)) {
       end = i;
       break;
     }
-    let hit = false;
-    for (const m2 of MARKERS_2) {
-      if (i - m2.length >= pos && text.startsWith(m2, i - m2.length)) {
-        end = i;
-        hit = true;
-        break;
-      }
+    if (MARKER2_LAST.has(c) && MARKERS_2.some((m2) => i - m2.length >= pos && text.startsWith(m2, i - m2.length))) {
+      end = i;
+      break;
     }
-    if (hit) break;
   }
   if (end < 0) return -1;
   const v = text.slice(pos, end);
   if (!STREET_LEVEL.test(v)) return -1;
   // need at least two markers overall (e.g. 路 + 号, 市 + 路)
   let count = 0;
-  for (let i = 0; i < v.length; i++) if (MARKERS_1.has(v[i])) count++;
+  let han = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (MARKER1_CODES.has(c)) count++;
+    if (isHan(c)) han = true;
+  }
+  if (!han) return -1;
   if (count < 2 && !MARKERS_2.some((m2) => v.includes(m2))) return -1;
-  if (!/[\u4e00-\u9fff]/.test(v)) return -1;
   return end;
 }
-
-const ZH_CUE_RE =
-  /收货地址|收件地址|邮寄地址|通讯地址|家庭住址|详细地址|居住地址|地址|住址|居住在|住在|家住|寄到|送到|发到|寄往/g;
 
 const PROVINCES =
   '北京|上海|天津|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|深圳|广州|杭州|南京|成都|武汉|西安|苏州|厦门|青岛|大连|宁波';
 const ZH_STRUCT_RE = new RegExp(
-  `(?:${PROVINCES})(?:省|市|自治区|特别行政区)?[\\u4e00-\\u9fff]{0,12}?(?:市|区|县)[\\u4e00-\\u9fff0-9]{0,20}?(?:路|街|道|巷|弄)[0-9]{1,5}号`,
-  'g',
+  `^(?:${PROVINCES})(?:省|市|自治区|特别行政区)?[\\u4e00-\\u9fff]{0,12}?(?:市|区|县)[\\u4e00-\\u9fff0-9]{0,20}?(?:路|街|道|巷|弄|段)[0-9]{1,5}号$`,
 );
+/** Cheap anchor for the structured pattern: a street marker, a house number and 号. */
+const ZH_STREET_NO_RE = /[路街道巷弄段]\d{1,5}号/g;
 
 const STREET_SUFFIX =
   '(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Parkway|Pkwy|Terrace|Close|Square|Sq|Highway|Hwy|Circle|Cir|Crescent|Row|Walk|Alley|Plaza|Trail)';
@@ -108,9 +114,6 @@ const EN_ADDR_RE = new RegExp(
     `(?:,?[ \\t]*(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|Fl|Floor)\\.?[ \\t]*#?[A-Za-z0-9-]+|#[A-Za-z0-9-]+))?` +
     `(?:,[ \\t]*(?:[A-Z]{2}[ \\t]+\\d{5}(?:-\\d{4})?|\\d{5}(?:-\\d{4})?|[A-Z]{1,2}\\d[A-Z\\d]?[ \\t]*\\d[A-Z]{2}|${EN_WORDP}(?:[ \\t]+${EN_WORDP}){0,3}(?:[ \\t]+[A-Z]{2}[ \\t]+\\d{5}(?:-\\d{4})?|[ \\t]+\\d{5}|[ \\t]+[A-Z]{1,2}\\d[A-Z\\d]?[ \\t]*\\d[A-Z]{2})?)){0,4}`,
 );
-const EN_CUE_RE =
-  /\b(?:i live at|i'm at|my (?:home |postal |mailing |shipping |billing )?address is|(?:home |postal |mailing |shipping |billing |street |delivery )?address\s*:|ship (?:it )?to:?|deliver (?:it )?to|send (?:it )?to)/gi;
-
 function enAddressEnd(text: string, pos: number): number {
   const m = EN_ADDR_RE.exec(text.slice(pos, pos + 200));
   if (!m) return -1;
@@ -130,12 +133,12 @@ export const addressCueDetector: PiiDetector = {
   type: 'address',
   name: 'address_cue',
   detect(text: string): PiiFinding[] {
+    const hits = cueHits(text);
+    if (hits.addr_zh.length === 0 && hits.addr_en.length === 0) return [];
     const out: PiiFinding[] = [];
     let lastEnd = -1;
-    ZH_CUE_RE.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = ZH_CUE_RE.exec(text)) !== null) {
-      let vs = m.index + m[0].length;
+    for (const [, ce] of hits.addr_zh) {
+      let vs = ce;
       while (vs < text.length) {
         const c = text.charCodeAt(vs);
         // spaces, ":", "：", "是", "在", "于"
@@ -151,11 +154,9 @@ export const addressCueDetector: PiiDetector = {
       }
       out.push({ type: 'address', start: vs, end, detector: 'address_cue' });
       lastEnd = end;
-      ZH_CUE_RE.lastIndex = Math.max(ZH_CUE_RE.lastIndex, end);
     }
-    EN_CUE_RE.lastIndex = 0;
-    while ((m = EN_CUE_RE.exec(text)) !== null) {
-      let vs = m.index + m[0].length;
+    for (const [, ce] of hits.addr_en) {
+      let vs = ce;
       while (vs < text.length && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
       let end = enAddressEnd(text, vs);
       if (end < 0) end = chineseAddressEnd(text, vs);
@@ -172,13 +173,27 @@ export const structuredZhAddressDetector: PiiDetector = {
   name: 'address_zh',
   detect(text: string): PiiFinding[] {
     const out: PiiFinding[] = [];
-    ZH_STRUCT_RE.lastIndex = 0;
+    ZH_STREET_NO_RE.lastIndex = 0;
     let m: RegExpExecArray | null;
-    while ((m = ZH_STRUCT_RE.exec(text)) !== null) {
-      const start = m.index;
-      const end = Math.max(start + m[0].length, chineseAddressEnd(text, start, 80));
+    let lastEnd = 0;
+    while ((m = ZH_STREET_NO_RE.exec(text)) !== null) {
+      const hitEnd = m.index + m[0].length;
+      // earliest province start within 40 code units before the hit that yields a full match
+      const from = Math.max(lastEnd, m.index - 40);
+      const window = text.slice(from, hitEnd);
+      let start = -1;
+      for (let i = 0; i < window.length - m[0].length; i++) {
+        if (!isHan(window.charCodeAt(i))) continue;
+        if (ZH_STRUCT_RE.test(window.slice(i))) {
+          start = from + i;
+          break;
+        }
+      }
+      if (start < 0) continue;
+      const end = Math.max(hitEnd, chineseAddressEnd(text, start, 80));
       out.push({ type: 'address', start, end, detector: 'address_zh' });
-      ZH_STRUCT_RE.lastIndex = end;
+      lastEnd = end;
+      ZH_STREET_NO_RE.lastIndex = end;
     }
     return out;
   },

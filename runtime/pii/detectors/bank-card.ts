@@ -67,7 +67,7 @@ export function validCardNumber(d: string): boolean {
 }
 
 // ungrouped 13-19 digits, or 4 + groups with a consistent separator.
-const CARD_RE = /[2-8]\d{12,18}|[2-8]\d{3}([ -])(?:\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,4})?|\d{6}\1\d{4,5})/g;
+const CARD_RE = /(?<![0-9A-Za-z_])(?:[2-8]\d{12,18}|[2-8]\d{3}([ -])(?:\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,4})?|\d{6}\1\d{4,5}))/g;
 
 const CARD_LABEL = /(?:card|卡号|银行卡|信用卡|借记卡|储蓄卡|卡|visa|mastercard|amex|unionpay|银联|pan|cc[ _-]?(?:num|no)|账号|帐号|account|acct|iban)/;
 const cardNegativeContext = makeNegativeContext(CARD_LABEL);

@@ -64,45 +64,36 @@ export function validIdCard15(id: string, now?: Date): boolean {
   return validBirthDate(1900 + Number(id.slice(6, 8)), Number(id.slice(8, 10)), Number(id.slice(10, 12)), now);
 }
 
-const ID18_RE = /[1-8]\d{5}( ?)(?:19|20)\d{2}[01]\d[0-3]\d\1\d{3}[\dXx]/g;
-const ID15_RE = /[1-8]\d{5}\d{2}[01]\d[0-3]\d\d{3}/g;
+// 18-digit form (optionally 6-8-4 with spaces) first, else the 15-digit legacy form.
+const ID_RE = /(?<![0-9A-Za-z_])[1-8]\d{5}(?:( ?)(?:19|20)\d{2}[01]\d[0-3]\d\1\d{3}[\dXx]|\d{2}[01]\d[0-3]\d\d{3})/g;
 
 const ID_LABEL = /(?:身份证|证件|居民身份|公民身份|id[ _-]?(?:card|no|number|#)|identity|national id|resident id)/;
 const idNegativeContext = makeNegativeContext(ID_LABEL);
 
-export const cnId18Detector: PiiDetector = {
+/**
+ * One pass for both forms; findings carry detector 'cn_id18' or 'cn_id15'.
+ */
+export const cnIdDetector: PiiDetector = {
   type: 'id_card',
-  name: 'cn_id18',
+  name: 'cn_id',
   detect(text: string): PiiFinding[] {
     const out: PiiFinding[] = [];
-    ID18_RE.lastIndex = 0;
+    ID_RE.lastIndex = 0;
     let m: RegExpExecArray | null;
-    while ((m = ID18_RE.exec(text)) !== null) {
+    while ((m = ID_RE.exec(text)) !== null) {
       const start = m.index;
       const end = start + m[0].length;
-      const id = m[1] ? m[0].replace(/ /g, '') : m[0];
-      if (!validIdCard18(id) || !standaloneToken(text, start, end)) continue;
-      out.push({ type: 'id_card', start, end, detector: 'cn_id18' });
+      if (m[0].length >= 18) {
+        const id = m[1] ? m[0].replace(/ /g, '') : m[0];
+        if (!validIdCard18(id) || !standaloneToken(text, start, end)) continue;
+        out.push({ type: 'id_card', start, end, detector: 'cn_id18' });
+      } else {
+        if (!standaloneToken(text, start, end) || !validIdCard15(m[0]) || idNegativeContext(text, start)) continue;
+        out.push({ type: 'id_card', start, end, detector: 'cn_id15' });
+      }
     }
     return out;
   },
 };
 
-export const cnId15Detector: PiiDetector = {
-  type: 'id_card',
-  name: 'cn_id15',
-  detect(text: string): PiiFinding[] {
-    const out: PiiFinding[] = [];
-    ID15_RE.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = ID15_RE.exec(text)) !== null) {
-      const start = m.index;
-      const end = start + 15;
-      if (!standaloneToken(text, start, end) || !validIdCard15(m[0]) || idNegativeContext(text, start)) continue;
-      out.push({ type: 'id_card', start, end, detector: 'cn_id15' });
-    }
-    return out;
-  },
-};
-
-export const idCardDetectors: readonly PiiDetector[] = [cnId18Detector, cnId15Detector];
+export const idCardDetectors: readonly PiiDetector[] = [cnIdDetector];

@@ -21,15 +21,14 @@
 import type { PiiDetector, PiiFinding } from '../types.ts';
 import { cnMobilePrefixOk } from './phone.ts';
 import { isPlaceholderEmail } from './email.ts';
+import { cueHits } from './cues.ts';
 import { standaloneToken } from './util.ts';
 
 const GAP =
-  /^[ \t(（]*(?:(?:id|账号|帐号|账户|帐户|号码|号|account|handle|username)[ \t]*)?(?:(?:[:：=]|is|是|为)[ \t]*)?[(（"'“‘「]?/i;
+  /^[ \t(（]*(?:(?:id|账号|帐号|账户|帐户|号码|号|account|handle|username|联系我|联系|搜索|搜)[ \t]*)?(?:(?:[:：=]|is|是|为)[ \t]*)?[(（"'“‘「]?/i;
 
-const WECHAT_CTX_RE = /微信|weixin|wechat|\bvx\b|\bVX\b|v信|V信|薇信/gi;
 const WECHAT_ID_RE = /^(?:wxid_[A-Za-z0-9_-]{4,30}|[A-Za-z][A-Za-z0-9_-]{5,19}|1[3-9]\d{9})(?![A-Za-z0-9_-])/;
 
-const ALIPAY_CTX_RE = /支付宝|alipay/gi;
 const ALIPAY_VALUE_RE =
   /^(?:(?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:\d{8}|([ -])\d{4}\1\d{4})(?![0-9A-Za-z_])|[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-]))/;
 
@@ -50,11 +49,9 @@ export const wechatDetector: PiiDetector = {
   name: 'wechat_ctx',
   detect(text: string): PiiFinding[] {
     const out: PiiFinding[] = [];
-    WECHAT_CTX_RE.lastIndex = 0;
-    let m: RegExpExecArray | null;
     let lastEnd = -1;
-    while ((m = WECHAT_CTX_RE.exec(text)) !== null) {
-      const vs = valueAfter(text, m.index + m[0].length);
+    for (const [, cueEnd] of cueHits(text).wechat) {
+      const vs = valueAfter(text, cueEnd);
       if (vs < lastEnd) continue;
       const v = WECHAT_ID_RE.exec(text.slice(vs, vs + 40));
       if (!v) continue;
@@ -76,11 +73,9 @@ export const alipayDetector: PiiDetector = {
   name: 'alipay_ctx',
   detect(text: string): PiiFinding[] {
     const out: PiiFinding[] = [];
-    ALIPAY_CTX_RE.lastIndex = 0;
-    let m: RegExpExecArray | null;
     let lastEnd = -1;
-    while ((m = ALIPAY_CTX_RE.exec(text)) !== null) {
-      const vs = valueAfter(text, m.index + m[0].length);
+    for (const [, cueEnd] of cueHits(text).alipay) {
+      const vs = valueAfter(text, cueEnd);
       if (vs < lastEnd) continue;
       const v = ALIPAY_VALUE_RE.exec(text.slice(vs, vs + 120));
       if (!v) continue;

@@ -9,7 +9,8 @@
  *     "cardholder:" / "contact name:" / "contact person:" / "attn:".
  * The value must look like a name:
  *   - Chinese: 2–4 Han characters starting with a known surname (single or
- *     compound), cut at function characters (的/是/在/今/住/电…); a surname +
+ *     compound; surnames that are also everyday words — 和 于 时 成 国 文 安 关
+ *     常 路 车 …— are left out of the list to keep precision), cut at function characters (的/是/在/今/住/电…); a surname +
  *     honorific (王先生, 李女士, 陈老师) also counts. After the cue 我是 the
  *     name must be followed by punctuation, a space or the end (so 我是王者荣耀
  *     玩家 does not fire).
@@ -21,9 +22,10 @@
  *     `- name: Build And Test`) is ignored, as are type names (String, Int…).
  */
 import type { PiiDetector, PiiFinding } from '../types.ts';
+import { cueHits } from './cues.ts';
 
 const SURNAMES_1 =
-  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由';
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤温康施牛樊葛邢乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿焦俞左柳祝包阮柯纪梅童凌毕季裴霍涂苗盛翁冉辛靳柴蒙鲍喻祁蒲房滕屈饶牟艾尤阳缪芦褚娄窦戚岑景宫晏席卫柏瞿桂佟臧闵苟邬卞姬栾隋刁巫寇甄虞敖佘邝匡鞠冀郁胥栗燕楚鄢谌奚粟冼蔺闻厉伊仝郜阚帅屠朴廉禹祖漆卿狄扈晁芮阙浦邸雍辜裘邰赫杭逯茹嵇湛戎茅尉冶檀昝兰宁谷骆蓝穆卓麦费冷宗荣桑郎仲游齐舒甘尚符曲党仇丛巩边卜农';
 const SURNAMES_2 = [
   '欧阳', '司马', '诸葛', '上官', '东方', '皇甫', '令狐', '慕容', '夏侯', '尉迟', '公孙', '长孙', '宇文', '司徒',
   '端木', '独孤', '南宫', '西门', '轩辕', '百里', '呼延', '澹台', '万俟', '闻人', '申屠',
@@ -112,16 +114,9 @@ export function englishNameLength(text: string, pos: number, minWords: number): 
   return len;
 }
 
-interface Cue {
-  kind: 'free' | 'label' | 'strict';
-}
+type CueKind = 'free' | 'label' | 'strict';
 
-const ZH_CUE_RE =
-  /我叫|我的名字(?:是|叫)|我名叫|名字是|本人姓名|乘客姓名|姓名|收件人|收货人|联系人|寄件人|持卡人|开户名|户名|我是/g;
-const EN_CUE_RE =
-  /\b(?:my (?:full )?name is|my name's|i'm called|i am called|call me|(?:full name|name|recipient|cardholder(?: name)?|card holder|contact (?:name|person)|attn|attention)\s*:)/gi;
-
-function cueKind(cue: string): Cue['kind'] {
+function cueKind(cue: string): CueKind {
   if (cue === '我是') return 'strict';
   if (/^(?:我叫|我的名字|我名叫|名字是)/.test(cue)) return 'free';
   if (/^(?:my|i'm|i am|call me)/i.test(cue)) return 'free';
@@ -149,13 +144,13 @@ export const nameCueDetector: PiiDetector = {
   type: 'name',
   name: 'name_cue',
   detect(text: string): PiiFinding[] {
+    const hits = cueHits(text);
+    if (hits.name_zh.length === 0 && hits.name_en.length === 0) return [];
     const out: PiiFinding[] = [];
     let lastEnd = -1;
-    ZH_CUE_RE.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = ZH_CUE_RE.exec(text)) !== null) {
-      const kind = cueKind(m[0]);
-      const vs = skipGap(text, m.index + m[0].length);
+    for (const [cs, ce] of hits.name_zh) {
+      const kind = cueKind(text.slice(cs, ce));
+      const vs = skipGap(text, ce);
       if (vs < lastEnd) continue;
       let len = chineseNameLength(text, vs, kind === 'strict');
       if (len === 0 && kind !== 'strict') len = englishNameLength(text, vs, 1);
@@ -163,11 +158,10 @@ export const nameCueDetector: PiiDetector = {
       out.push({ type: 'name', start: vs, end: vs + len, detector: 'name_cue' });
       lastEnd = vs + len;
     }
-    EN_CUE_RE.lastIndex = 0;
-    while ((m = EN_CUE_RE.exec(text)) !== null) {
-      const kind = cueKind(m[0]);
-      if (kind === 'label' && lineStartsWithLowerNameKey(text, m.index)) continue;
-      let vs = m.index + m[0].length;
+    for (const [cs, ce] of hits.name_en) {
+      const kind = cueKind(text.slice(cs, ce));
+      if (kind === 'label' && lineStartsWithLowerNameKey(text, cs)) continue;
+      let vs = ce;
       while (vs < text.length && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
       let len = englishNameLength(text, vs, kind === 'label' ? 2 : 1);
       if (len === 0) len = chineseNameLength(text, vs, false);

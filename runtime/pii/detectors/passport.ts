@@ -13,9 +13,10 @@
  *   first such token after that word.
  */
 import type { PiiDetector, PiiFinding } from '../types.ts';
+import { cueHits } from './cues.ts';
 import { makeNegativeContext, standaloneToken } from './util.ts';
 
-const CN_PASSPORT_RE = /(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7}|[DSP]E\d{7})/g;
+const CN_PASSPORT_RE = /(?<![0-9A-Za-z_])(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7}|[DSP]E\d{7})/g;
 const PASSPORT_LABEL = /(?:passport|护照|通行证|travel document)/;
 const EXTRA_NEG = /(?:error|err|错误码?|code|model|型号|part|零件|batch|批次|lot)/;
 const passportNegativeContext = makeNegativeContext(PASSPORT_LABEL, 24, EXTRA_NEG);
@@ -38,7 +39,6 @@ export const cnPassportDetector: PiiDetector = {
   },
 };
 
-const PASSPORT_CTX_RE = /passport|护照|pasaporte|reisepass|passeport/gi;
 const PASSPORT_VALUE_RE = /(?<![A-Za-z0-9_])(?:[A-Z]{1,2}\d{6,9}|\d{9})(?![A-Za-z0-9_])/g;
 
 export const contextPassportDetector: PiiDetector = {
@@ -46,11 +46,8 @@ export const contextPassportDetector: PiiDetector = {
   name: 'passport_ctx',
   detect(text: string): PiiFinding[] {
     const out: PiiFinding[] = [];
-    PASSPORT_CTX_RE.lastIndex = 0;
-    let m: RegExpExecArray | null;
     let lastEnd = -1;
-    while ((m = PASSPORT_CTX_RE.exec(text)) !== null) {
-      const from = m.index + m[0].length;
+    for (const [, from] of cueHits(text).passport) {
       let to = Math.min(text.length, from + 40);
       const nl = text.indexOf('\n', from);
       if (nl >= 0 && nl < to) to = nl;

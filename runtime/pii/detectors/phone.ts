@@ -17,7 +17,7 @@
 import type { PiiDetector, PiiFinding } from '../types.ts';
 import { insideUrl, isAsciiAlnum, isDigitCode, makeNegativeContext, standaloneToken } from './util.ts';
 
-const PHONE_LABEL = /(?:phone|tel|mobile|cell|call|whatsapp|电话|手机|联系|致电|拨打|热线|短信|sms|fax|传真)/;
+const PHONE_LABEL = /(?:phone|tel|mobile|cell|call|dial|text|whatsapp|电话|手机|联系|致电|拨打|拨|打|热线|短信|sms|fax|传真)/;
 export const phoneNegativeContext = makeNegativeContext(PHONE_LABEL);
 
 /** Allocated mainland mobile prefixes (second+third digit after the leading 1). */
@@ -42,7 +42,7 @@ export function cnMobilePrefixOk(d2: number, d3: number): boolean {
 }
 
 // prefix (optional) + 1[3-9]x + (8 digits | sep 4 sep 4) ; sep consistent via backreference.
-const CN_MOBILE_RE = /(?:(?:\+|00)86[ -]?|\(\+?86\) ?|\b86[ -]?)?1[3-9]\d(?:\d{8}|([ -])\d{4}\1\d{4})/g;
+const CN_MOBILE_RE = /(?<![0-9A-Za-z_])(?:(?:\+|00)86[ -]?|\(\+?86\) ?|\b86[ -]?)?1[3-9]\d(?:\d{8}|([ -])\d{4}\1\d{4})/g;
 
 export const cnMobileDetector: PiiDetector = {
   type: 'phone',

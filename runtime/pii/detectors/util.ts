@@ -114,7 +114,7 @@ export function lineAfter(text: string, pos: number, max: number): string {
  * window before a candidate.
  */
 const NEG_LABEL =
-  /(?:order(?:[ _-]?(?:id|no|num|number|sn))?|orderid|orderno|订单(?:号|编号)?|单号|运单|快递|物流|流水号?|交易(?:号|单号|编号)|tracking|txn|transaction|trade[_ -]?no|invoice|发票|ticket|工单|ref(?:erence)?|serial|序列号|编号|sn|imei|meid|uuid|guid|hash|sha\d*|md5|nonce|request[_ -]?id|req[_ -]?id|trace(?:[_ -]?id)?|span[_ -]?id|msg[_ -]?id|message[_ -]?id|session[_ -]?id|user[_ -]?id|uid|id|timestamp|时间戳|ts|epoch|build|版本|version|sku|qq|商品|product|isbn|issn)/gi;
+  /(?:order(?:[ _-]?(?:id|no|num|number|sn))?|orderid|orderno|订单(?:号|编号)?|单号|运单|流水号?|交易(?:号|单号|编号)|tracking|txn|transaction|trade[_ -]?no|invoice|发票|ticket|工单|ref(?:erence)?|serial|序列号|编号|sn|imei|meid|uuid|guid|hash|sha\d*|md5|nonce|request[_ -]?id|req[_ -]?id|trace(?:[_ -]?id)?|span[_ -]?id|msg[_ -]?id|message[_ -]?id|session[_ -]?id|user[_ -]?id|uid|id|timestamp|时间戳|ts|epoch|build|版本|version|sku|qq|商品|product|isbn|issn)/gi;
 
 /**
  * Build a "nearest label wins" context check. `positive` is the regex of

@@ -1,0 +1,158 @@
+/**
+ * o200k token counting speed: gpt-tokenizer's countTokens vs regex split + per-piece memo vs the hand-written
+ * pre-tokenizer (runtime/router/pretokenize.ts) + per-piece memo.
+ *
+ *   npx tsx bench/tokens.bench.ts
+ *
+ * Texts are cut from real corpora in node_modules (all devDependencies of this repo):
+ *   prose — English README prose interleaved line by line with Chinese (TypeScript's zh-cn diagnostic messages),
+ *   code  — TypeScript declarations (typescript/lib/lib.es5.d.ts … lib.dom.d.ts).
+ * Every run gets a different prefix ("run 17 q9x…"), so nothing can cache the whole text. Two bodies:
+ *   same body    — the same window each run (steady state: the piece memo and the library's merge cache are warm);
+ *   fresh window — a different window of the corpus each run, so most pieces are new until the corpus wraps.
+ * Figures are medians over bounded runs, in µs per KB of UTF-8. Every count is checked against countTokens.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
+import { clearPieceCache, countTokensExact } from '../runtime/router/pretokenize.ts';
+import { percentile, timeRuns } from './stats.ts';
+
+const NM = fileURLToPath(new URL('../node_modules/', import.meta.url));
+
+function readmeProse(): string[] {
+  const lines: string[] = [];
+  for (const dir of readdirSync(NM)) {
+    const dirs = dir.startsWith('@') ? readdirSync(join(NM, dir)).map((d) => join(dir, d)) : [dir];
+    for (const d of dirs) {
+      const f = join(NM, d, 'README.md');
+      try {
+        if (!statSync(f).isFile()) continue;
+      } catch {
+        continue;
+      }
+      let inCode = false;
+      for (const line of readFileSync(f, 'utf8').split('\n')) {
+        if (line.startsWith('```')) inCode = !inCode;
+        // sentences, not tables, badges or code
+        if (!inCode && line.length > 60 && /^[A-Za-z*_`"(]/.test(line) && !line.includes('](http')) lines.push(line);
+      }
+    }
+  }
+  return lines;
+}
+
+function chineseLines(): string[] {
+  const msgs = JSON.parse(readFileSync(join(NM, 'typescript/lib/zh-cn/diagnosticMessages.generated.json'), 'utf8')) as Record<string, string>;
+  return Object.values(msgs).filter((m) => /[\u4e00-\u9fff]{4}/.test(m));
+}
+
+function proseCorpus(): string {
+  const en = readmeProse();
+  const zh = chineseLines();
+  const out: string[] = [];
+  // roughly half the bytes each: a Chinese message is ~60 bytes, an English line ~120
+  for (let i = 0, j = 0; i < en.length || j < zh.length; ) {
+    if (i < en.length) out.push(en[i++]);
+    for (let k = 0; k < 2 && j < zh.length; k++) out.push(zh[j++]);
+  }
+  return out.join('\n');
+}
+
+function codeCorpus(): string {
+  const lib = join(NM, 'typescript/lib');
+  return ['lib.es5.d.ts', 'lib.es2015.core.d.ts', 'lib.es2015.collection.d.ts', 'lib.dom.d.ts']
+    .map((f) => readFileSync(join(lib, f), 'utf8'))
+    .join('\n');
+}
+
+/** About `kb` KB of UTF-8 from `corpus` starting at `from` (wrapping), cut at a line boundary. */
+function window(corpus: string, from: number, kb: number): string {
+  let s = corpus.indexOf('\n', from % corpus.length) + 1;
+  if (s <= 0 || s >= corpus.length - 1) s = 0;
+  let out = '';
+  while (Buffer.byteLength(out, 'utf8') < kb * 1024) {
+    const take = Math.max(64, kb * 1024 - Buffer.byteLength(out, 'utf8'));
+    out += corpus.slice(s, s + take);
+    s += take;
+    if (s >= corpus.length) s = 0;
+  }
+  // trim bytes overshoot (CJK is 3 bytes per char)
+  while (Buffer.byteLength(out, 'utf8') > kb * 1024) out = out.slice(0, out.length - Math.max(1, (Buffer.byteLength(out, 'utf8') - kb * 1024) >> 2));
+  return out;
+}
+
+const splitCache = new Map<string, number>();
+function regexSplitCount(text: string): number {
+  let n = 0;
+  for (const m of text.matchAll(O200K_TOKEN_SPLIT_REGEX)) {
+    const piece = m[0];
+    let c = splitCache.get(piece);
+    if (c === undefined) {
+      c = countTokens(piece);
+      if (splitCache.size >= 100_000) splitCache.delete(splitCache.keys().next().value as string);
+      splitCache.set(piece, c);
+    }
+    n += c;
+  }
+  return n;
+}
+
+const METHODS: [string, (t: string) => number][] = [
+  ['countTokens', (t) => countTokens(t)],
+  ['regex split + memo', regexSplitCount],
+  ['scanner + memo', countTokensExact],
+];
+
+let seed = 0x9e3779b9;
+const nonce = (): string => {
+  seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+  return (seed >>> 0).toString(36);
+};
+
+function bench(corpus: string, kb: number, fresh: boolean): number[] {
+  const runs = kb >= 100 ? 15 : kb >= 10 ? 60 : 400;
+  const stride = Math.floor(corpus.length / 23);
+  const body = window(corpus, corpus.length >> 1, kb);
+  const bodyAt = (i: number): string => (fresh ? window(corpus, (i + 7) * stride + i * 97, kb) : body);
+  // Texts prepared outside the timed region; the same texts go through every method.
+  const texts = Array.from({ length: runs + 3 }, (_, i) => `run ${i} ${nonce()} ${bodyAt(i)}`);
+  const bytes = texts.reduce((s, t) => s + Buffer.byteLength(t, 'utf8'), 0) / texts.length;
+  const expected = texts.map((t) => countTokens(t));
+  return METHODS.map(([, fn]) => {
+    const times = timeRuns(
+      (i) => {
+        const t = texts[i < 0 ? -1 - i : i + 3];
+        const n = fn(t);
+        if (n !== expected[i < 0 ? -1 - i : i + 3]) throw new Error(`count mismatch on ${kb} KB`);
+      },
+      { warmup: 3, maxRuns: runs, maxMs: 8000 },
+    );
+    return (percentile(times, 50) * 1000) / (bytes / 1024);
+  });
+}
+
+const corpora: [string, string][] = [
+  ['prose en+zh', proseCorpus()],
+  ['code (TS)', codeCorpus()],
+];
+for (const [name, c] of corpora) console.log(`${name}: corpus ${(Buffer.byteLength(c, 'utf8') / 1024).toFixed(0)} KB`);
+
+// Warm the engines once so the first row does not carry JIT warm-up.
+for (const [, c] of corpora) for (const [, fn] of METHODS) fn(window(c, 12345, 20));
+clearPieceCache();
+
+console.log('\nµs per KB (UTF-8), median; speed-up of the scanner over countTokens in brackets');
+console.log(`${'text'.padEnd(26)}${METHODS.map(([m]) => m.padStart(20)).join('')}`);
+for (const fresh of [false, true]) {
+  for (const [name, corpus] of corpora) {
+    for (const kb of [1, 10, 200]) {
+      const r = bench(corpus, kb, fresh);
+      const label = `${name} ${kb} KB ${fresh ? 'fresh' : 'same'}`;
+      console.log(`${label.padEnd(26)}${r.map((x) => x.toFixed(1).padStart(20)).join('')}   (×${(r[0] / r[2]).toFixed(1)})`);
+    }
+  }
+}
+console.log('\ntargets for the scanner: ≤ 15 µs/KB at 1 KB, ≤ 10 µs/KB at 200 KB');

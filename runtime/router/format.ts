@@ -1,0 +1,17 @@
+/** 1234567 → "1,234,567" (toLocaleString costs microseconds on the routing hot path). */
+export function thousands(n: number): string {
+  const s = String(Math.round(n));
+  const neg = s.startsWith('-');
+  const d = neg ? s.slice(1) : s;
+  let out = '';
+  for (let i = d.length; i > 0; i -= 3) out = d.slice(Math.max(0, i - 3), i) + (out ? `,${out}` : '');
+  return neg ? `-${out}` : out;
+}
+
+/** 300000 → "300k", 1500000 → "1.5M". */
+export function formatTokens(n: number): string {
+  const fmt = (x: number) => String(Math.round(x * 10) / 10);
+  if (n >= 1e6) return `${fmt(n / 1e6)}M`;
+  if (n >= 1e3) return `${fmt(n / 1e3)}k`;
+  return String(n);
+}
