@@ -84,15 +84,19 @@ if (all.falsePositives.length > 0) {
 const joined = entries.map((e) => e.text).join('\n');
 const mixed = mixedText(100 * 1024, entries.map((e) => e.text));
 console.log('\nspeed (detectPii over all types, median of runs):');
+let worst = 0;
 for (const [label, text, runs] of [
   ['corpus concatenated', joined, 200],
   ['100 KB mixed text', mixed, 100],
 ] as const) {
   const r = timeIt(text, runs);
+  worst = Math.max(worst, r.usPerKB);
   console.log(
     `  ${label.padEnd(20)} ${String(Buffer.byteLength(text, 'utf8')).padStart(7)} B  ${r.medianMs.toFixed(3)} ms  ` +
       `${r.usPerKB.toFixed(1)} µs/KB  (${r.usPerKChars.toFixed(1)} µs per 1024 chars, ${r.findings} findings)`,
   );
 }
-const ok = all.overall.recall >= 0.98 && all.overall.precision >= 0.95;
-console.log(`\ntargets: recall ≥ 0.98, precision ≥ 0.95, ≤ 50 µs/KB — accuracy ${ok ? 'met' : 'NOT met'}`);
+const accOk = all.overall.recall >= 0.98 && all.overall.precision >= 0.95;
+console.log(
+  `\ntargets: recall ≥ 0.98, precision ≥ 0.95 — ${accOk ? 'met' : 'NOT met'}; ≤ 50 µs/KB — ${worst <= 50 ? 'met' : 'NOT met'} (worst ${worst.toFixed(1)})`,
+);

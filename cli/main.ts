@@ -1,6 +1,7 @@
 import { check, checkHelp } from './check.ts';
 import { compileCommand, compileHelp } from './compile.ts';
 import { explain, explainHelp } from './explain.ts';
+import { serve, serveHelp } from './serve.ts';
 import { processIo, UsageError, type Io } from './io.ts';
 
 type Command = { run: (args: string[], io: Io) => number | Promise<number>; help: string };
@@ -15,6 +16,7 @@ const commands: Record<string, () => Promise<Command>> = {
   compile: async () => ({ run: compileCommand, help: compileHelp }),
   explain: async () => ({ run: explain, help: explainHelp }),
   fmt: loadFmt,
+  serve: async () => ({ run: serve, help: serveHelp }),
 };
 
 export const usage = `gw — a free-tier-first, OpenAI-compatible LLM gateway driven by routes.gw
@@ -25,6 +27,7 @@ usage: gw <command> [options]
   compile  print the decision table
   explain  dry-run the router on a prompt
   fmt      format routes.gw
+  serve    serve the gateway (hot-reloads routes.gw)
 
 Run \`gw <command> --help\` for a command's options.
 `;

@@ -151,6 +151,8 @@ export const syntaxMessages: IParserErrorMessageProvider = {
     const context = mismatchContext[ruleName];
     const where = context ? ` in ${context}` : '';
     const msg = `expected ${labelOf(expected)}${after(tokenBefore(actual, previous))}${where}, found ${describeToken(actual)}`;
+    if (expected.name === 'LBrace' && ruleName === 'scenarioDecl' && didYouMean(actual.image, ['when']))
+      return `${msg}${NOTE_SEPARATOR}did you mean "when"?`;
     if (expected.name === 'Regex' && actual.tokenType.name === 'StringLit') {
       const pattern = actual.image.slice(1, -1).replace(/\//g, '\\/');
       return `${msg}${NOTE_SEPARATOR}a pattern is written between slashes: /${pattern}/`;

@@ -88,10 +88,10 @@ function repairLexErrors(text: string, file: string, lexed: LexResult, diagnosti
 function badSpan(text: string, file: string, offset: number, length: number, slash: boolean): BadSpan {
   const at = (end: number, code: string, message: string, notes: DiagnosticNote[] = []) => error(code, file, locAt(text, offset, end), message, notes);
   if (slash) {
+    if (text[offset + 1] === '/')
+      return { start: offset, end: offset + 2, diagnostic: at(offset + 2, 'GW001', 'a regular expression cannot be empty: write the pattern between the slashes'), replacement: Regex };
     const end = beforeBrace(text, offset, lineEnd(text, offset));
-    const message =
-      text[offset + 1] === '/' ? 'a regular expression cannot be empty: write the pattern between the slashes' : 'this regular expression is not closed: add a `/` before the end of the line';
-    return { start: offset, end, diagnostic: at(end, 'GW001', message), replacement: Regex };
+    return { start: offset, end, diagnostic: at(end, 'GW001', 'this regular expression is not closed: add a `/` before the end of the line'), replacement: Regex };
   }
   const ch = text[offset];
   if (ch === '"') {
@@ -117,21 +117,22 @@ function badSpan(text: string, file: string, offset: number, length: number, sla
 }
 
 /**
- * After a word that starts no declaration, chevrotain resyncs at each following line and reports every line of the
- * would-be block again. Keep the first report: drop top-level errors inside its line, or its `{ … }` when it opens one.
+ * After a mistake, chevrotain may leave the declaration and resync at each following line, reporting every line of
+ * the block again as "expected a declaration". Keep the first report: drop top-level errors inside the statement of an
+ * earlier error (its line, or the `{ … }` it opens), and a stray top-level `}` once some error came before it.
  */
 function withoutCascades(errors: ParseResult['errors'], tokens: IToken[]): ParseResult['errors'] {
   const out: ParseResult['errors'] = [];
   let skipUntil = -1;
   for (const e of errors) {
+    const at = e.token.startOffset;
     const top = e.ruleStack.length > 0 && e.ruleStack.every((r) => r === 'policy' || r === 'declaration');
-    if (!top || Number.isNaN(e.token.startOffset)) {
-      out.push(e);
-      continue;
+    if (top && !Number.isNaN(at)) {
+      if (at < skipUntil) continue;
+      if (out.length > 0 && e.token.tokenType.name === 'RBrace') continue;
     }
-    if (e.token.startOffset < skipUntil) continue;
     out.push(e);
-    skipUntil = regionEnd(tokens, e.token.startOffset);
+    if (!Number.isNaN(at)) skipUntil = Math.max(skipUntil, regionEnd(tokens, at));
   }
   return out;
 }

@@ -43,9 +43,11 @@ function duplicates(ctx: CheckContext): Diagnostic[] {
     else if (d.kind === 'scenario') dup('scenario', d.name);
     else {
       const first = singles.get(d.kind);
+      // point at the keyword, not the whole (possibly multi-line) declaration
+      const keyword = { ...d.loc, endLine: d.loc.line, endCol: d.loc.col + d.kind.length, endOffset: d.loc.offset + d.kind.length };
       if (first)
         out.push(
-          error('GW105', ctx.file, d.loc, `a second \`${d.kind}\` declaration; a policy has at most one`, [
+          error('GW105', ctx.file, keyword, `a second \`${d.kind}\` declaration; a policy has at most one`, [
             { message: `the first is at line ${first.loc.line}`, loc: first.loc },
           ]),
         );

@@ -2,6 +2,7 @@ import type * as A from '../ast.ts';
 import { error, warning, type Diagnostic } from '../diagnostics.ts';
 import { didYouMean } from '../did-you-mean.ts';
 import { anySet, flatten, resolve } from '../values.ts';
+import { PROVIDER_PRESETS } from '../../runtime/providers/presets.ts';
 import { providerOf } from '../symbols.ts';
 import type { CheckContext, CheckPass } from './context.ts';
 
@@ -20,6 +21,11 @@ export function keyVariables(ctx: CheckContext, name: string): { vars: string[];
 function secretLiteral(ctx: CheckContext, what: string, v: A.Value): Diagnostic | null {
   const flat = flatten(v);
   if (flat.literal === null || !flat.literalLoc) return null;
+  // `env A or "literal"`: the variable is there, the fallback is the leak
+  if (flat.env.length > 0)
+    return error('GW151', ctx.file, flat.literalLoc, `a fallback for ${what} is written in the policy file; secrets must come from the environment`, [
+      { message: `drop the \`or …\` fallback and keep \`${flat.env.map((n) => `env ${n}`).join(' or ')}\`` },
+    ]);
   return error('GW151', ctx.file, flat.literalLoc, `${what} is written in the policy file; secrets must come from the environment`, [
     { message: `write \`env NAME\` and set NAME in the gateway's environment` },
   ]);
@@ -48,11 +54,12 @@ function run(ctx: CheckContext): Diagnostic[] {
       }
     }
     if (!preset && !baseUrl) {
-      const g = didYouMean(d.name.text, ctx.symbols.providers.keys());
+      // a misspelled preset is the likelier mistake: suggest presets (declared names would only find this one)
+      const g = didYouMean(d.name.text, PROVIDER_PRESETS.map((p) => p.name));
       out.push(
         error('GW104', ctx.file, d.name.loc, `provider "${d.name.text}" is not a known preset and has no base_url`, [
+          ...(g ? [{ message: `did you mean the preset "${g}"?` }] : []),
           { message: 'add `base_url "https://…/v1"` (and `protocol anthropic` if it speaks the Anthropic API)' },
-          ...(g && g !== d.name.text ? [{ message: `did you mean "${g}"?` }] : []),
         ]),
       );
     }
@@ -68,7 +75,7 @@ function run(ctx: CheckContext): Diagnostic[] {
     const loc = decl?.name.loc ?? { ...ref, endLine: ref.line, endCol: ref.col + name.length, endOffset: ref.offset + name.length };
     out.push(
       warning('GW150', ctx.file, loc, `provider "${name}" is disabled: ${vars.length === 1 ? `${vars[0]} is not set` : `none of ${vars.join(', ')} is set`}`, [
-        { message: 'its models are skipped until the variable is set and the policy reloads' },
+        { message: `its models are skipped until ${vars.length === 1 ? 'the variable' : 'one of them'} is set and the policy reloads` },
       ]),
     );
   }

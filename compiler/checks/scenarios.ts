@@ -113,7 +113,7 @@ function settings(ctx: CheckContext): Diagnostic[] {
 function contextFit(ctx: CheckContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const globalChain = ctx.symbols.singletons.fallback[0]?.chain ?? [];
-  for (const s of ctx.symbols.scenarios) {
+  scenarios: for (const s of ctx.symbols.scenarios) {
     if (!s.when) continue;
     const need = minTokens(s.when);
     if (need <= 0) continue;
@@ -128,7 +128,7 @@ function contextFit(ctx: CheckContext): Diagnostic[] {
     for (const id of ids) {
       const decl = ctx.symbols.models.get(id);
       const c = decl?.settings.find((x) => x.kind === 'context');
-      if (!decl || !c || c.kind !== 'context') return out; // unknown context: cannot tell
+      if (!decl || !c || c.kind !== 'context') continue scenarios; // unknown context: cannot tell for this scenario
       contexts.push({ id, context: c.value.value });
     }
     if (contexts.length > 0 && contexts.every((c) => c.context < need)) {

@@ -359,6 +359,7 @@ function assistantBlocks(msg: Extract<OpenAIMessage, { role: 'assistant' }>): An
     throw new ProtocolTranslationError('assistant message: content must be a string, an array of parts or null');
   }
   if (out.length === 0 && typeof msg.refusal === 'string' && msg.refusal !== '') out.push({ type: 'text', text: msg.refusal });
+  if (msg.tool_calls != null && !Array.isArray(msg.tool_calls)) throw new ProtocolTranslationError('assistant message: tool_calls must be an array');
   for (const tc of msg.tool_calls ?? []) {
     if (!isRecord(tc) || (tc.type !== undefined && tc.type !== 'function') || !isRecord(tc.function)) {
       throw new ProtocolTranslationError('assistant message: only function tool calls are supported');

@@ -31,59 +31,46 @@
  * - A5 takes the whitespace run up to and including its last CR/LF; A6 takes the run minus its last code point when
  *   a non-space follows (the whole run at the end of text); A7 is a lone whitespace code point before a non-space.
  *
- * ASCII is classified by a table; other code points by a lazily filled BMP table and a Map for astral code points,
- * each entry computed once with small `/\p{…}/u` regexes (so the classes follow the running engine's Unicode data, the
- * same data the library's regex uses). Lone surrogates are single code points of class "other", as in a `u` regex.
+ * The text is first copied into a Uint16Array (Buffer#write 'utf16le', a native copy): indexing a typed array is
+ * ~3× cheaper than String#charCodeAt on the sliced/cons strings requests are made of. Code units are classified by a
+ * 64K table (ASCII precomputed; every other BMP code point — CJK ideographs, kana, Hangul, Latin-1 letters … — filled
+ * the first time it is seen), astral code points by a Map; each entry is computed once with small `/\p{…}/u` regexes,
+ * so the classes follow the running engine's Unicode data, the same data the library's regex uses. Lone surrogates
+ * are single code points of class "other", as in a `u` regex.
  */
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Character classes (disjoint). Masks below combine them.
+// Character classes: disjoint bits, so a run of several classes is one AND.
 
-const C_UP = 1; // Lu, Lt: first letter class only
-const C_LO = 2; // Ll: second letter class only
-const C_BOTH = 3; // Lm, Lo: both letter classes (CJK, kana, Hangul syllables, …)
-const C_MARK = 4; // M: both letter classes, but not \p{L}: also a prefix and an A4 code point
-const C_NUM = 5; // N
-const C_CR = 6;
-const C_LF = 7;
-const C_SPACE = 8; // U+0020
-const C_WS = 9; // other \s
-const C_APOS = 10; // ' (other)
-const C_SLASH = 11; // / (other)
-const C_OTHER = 12; // punctuation, symbols, controls, unassigned, lone surrogates, …
+const B_UP = 1 << 1; // Lu, Lt: first letter class only
+const B_LO = 1 << 2; // Ll: second letter class only
+const B_BOTH = 1 << 3; // Lm, Lo: both letter classes (CJK, kana, Hangul syllables, …)
+const B_MARK = 1 << 4; // M: both letter classes, but not \p{L}: also a prefix and an A4 code point
+const B_NUM = 1 << 5; // N
+const B_CR = 1 << 6;
+const B_LF = 1 << 7;
+const B_SPACE = 1 << 8; // U+0020
+const B_WS = 1 << 9; // other \s
+const B_APOS = 1 << 10; // ' (other)
+const B_SLASH = 1 << 11; // / (other)
+const B_OTHER = 1 << 12; // punctuation, symbols, controls, unassigned, lone surrogates, …
+const B_SURR = 1 << 13; // table value of a surrogate code unit: look at the code point
 
-const bit = (c: number): number => 1 << c;
 /** [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}] */
-const M_UC = bit(C_UP) | bit(C_BOTH) | bit(C_MARK);
+const M_UC = B_UP | B_BOTH | B_MARK;
 /** [\p{Ll}\p{Lm}\p{Lo}\p{M}] */
-const M_LC = bit(C_LO) | bit(C_BOTH) | bit(C_MARK);
-/** [\p{Lm}\p{Lo}\p{M}]: the code points at which Lc+ can start inside a Uc run */
-const M_BOTH = bit(C_BOTH) | bit(C_MARK);
+const M_LC = B_LO | B_BOTH | B_MARK;
+/** \p{L} */
+const M_LETTER = B_UP | B_LO | B_BOTH;
 /** [^\s\p{L}\p{N}] */
-const M_PUNCT = bit(C_MARK) | bit(C_APOS) | bit(C_SLASH) | bit(C_OTHER);
+const M_PUNCT = B_MARK | B_APOS | B_SLASH | B_OTHER;
 /** \s */
-const M_SPACE = bit(C_CR) | bit(C_LF) | bit(C_SPACE) | bit(C_WS);
+const M_SPACE = B_CR | B_LF | B_SPACE | B_WS;
 /** [\r\n] */
-const M_NL = bit(C_CR) | bit(C_LF);
+const M_NL = B_CR | B_LF;
 /** [\r\n/] */
-const M_NL_SLASH = M_NL | bit(C_SLASH);
-
-const ASCII = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  ASCII[c] =
-    c === 0x0d ? C_CR
-    : c === 0x0a ? C_LF
-    : c === 0x20 ? C_SPACE
-    : c === 0x27 ? C_APOS
-    : c === 0x2f ? C_SLASH
-    : /\s/u.test(ch) ? C_WS
-    : /[A-Z]/.test(ch) ? C_UP
-    : /[a-z]/.test(ch) ? C_LO
-    : /[0-9]/.test(ch) ? C_NUM
-    : C_OTHER;
-}
+const M_NL_SLASH = M_NL | B_SLASH;
 
 const RE_UP = /[\p{Lu}\p{Lt}]/u;
 const RE_LO = /\p{Ll}/u;
@@ -92,86 +79,77 @@ const RE_MARK = /\p{M}/u;
 const RE_NUM = /\p{N}/u;
 const RE_SPACE = /\s/u;
 
+/** Class bit of a code point that is not a surrogate. */
 function classify(cp: number): number {
-  if (cp < 128) return ASCII[cp];
-  if (cp >= 0xd800 && cp <= 0xdfff) return C_OTHER; // lone surrogate (\p{Cs})
+  if (cp === 0x0d) return B_CR;
+  if (cp === 0x0a) return B_LF;
+  if (cp === 0x20) return B_SPACE;
+  if (cp === 0x27) return B_APOS;
+  if (cp === 0x2f) return B_SLASH;
   const ch = String.fromCodePoint(cp);
-  if (RE_BOTH.test(ch)) return C_BOTH;
-  if (RE_LO.test(ch)) return C_LO;
-  if (RE_UP.test(ch)) return C_UP;
-  if (RE_MARK.test(ch)) return C_MARK;
-  if (RE_NUM.test(ch)) return C_NUM;
-  if (RE_SPACE.test(ch)) return C_WS;
-  return C_OTHER;
+  if (RE_BOTH.test(ch)) return B_BOTH; // first: CJK is the common non-ASCII case
+  if (RE_LO.test(ch)) return B_LO;
+  if (RE_UP.test(ch)) return B_UP;
+  if (RE_MARK.test(ch)) return B_MARK;
+  if (RE_NUM.test(ch)) return B_NUM;
+  if (RE_SPACE.test(ch)) return B_WS;
+  return B_OTHER;
 }
 
-/** Class of each BMP code point, 0 until first seen. */
-const BMP = new Uint8Array(0x10000);
-BMP.set(ASCII);
-function fillRange(lo: number, hi: number, cls: number, check: RegExp): void {
-  // Fast paths for common ranges, verified against the engine so a Unicode-data difference cannot sneak in.
-  for (let c = lo; c <= hi; c++) {
-    if (check.test(String.fromCharCode(c))) BMP[c] = cls;
-  }
-}
-fillRange(0x4e00, 0x9fff, C_BOTH, RE_BOTH); // CJK Unified Ideographs
-fillRange(0x3040, 0x30ff, C_BOTH, RE_BOTH); // Hiragana, Katakana (ー is Lm, punctuation left to classify())
-fillRange(0xac00, 0xd7a3, C_BOTH, RE_BOTH); // Hangul syllables
+/** Class bit of each UTF-16 code unit; 0 until first seen (ASCII and surrogates are filled up front). */
+const BITS = new Uint16Array(0x10000);
+for (let c = 0; c < 128; c++) BITS[c] = classify(c);
+BITS.fill(B_SURR, 0xd800, 0xe000);
 
 const ASTRAL = new Map<number, number>();
 
-/** Width (1 or 2 code units) of the code point read by the last `classAt`. */
+/** Width (1 or 2 code units) of the code point read by the last `slowBits`. */
 let width = 1;
 
-/** Class of the code point starting at `p` (p < text.length); sets `width`. */
-function classAt(text: string, p: number): number {
-  const c = text.charCodeAt(p);
-  if (c < 0xd800 || c > 0xdfff) {
-    width = 1;
-    const k = BMP[c];
-    if (k !== 0) return k;
-    return (BMP[c] = classify(c));
-  }
-  if (c <= 0xdbff && p + 1 < text.length) {
-    const d = text.charCodeAt(p + 1);
+/** Class bit of the code point at `p` when BITS says 0 or B_SURR; sets `width`. */
+function slowBits(u: Uint16Array, p: number, len: number): number {
+  const c = u[p];
+  width = 1;
+  if (c < 0xd800 || c > 0xdfff) return (BITS[c] = classify(c));
+  if (c <= 0xdbff && p + 1 < len) {
+    const d = u[p + 1];
     if (d >= 0xdc00 && d <= 0xdfff) {
       width = 2;
       const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
-      let k = ASTRAL.get(cp);
-      if (k === undefined) {
-        k = classify(cp);
+      let b = ASTRAL.get(cp);
+      if (b === undefined) {
+        b = classify(cp);
         if (ASTRAL.size >= 65536) ASTRAL.clear();
-        ASTRAL.set(cp, k);
+        ASTRAL.set(cp, b);
       }
-      return k;
+      return b;
     }
   }
-  width = 1;
-  return C_OTHER;
+  return B_OTHER; // lone surrogate
 }
 
 /** End of the run of code points whose class is in `mask`, starting at `p`. */
-function runEnd(text: string, p: number, len: number, mask: number): number {
+function runEnd(u: Uint16Array, p: number, len: number, mask: number): number {
   while (p < len) {
-    const c = text.charCodeAt(p);
-    if (c < 128) {
-      if (((1 << ASCII[c]) & mask) === 0) return p;
-      p++;
-    } else {
-      if (((1 << classAt(text, p)) & mask) === 0) return p;
-      p += width;
+    let b = BITS[u[p]];
+    let w = 1;
+    if (b === 0 || b === B_SURR) {
+      b = slowBits(u, p, len);
+      w = width;
     }
+    if ((b & mask) === 0) return p;
+    p += w;
   }
   return p;
 }
 
 /** `(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?` at `e`. */
-function contraction(text: string, e: number, len: number): number {
-  if (e + 1 >= len || text.charCodeAt(e) !== 0x27) return e;
-  const a = text.charCodeAt(e + 1) | 0x20;
+function contraction(u: Uint16Array, e: number, len: number): number {
+  if (e + 1 >= len || u[e] !== 0x27) return e;
+  const a = u[e + 1] | 0x20;
   if (a === 0x73 || a === 0x64 || a === 0x6d || a === 0x74) return e + 2; // s d m t
   if (e + 2 >= len) return e;
-  const b = text.charCodeAt(e + 2) | 0x20;
+  const b = u[e + 2] | 0x20;
   if ((a === 0x6c && b === 0x6c) || (b === 0x65 && (a === 0x76 || a === 0x72))) return e + 3; // ll ve re
   return e;
 }
@@ -180,42 +158,40 @@ function contraction(text: string, e: number, len: number): number {
  * A1 then A2 with the letter part starting at `s`. Returns the end (contraction included) or -1 when neither matches.
  * With `a1Only`, A2 is not tried (the caller has a better fallback).
  */
-function letters(text: string, s: number, len: number, a1Only: boolean): number {
+function letters(u: Uint16Array, s: number, len: number, a1Only: boolean): number {
   // Maximal Uc run [s,u), remembering the end of its last Lm/Lo/M code point.
   let p = s;
   let lastBoth = -1;
-  let k = 0;
+  let b = 0;
   while (p < len) {
-    const c = text.charCodeAt(p);
-    if (c < 128) {
-      k = ASCII[c];
-      if (k !== C_UP) break;
-      p++;
-    } else {
-      k = classAt(text, p);
-      if (((1 << k) & M_UC) === 0) break;
-      p += width;
-      if (k !== C_UP) lastBoth = p;
+    b = BITS[u[p]];
+    let w = 1;
+    if (b === 0 || b === B_SURR) {
+      b = slowBits(u, p, len);
+      w = width;
     }
+    if ((b & M_UC) === 0) break;
+    p += w;
+    if (b !== B_UP) lastBoth = p;
   }
-  // here p = u; k is the class at u when p < len
-  if (p < len && k === C_LO) return contraction(text, runEnd(text, p, len, M_LC), len);
-  if (lastBoth >= 0) return contraction(text, lastBoth, len);
+  // here p = u; b is the class at u when p < len
+  if (p < len && b === B_LO) return contraction(u, runEnd(u, p, len, M_LC), len);
+  if (lastBoth >= 0) return contraction(u, lastBoth, len);
   if (a1Only || p === s) return -1;
   // A2: the Uc run, then Lc* (empty: the code point at u is not Lc), then the contraction.
-  return contraction(text, p, len);
+  return contraction(u, p, len);
 }
 
 /** A5–A7 for a whitespace run starting at `i`. */
-function spaces(text: string, i: number, len: number): number {
+function spaces(u: Uint16Array, i: number, len: number): number {
   let p = i;
   let lastNl = -1;
   while (p < len) {
-    const c = text.charCodeAt(p);
-    const k = c < 128 ? ASCII[c] : classAt(text, p); // all \s code points are BMP
-    if (((1 << k) & M_SPACE) === 0) break;
+    let b = BITS[u[p]];
+    if (b === 0) b = slowBits(u, p, len); // \s code points are all BMP, so a surrogate simply ends the run
+    if ((b & M_SPACE) === 0) break;
     p++;
-    if (k === C_LF || k === C_CR) lastNl = p;
+    if ((b & M_NL) !== 0) lastNl = p;
   }
   if (lastNl >= 0) return lastNl; // A5
   if (p === len) return p; // A6 at end of text
@@ -223,71 +199,113 @@ function spaces(text: string, i: number, len: number): number {
   return p; // A7
 }
 
-/** End of the o200k pre-tokenizer piece that starts at `i` (0 ≤ i < text.length). */
-export function pieceEnd(text: string, i: number): number {
-  const len = text.length;
-  const c = text.charCodeAt(i);
-  let k: number;
+/** End of the o200k pre-tokenizer piece that starts at `i` (0 ≤ i < len) of the code units `u`. */
+function pieceEnd(u: Uint16Array, i: number, len: number): number {
+  const c = u[i];
+  if (c < 128) {
+    // Fast path, all ASCII: an optional prefix, [A-Z]*[a-z]*, then an ASCII code point other than the apostrophe.
+    // (A1 when some lowercase letter follows the capitals, else A2; anything else goes the general way.)
+    const t = ASCII_PATH[c];
+    if (t !== 0) {
+      const p = i + (t & 1); // t: 1 prefix, 2 letter
+      let q = p;
+      let d = 0;
+      while (q < len) {
+        d = u[q];
+        if (d < 0x41 || d > 0x5a) break;
+        q++;
+      }
+      while (q < len) {
+        d = u[q];
+        if (d < 0x61 || d > 0x7a) break;
+        q++;
+      }
+      if (q > p && (q === len || (d < 128 && d !== 0x27))) return q;
+    }
+  }
+  let b = BITS[c];
   let w = 1;
-  if (c < 128) k = ASCII[c];
-  else {
-    k = classAt(text, i);
+  if (b === 0 || b === B_SURR) {
+    b = slowBits(u, i, len);
     w = width;
   }
-  switch (k) {
-    case C_UP:
-    case C_LO:
-    case C_BOTH:
-      return letters(text, i, len, false);
-    case C_NUM: {
-      // \p{N}{1,3}
-      let p = i + w;
-      for (let n = 1; n < 3 && p < len; n++) {
-        const d = text.charCodeAt(p);
-        if (d < 128) {
-          if (ASCII[d] !== C_NUM) break;
-          p++;
-        } else {
-          if (classAt(text, p) !== C_NUM) break;
-          p += width;
-        }
+  if ((b & M_LETTER) !== 0) return letters(u, i, len, false);
+  if (b === B_NUM) {
+    // \p{N}{1,3}
+    let p = i + w;
+    for (let n = 1; n < 3 && p < len; n++) {
+      let d = BITS[u[p]];
+      let dw = 1;
+      if (d === 0 || d === B_SURR) {
+        d = slowBits(u, p, len);
+        dw = width;
       }
-      return p;
+      if (d !== B_NUM) break;
+      p += dw;
     }
-    case C_CR:
-    case C_LF:
-      return spaces(text, i, len);
-    case C_MARK: {
-      if (i + w < len) {
-        const e = letters(text, i + w, len, true);
-        if (e >= 0) return e;
-      }
-      // A1 without the prefix: the mark alone is the Lc+ (whatever Lu/Lt follow it cannot be Lc).
-      return contraction(text, i + w, len);
-    }
-    default: {
-      // prefix-eligible: space, other whitespace, punctuation
-      if (i + w < len) {
-        const e = letters(text, i + w, len, false);
-        if (e >= 0) return e;
-      }
-      if (k === C_SPACE) {
-        const r = runEnd(text, i + 1, len, M_PUNCT);
-        if (r > i + 1) return runEnd(text, r, len, M_NL_SLASH);
-        return spaces(text, i, len);
-      }
-      if (k === C_WS) return spaces(text, i, len);
-      return runEnd(text, runEnd(text, i + w, len, M_PUNCT), len, M_NL_SLASH);
-    }
+    return p;
   }
+  if ((b & M_NL) !== 0) return spaces(u, i, len);
+  if (b === B_MARK) {
+    if (i + w < len) {
+      const e = letters(u, i + w, len, true);
+      if (e >= 0) return e;
+    }
+    // A1 without the prefix: the mark alone is the Lc+ (whatever Lu/Lt follow it cannot be Lc).
+    return contraction(u, i + w, len);
+  }
+  // prefix-eligible: space, other whitespace, punctuation
+  if (i + w < len) {
+    const e = letters(u, i + w, len, false);
+    if (e >= 0) return e;
+  }
+  if (b === B_SPACE) {
+    const r = runEnd(u, i + 1, len, M_PUNCT);
+    if (r > i + 1) return runEnd(u, r, len, M_NL_SLASH);
+    return spaces(u, i, len);
+  }
+  if (b === B_WS) return spaces(u, i, len);
+  return runEnd(u, runEnd(u, i + w, len, M_PUNCT), len, M_NL_SLASH);
+}
+
+/** For the ASCII fast path — 1: may prefix a letter run (not CR/LF/letter/digit), 2: ASCII letter, 0: neither. */
+const ASCII_PATH = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const b = BITS[c];
+  ASCII_PATH[c] = b === B_UP || b === B_LO ? 2 : b === B_NUM || b === B_CR || b === B_LF ? 0 : 1;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Text → code units, in a reused scratch array.
+
+const SCRATCH_MAX = 1 << 20; // code units kept between calls (2 MB); longer texts get a one-off array
+let scratch = new Uint16Array(1024);
+let scratchBuf = Buffer.from(scratch.buffer);
+
+function codeUnits(text: string): Uint16Array {
+  const n = text.length;
+  if (n > scratch.length) {
+    if (n > SCRATCH_MAX) {
+      const a = new Uint16Array(n);
+      Buffer.from(a.buffer).write(text, 0, 'utf16le');
+      return a;
+    }
+    let size = scratch.length;
+    while (size < n) size *= 2;
+    scratch = new Uint16Array(size);
+    scratchBuf = Buffer.from(scratch.buffer);
+  }
+  scratchBuf.write(text, 0, 'utf16le');
+  return scratch;
 }
 
 /** The o200k pre-tokenizer pieces of `text`: the same strings as `text.match(O200K_TOKEN_SPLIT_REGEX) ?? []`. */
 export function pretokenize(text: string): string[] {
   const out: string[] = [];
   const len = text.length;
+  const u = codeUnits(text);
   for (let i = 0; i < len; ) {
-    const e = pieceEnd(text, i);
+    const e = pieceEnd(u, i, len);
     out.push(text.slice(i, e));
     i = e;
   }
@@ -295,29 +313,122 @@ export function pretokenize(text: string): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Per-piece token-count memo: two generations, so it stays bounded without per-entry bookkeeping. New pieces go to
-// `young`; when it fills up it becomes `old` (the previous `old` is dropped). A hit in `old` is copied into `young`,
-// so pieces in steady use survive every rotation. Total size ≤ 2 × half = limit.
+// Per-piece token-count memo: open-addressing hash tables probed straight from the code units — no substring is
+// allocated unless the piece is new, and no string is kept. Bounded by `limit` entries in all; when full it is simply
+// emptied (the hot pieces are back after a few requests, and a miss costs one `countTokens(piece)`).
 
 const DEFAULT_PIECE_CACHE_LIMIT = 100_000;
-let half = DEFAULT_PIECE_CACHE_LIMIT >> 1;
-let young = new Map<string, number>();
-let old = new Map<string, number>();
+/** Code units of long keys kept at most (16 MB); a piece longer than this is counted but not memoised. */
+const ARENA_MAX = 1 << 23;
+let limit = DEFAULT_PIECE_CACHE_LIMIT;
+let mask = 0; // slots per table - 1; 0 until first use
+let used = 0; // entries in both tables
 
-function remember(piece: string, n: number): void {
-  if (young.size >= half) {
-    old = young;
-    young = new Map();
-  }
-  young.set(piece, n);
+/**
+ * Pieces of 2–8 ASCII code units, keyed exactly by two int32 (code units 0–3 and 4–7, 7 bits each, plus the length).
+ * Slot s is shortTable[4s .. 4s+2] = count, key a, key b. A count of 0 marks an empty slot (a piece has ≥ 1 token).
+ */
+let shortTable = new Int32Array(0);
+/** Other pieces: slot s is longTable[4s .. 4s+3] = count, hash, offset of the key in `arena`, key length. */
+let longTable = new Int32Array(0);
+let arena = new Uint16Array(0);
+let arenaUsed = 0;
+
+function allocate(): void {
+  let size = 16;
+  while (size < limit * 2) size *= 2; // load ≤ 1/2 even if every entry lands in the same table
+  mask = size - 1;
+  shortTable = new Int32Array(size * 4);
+  longTable = new Int32Array(size * 4);
+  arena = new Uint16Array(1 << 16);
+  arenaUsed = 0;
+  used = 0;
 }
 
-function pieceTokens(piece: string): number {
-  let n = young.get(piece);
-  if (n !== undefined) return n;
-  n = old.get(piece);
-  if (n === undefined) n = countTokens(piece);
-  remember(piece, n);
+function mix(a: number, b: number): number {
+  let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 13);
+}
+
+/** Tokens of the piece text[i, e) of 2–8 code units; -1 if one of them is not ASCII. */
+function shortTokens(text: string, u: Uint16Array, i: number, e: number): number {
+  let a = 0;
+  let b = e - i;
+  let p = i;
+  const m = e - i > 4 ? i + 4 : e;
+  for (; p < m; p++) {
+    const c = u[p];
+    if (c > 127) return -1;
+    a = (a << 7) | c;
+  }
+  for (; p < e; p++) {
+    const c = u[p];
+    if (c > 127) return -1;
+    b = (b << 7) | c;
+  }
+  const h = mix(a, b);
+  const t = shortTable;
+  let s = (h & mask) << 2;
+  for (;;) {
+    const n = t[s];
+    if (n === 0) break;
+    if (t[s + 1] === a && t[s + 2] === b) return n;
+    s = (s + 4) & (mask << 2 | 3);
+  }
+  const n = countTokens(text.slice(i, e));
+  if (used >= limit) {
+    clearPieceCache();
+    s = (h & mask) << 2;
+  }
+  used++;
+  t[s] = n;
+  t[s + 1] = a;
+  t[s + 2] = b;
+  return n;
+}
+
+/** Tokens of the piece text[i, e), any piece. */
+function longTokens(text: string, u: Uint16Array, i: number, e: number): number {
+  const len = e - i;
+  let h = 0x811c9dc5 ^ len;
+  for (let p = i; p < e; p++) h = Math.imul(h ^ u[p], 0x01000193);
+  h = mix(h, len);
+  const t = longTable;
+  let s = (h & mask) << 2;
+  for (;;) {
+    const n = t[s];
+    if (n === 0) break;
+    if (t[s + 1] === h && t[s + 3] === len) {
+      const k = arena;
+      const off = t[s + 2] - i;
+      let j = i;
+      while (j < e && k[off + j] === u[j]) j++;
+      if (j === e) return n;
+    }
+    s = (s + 4) & (mask << 2 | 3);
+  }
+  const n = countTokens(text.slice(i, e));
+  if (len > ARENA_MAX) return n;
+  if (used >= limit || arenaUsed + len > ARENA_MAX) {
+    clearPieceCache();
+    s = (h & mask) << 2;
+  }
+  if (arenaUsed + len > arena.length) {
+    let size = arena.length * 2;
+    while (size < arenaUsed + len) size *= 2;
+    const grown = new Uint16Array(size);
+    grown.set(arena.subarray(0, arenaUsed));
+    arena = grown;
+  }
+  arena.set(u.subarray(i, e), arenaUsed);
+  used++;
+  t[s] = n;
+  t[s + 1] = h;
+  t[s + 2] = arenaUsed;
+  t[s + 3] = len;
+  arenaUsed += len;
   return n;
 }
 
@@ -332,28 +443,43 @@ export function countTokensExact(text: string): number {
   const len = text.length;
   if (len === 0) return 0;
   if (text.indexOf('<|') !== -1 && MAYBE_SPECIAL.test(text)) return countTokens(text);
+  if (mask === 0) allocate();
+  const u = codeUnits(text);
   let total = 0;
   for (let i = 0; i < len; ) {
-    const e = pieceEnd(text, i);
-    if (e === i + 1 && text.charCodeAt(i) < 128) total += 1; // every ASCII character is a token of its own
-    else total += pieceTokens(text.slice(i, e));
+    const e = pieceEnd(u, i, len);
+    const n = e - i;
+    if (n === 1 && u[i] < 128) total += 1; // every ASCII character is a token of its own
+    else if (n <= 8) {
+      const t = shortTokens(text, u, i, e);
+      total += t > 0 ? t : longTokens(text, u, i, e);
+    } else total += longTokens(text, u, i, e);
     i = e;
   }
   return total;
 }
 
-/** Bound the per-piece memo to `limit` entries (≥ 2); clears it. */
-export function setPieceCacheLimit(limit: number): void {
-  half = Math.max(1, Math.floor(limit / 2));
-  clearPieceCache();
+/** Bound the per-piece memo to `max` entries (≥ 1); empties it. */
+export function setPieceCacheLimit(max: number): void {
+  limit = Math.max(1, Math.floor(max));
+  mask = 0;
+  shortTable = longTable = new Int32Array(0);
+  arena = new Uint16Array(0);
+  arenaUsed = 0;
+  used = 0;
 }
 
+/** Empty the per-piece memo. */
 export function clearPieceCache(): void {
-  young = new Map();
-  old = new Map();
+  if (mask === 0) return;
+  shortTable.fill(0);
+  longTable.fill(0);
+  if (arena.length > 1 << 20) arena = new Uint16Array(1 << 16);
+  arenaUsed = 0;
+  used = 0;
 }
 
-/** Entries currently held by the per-piece memo (≤ the limit). */
+/** Entries currently held by the per-piece memo (≤ its limit). */
 export function pieceCacheSize(): number {
-  return young.size + old.size;
+  return used;
 }

@@ -4,8 +4,8 @@
  * address_cue (Chinese) — the value after 地址, 住址, 住在, 家住, 居住在,
  *   收货地址, 收件地址, 寄件地址, 邮寄地址, 通讯地址, 家庭住址, 现住, 寄到, 送到,
  *   发到, 寄往: a run of
- *   Han characters, digits, letters and "#-()" (single spaces allowed after an
- *   administrative marker), cut at punctuation / line end, then trimmed back
+ *   Han characters, digits, letters and "#-()" (a single space allowed between
+ *   a marker or digit and a digit or marker: 花园路 16 号院), cut at punctuation / line end, then trimmed back
  *   to the last address marker (号 室 楼 栋 幢 座 层 单元 弄 巷 路 街 道 村 组 区
  *   县 市 镇 乡 小区 大厦 公寓 花园 苑 院 里). It must reach street level: at
  *   least one of 路 街 道 巷 弄 号 栋 幢 楼 室 村 组 单元 小区 大厦 公寓 — "住在北京"
@@ -15,9 +15,10 @@
  *   … digits + 号: a fully structured address.
  * address_cue (English) — the value after "I live at", "my address is",
  *   "address:", "home/shipping/mailing/billing address:", "ship to:",
- *   "deliver to", "send it to": a house number, up to five words and a
+ *   "deliver to", "send it to": an optional unit (Flat 2, Apt 4B, Suite 210),
+ *   a house number, up to five words and a
  *   street suffix (Street, St, Avenue, Ave, Road, Rd, Blvd, Lane, Drive,
- *   Court, Way, Place, Parkway, Terrace, Close, Square, Highway…), then
+ *   Court, Way, Place, Parkway, Terrace, Close, Square, Highway, Loop…), then
  *   optionally comma-separated unit ("Apt 4B", "Suite 210"), locality
  *   words, state + ZIP or a UK postcode. "address: 0.0.0.0" or
  *   "IP address: 10.0.0.1" never match (no street suffix).
@@ -50,6 +51,10 @@ const STOP_FIRST = new Set(ZH_STOP_WORDS.map((w) => w.charCodeAt(0)));
 const MARKER1_CODES = new Set([...MARKERS_1].map((c) => c.charCodeAt(0)));
 const MARKER2_LAST = new Set(MARKERS_2.map((w) => w.charCodeAt(w.length - 1)));
 
+function isMarkerOrDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || MARKER1_CODES.has(c);
+}
+
 /** End of a Chinese address value starting at `pos`, or -1. */
 export function chineseAddressEnd(text: string, pos: number, maxLen = 60): number {
   const lim = Math.min(text.length, pos + maxLen);
@@ -62,8 +67,8 @@ export function chineseAddressEnd(text: string, pos: number, maxLen = 60): numbe
       p++;
       continue;
     }
-    // single space after a marker, followed by an address char
-    if ((c === 32 || c === 0x3000) && p > pos && MARKER1_CODES.has(text.charCodeAt(p - 1)) && isAddrChar(text.charCodeAt(p + 1))) {
+    // a single space between a marker/digit and a digit/marker ("花园路 16 号院")
+    if ((c === 32 || c === 0x3000) && p > pos && isMarkerOrDigit(text.charCodeAt(p - 1)) && isMarkerOrDigit(text.charCodeAt(p + 1))) {
       p++;
       continue;
     }
@@ -107,12 +112,12 @@ const ZH_STRUCT_RE = new RegExp(
 const ZH_STREET_NO_RE = /[路街道巷弄段]\d{1,5}号/g;
 
 const STREET_SUFFIX =
-  '(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Parkway|Pkwy|Terrace|Close|Square|Sq|Highway|Hwy|Circle|Cir|Crescent|Row|Walk|Alley|Plaza|Trail)';
-const EN_WORDP = "[A-Z][A-Za-z'’.-]*";
+  '(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Parkway|Pkwy|Terrace|Close|Square|Sq|Highway|Hwy|Circle|Cir|Crescent|Row|Walk|Alley|Plaza|Trail|Loop|Gardens|Mews|Grove|Quay|Wharf|Esplanade|Broadway)';
+const EN_WORDP = "[A-Z][A-Za-z'’.-]*(?![A-Za-z0-9])";
 const EN_ADDR_RE = new RegExp(
-  `^\\d{1,6}[A-Za-z]?(?:-\\d{1,5})?[ \\t]+(?:${EN_WORDP}[ \\t]+){0,4}${STREET_SUFFIX}\\b\\.?` +
+  `^(?:(?:Flat|Apt|Apartment|Suite|Unit|Room)\\.?[ \\t]*#?[A-Za-z0-9-]{1,6},?[ \\t]+)?\\d{1,6}[A-Za-z]?(?:-\\d{1,5})?[ \\t]+(?:${EN_WORDP}[ \\t]+){0,4}${STREET_SUFFIX}\\b\\.?(?:[ \\t]+(?:North|South|East|West|NE|NW|SE|SW|N|S|E|W)\\b)?` +
     `(?:,?[ \\t]*(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|Fl|Floor)\\.?[ \\t]*#?[A-Za-z0-9-]+|#[A-Za-z0-9-]+))?` +
-    `(?:,[ \\t]*(?:[A-Z]{2}[ \\t]+\\d{5}(?:-\\d{4})?|\\d{5}(?:-\\d{4})?|[A-Z]{1,2}\\d[A-Z\\d]?[ \\t]*\\d[A-Z]{2}|${EN_WORDP}(?:[ \\t]+${EN_WORDP}){0,3}(?:[ \\t]+[A-Z]{2}[ \\t]+\\d{5}(?:-\\d{4})?|[ \\t]+\\d{5}|[ \\t]+[A-Z]{1,2}\\d[A-Z\\d]?[ \\t]*\\d[A-Z]{2})?)){0,4}`,
+    `(?:,[ \\t]*(?:[A-Z]{2}[ \\t]+\\d{5}(?:-\\d{4})?|\\d{5}(?:-\\d{4})?|[A-Z]{1,2}\\d[A-Z\\d]?[ \\t]*\\d[A-Z]{2}|${EN_WORDP}(?:[ \\t]+${EN_WORDP}){0,3}(?:[ \\t]+[A-Z]{2,3}[ \\t]+\\d{4,5}(?:-\\d{4})?|[ \\t]+\\d{4,5}|[ \\t]+[A-Z]{1,2}\\d[A-Z\\d]?[ \\t]*\\d[A-Z]{2})?)){0,4}`,
 );
 function enAddressEnd(text: string, pos: number): number {
   const m = EN_ADDR_RE.exec(text.slice(pos, pos + 200));

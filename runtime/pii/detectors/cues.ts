@@ -13,7 +13,7 @@ export type CueHits = Record<CueKind, Array<[number, number]>>;
 // Order matters only between alternatives that can start at the same
 // position; longer phrases come first inside each group.
 const GROUPS: Array<[CueKind, string]> = [
-  ['name_zh', '我的名字(?:是|叫)|我叫|我名叫|名字是|本人姓名|乘客姓名|姓名|收件人|收货人|联系人|寄件人|持卡人|开户名|户名|我是'],
+  ['name_zh', '我的名字(?:是|叫)|我叫|我名叫|名字是|本人姓名|乘客姓名|姓名|收件人|收货人|收款人|付款人|联系人|寄件人|持卡人|申请人|负责人|开户名|户名|我是'],
   ['addr_zh', '收货地址|收件地址|寄件地址|邮寄地址|通讯地址|家庭住址|详细地址|居住地址|地址|住址|居住在|住在|家住|现住|寄到|送到|发到|寄往'],
   ['wechat', '微信|weixin|wechat|vx|v信|薇信'],
   ['alipay', '支付宝|alipay'],

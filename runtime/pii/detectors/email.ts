@@ -19,12 +19,15 @@
  *      jane.doe, johndoe, janedoe, xxx…
  *   4. System mailboxes (RFC 2142 and no-reply senders): noreply, no-reply,
  *      no_reply, donotreply, do-not-reply, do_not_reply, mailer-daemon,
- *      postmaster, hostmaster, webmaster, abuse, bounce(s). Other role
+ *      postmaster, hostmaster, webmaster, abuse, bounce(s), and any address
+ *      at a no-reply relay domain (…@users.noreply.github.com). Other role
  *      addresses (support@, info@, sales@, admin@ at real domains) ARE
  *      reported: they reach people and can identify small businesses.
- *   5. Attribution in licence/source headers: an address on a line that
- *      contains "Copyright", "©", "(c)", "SPDX-FileCopyrightText" or
- *      "@author" (public authorship metadata in pasted source code).
+ *   5. Attribution in licence headers and package metadata: an address on a
+ *      line that contains "Copyright", "©", "(c)", "SPDX-FileCopyrightText",
+ *      "@author", or an author/maintainer/contributor key before it
+ *      ("Author: …", "\"author\": \"…\"", "Maintainers:") — public
+ *      authorship metadata of pasted source code and packages.
  *   6. Not addresses at all: git SSH remotes (git@github.com:org/repo),
  *      URL userinfo (https://user:pw@host), file names such as
  *      icon@2x.png (TLD is a file extension), package specs (react@18.2.0,
@@ -48,7 +51,8 @@ const FILE_TLDS = new Set([
   'scss', 'less', 'json', 'yaml', 'yml', 'toml', 'txt', 'md', 'py', 'go', 'rs', 'java', 'kt', 'rb', 'php', 'html',
   'htm', 'xml', 'mp3', 'mp4', 'mov', 'wav', 'pdf', 'zip', 'gz', 'tar', 'lock', 'log', 'map', 'wasm', 'vue', 'svelte',
 ]);
-const LICENCE_LINE = /copyright|©|\(c\)|spdx-filecopyrighttext|@author/i;
+const LICENCE_LINE =
+  /copyright|©|\(c\)|spdx-file(?:copyrighttext|contributor)|@author|\b(?:authors?|maintainers?|contributors?)\b["']?\s*:/i;
 
 function isLocalCode(c: number): boolean {
   return isAsciiAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
@@ -69,6 +73,7 @@ export function isPlaceholderEmail(address: string): boolean {
   if (PLACEHOLDER_DOMAINS.has(domain)) return true;
   if (PLACEHOLDER_LOCAL.test(local)) return true;
   if (SYSTEM_LOCAL.test(local)) return true;
+  if (/(?:^|\.)no-?reply\./.test(domain)) return true; // users.noreply.github.com relays
   return false;
 }
 

@@ -3,7 +3,8 @@
  *
  * name_cue — the value after one of these cues:
  *   Chinese: 我叫, 我的名字是/叫, 我名叫, 本人姓名, 姓名, 名字是, 收件人,
- *     收货人, 联系人, 寄件人, 持卡人, 开户名, 户名, 乘客姓名, 我是 (strict);
+ *     收货人, 收款人, 付款人, 联系人, 寄件人, 持卡人, 申请人, 负责人, 开户名,
+ *     户名, 乘客姓名, 我是 (strict);
  *   English: "my name is", "my name's", "my full name is", "I'm called",
  *     "I am called", "call me", "name:" / "full name:" / "recipient:" /
  *     "cardholder:" / "contact name:" / "contact person:" / "attn:".
@@ -19,7 +20,9 @@
  *     Mr/Mrs/Ms/Dr/Prof; weekday, month and common non-name words rejected.
  *     Field-label cues ("name:", "recipient:") need at least two words, and a
  *     lowercase "name:" at the start of a line (YAML / code keys such as
- *     `- name: Build And Test`) is ignored, as are type names (String, Int…).
+ *     `- name: Build And Test`) is ignored, as are type names (String, Int…)
+ *     and qualified keys that name things ("Common Name:", "Host name:",
+ *     "Package name:", "Bank name:"…).
  */
 import type { PiiDetector, PiiFinding } from '../types.ts';
 import { cueHits } from './cues.ts';
@@ -140,6 +143,14 @@ function lineStartsWithLowerNameKey(text: string, cueStart: number): boolean {
   return /^[\s-]*$/.test(text.slice(ls, cueStart)) && text.charCodeAt(cueStart) === 110; /* 'n' */
 }
 
+/** "Common Name:", "Host name:", "Package name:" … label a thing, not a person. */
+const THING_NAME_KEY =
+  /(?:common|host|file|user|domain|server|package|module|class|function|field|column|table|project|app|product|company|brand|device|model|branch|tag|key|variable|method|type|event|repo|bucket|database|db|queue|topic|service|display|screen|team|org|organization|bank)[ _-]?$/i;
+
+function qualifiedNameKey(text: string, cueStart: number): boolean {
+  return THING_NAME_KEY.test(text.slice(Math.max(0, cueStart - 14), cueStart));
+}
+
 export const nameCueDetector: PiiDetector = {
   type: 'name',
   name: 'name_cue',
@@ -160,7 +171,7 @@ export const nameCueDetector: PiiDetector = {
     }
     for (const [cs, ce] of hits.name_en) {
       const kind = cueKind(text.slice(cs, ce));
-      if (kind === 'label' && lineStartsWithLowerNameKey(text, cs)) continue;
+      if (kind === 'label' && (lineStartsWithLowerNameKey(text, cs) || qualifiedNameKey(text, cs))) continue;
       let vs = ce;
       while (vs < text.length && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
       let len = englishNameLength(text, vs, kind === 'label' ? 2 : 1);

@@ -7,7 +7,8 @@
  *   3-4-4 with spaces or dashes, or ungrouped.
  * e164 — international `+CC …` numbers: `+`, 8–15 digits in total with
  *   spaces/dashes/dots/parentheses between groups, a country code that ITU
- *   has assigned, and per-country length sanity for +1 (NANP), +7, +44, +86.
+ *   has assigned, and per-country length sanity for +1 (NANP), +7, +44, +86;
+ *   NANP 555-01xx numbers (reserved for fiction and examples) are skipped.
  *
  * Both reject candidates that are not standalone tokens (see util.ts: inside
  * longer digit runs, hex/hashes, version strings, URLs) and candidates whose
@@ -64,9 +65,9 @@ export const cnMobileDetector: PiiDetector = {
         continue;
       }
       let s = start;
-      // A bare "86" prefix glued to digits before it is part of a longer run.
       if (!standaloneToken(text, s, end)) {
-        // retry without an optional prefix: "x86 13812345678" style cases are rare; just skip.
+        // The prefix may be what is glued to the left ("x+86 138…"): fall back to
+        // the bare national number if that stands alone.
         if (natStart > start && standaloneToken(text, natStart, end) && !isAsciiAlnum(text.charCodeAt(natStart - 1))) {
           s = natStart;
         } else {
@@ -112,8 +113,8 @@ export function splitCountryCode(d: string): [string, string] | null {
 function nationalOk(cc: string, nat: string): boolean {
   const n = nat.length;
   switch (cc) {
-    case '1': // NANP: NXX-NXX-XXXX
-      return n === 10 && nat[0] >= '2' && nat[3] >= '2';
+    case '1': // NANP: NXX-NXX-XXXX; 555-0100…0199 are reserved for fiction
+      return n === 10 && nat[0] >= '2' && nat[3] >= '2' && !nat.startsWith('55501', 3);
     case '7':
       return n === 10;
     case '44':

@@ -9,7 +9,8 @@
  *   - it is not glued to another alphanumeric token through a joiner:
  *     `-` or `.` with an alphanumeric on the other side (UUID segments,
  *     version strings, decimals, `file.123`), `:` with a digit on the other
- *     side (timestamps), `/` with a letter on the other side (URL/file paths);
+ *     side (timestamps), `/` or `\\` with a letter on the other side (URL and
+ *     file paths), `+ # $ %` with an alphanumeric before them;
  *   - it is not inside a URL token (`scheme://…`, `www.…`).
  */
 
@@ -25,7 +26,6 @@ export function isAsciiLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
-/** ASCII alnum or underscore. NaN (out of range) is false. */
 function isLower(c: number): boolean {
   return c >= 97 && c <= 122;
 }
@@ -34,6 +34,7 @@ function isUpper(c: number): boolean {
   return c >= 65 && c <= 90;
 }
 
+/** ASCII alnum or underscore. NaN (out of range) is false. */
 export function isWordCode(c: number): boolean {
   return isAsciiAlnum(c) || c === 95;
 }
@@ -114,7 +115,7 @@ export function lineAfter(text: string, pos: number, max: number): string {
  * window before a candidate.
  */
 const NEG_LABEL =
-  /(?:order(?:[ _-]?(?:id|no|num|number|sn))?|orderid|orderno|订单(?:号|编号)?|单号|运单|流水号?|交易(?:号|单号|编号)|tracking|txn|transaction|trade[_ -]?no|invoice|发票|ticket|工单|ref(?:erence)?|serial|序列号|编号|sn|imei|meid|uuid|guid|hash|sha\d*|md5|nonce|request[_ -]?id|req[_ -]?id|trace(?:[_ -]?id)?|span[_ -]?id|msg[_ -]?id|message[_ -]?id|session[_ -]?id|user[_ -]?id|uid|id|timestamp|时间戳|ts|epoch|build|版本|version|sku|qq|商品|product|isbn|issn)/gi;
+  /(?:order(?:[ _-]?(?:id|no|num|number|sn))?|orderid|orderno|订单(?:号|编号)?|单号|运单|流水号?|交易(?:号|单号|编号)|tracking|txn|transaction|trade[_ -]?no|invoice|发票|ticket|工单|ref(?:erence)?|serial|序列号|编号|sn|imei|meid|uuid|guid|hash|sha\d*|md5|nonce|request[_ -]?id|req[_ -]?id|trace(?:[_ -]?id)?|span[_ -]?id|msg[_ -]?id|message[_ -]?id|session[_ -]?id|user[_ -]?id|uid|id|timestamp|时间戳|ts|epoch|build|版本|version|sku|qq|商品|product|isbn|issn|item|issue|bug|case|会议号|会议|meeting[ _-]?id|房间号|room[ _-]?id|pr)/gi;
 
 /**
  * Build a "nearest label wins" context check. `positive` is the regex of
@@ -130,6 +131,8 @@ export function makeNegativeContext(
   const pos0 = new RegExp(positive.source, 'gi');
   const extra = extraNegative ? new RegExp(extraNegative.source, 'gi') : null;
   return (text: string, pos: number): boolean => {
+    // "#4716…": a number tagged with "#" is an identifier (Order #…, PR #…, item #…)
+    if (text.charCodeAt(pos - 1) === 35) return true;
     const before = lineBefore(text, pos, window);
     if (before.length === 0) return false;
     let negEnd = lastMatchEnd(NEG_LABEL, before, true);

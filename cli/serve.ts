@@ -1,0 +1,35 @@
+import { parseArgs } from 'node:util';
+import { createGateway } from '../runtime/server/app.ts';
+import { serveGateway } from '../runtime/server/listen.ts';
+import { consoleLogger } from '../runtime/server/log.ts';
+import { startupBanner } from '../runtime/server/banner.ts';
+import { UsageError, type Io } from './io.ts';
+import { policyPath } from './policy-path.ts';
+
+export const serveHelp = `gw serve [--config FILE] [--port N] [--host ADDRESS]
+  Serve the OpenAI-compatible API driven by FILE (default ./routes.gw), reloading it whenever it changes.
+  The port defaults to the policy's \`gateway { listen N }\` (3000), the host to 127.0.0.1 (use --host 0.0.0.0 to expose it).`;
+
+export async function serve(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' } } });
+  const file = policyPath(values.config, io);
+  let gw;
+  try {
+    gw = createGateway({ policyPath: file, env: io.env, log: consoleLogger() });
+  } catch (e) {
+    io.err(`${(e as Error).message}\n`);
+    return 1;
+  }
+  const port = values.port !== undefined ? Number(values.port) : gw.holder.current.table.gateway.listen;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, got "${values.port}"`);
+  const listener = await serveGateway(gw, port, values.host);
+  io.out(startupBanner(gw.holder.current.table, io.env, listener.url));
+  const stop = async () => {
+    await gw.close();
+    await listener.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return new Promise<number>(() => {}); // serve until stopped
+}

@@ -1,0 +1,116 @@
+import type { DecisionTable } from '../types/decision-table.ts';
+import { decide } from '../router/decide.ts';
+import { modelIndex } from '../router/resolve-model.ts';
+import type { Decision, RouteRequest, StateSnapshot } from '../router/types.ts';
+import type { ProviderAdapter, UpstreamResult } from '../providers/adapter.ts';
+import type { Failure } from '../providers/failure.ts';
+import { resolveHeaders, resolveKey, type Env } from '../providers/keys.ts';
+import type { LiveState } from '../state/live-state.ts';
+import { backoffDelay, sleep } from './backoff.ts';
+import { scrubSecrets } from '../server/errors.ts';
+
+export interface Attempt {
+  provider: string;
+  model: string;
+  ok: boolean;
+  type?: string;
+  status?: number | null;
+  message?: string;
+  ms: number;
+}
+
+export interface CallDeps {
+  env: Env;
+  adapters: Record<'openai' | 'anthropic', ProviderAdapter>;
+  live: LiveState;
+  now(): number;
+  random(): number;
+  /** extra state merged into the router's snapshot (the ledger's quotas and spend) */
+  stateExtra?(table: DecisionTable, now: number): StateSnapshot;
+}
+
+export interface CallInput {
+  table: DecisionTable;
+  route: RouteRequest;
+  body: Record<string, unknown>;
+  stream: boolean;
+  clientWantsUsage: boolean;
+  signal: AbortSignal;
+}
+
+export type CallOutcome =
+  | { ok: true; decision: Decision; first: Decision; attempts: Attempt[]; result: Extract<UpstreamResult, { ok: true }>; firstFrame: string | null; model: string }
+  | { ok: false; decision: Decision; first: Decision; attempts: Attempt[]; failure: Failure | null };
+
+const limitedModels = new WeakMap<DecisionTable, string[]>();
+function modelsWithLimits(table: DecisionTable): string[] {
+  let l = limitedModels.get(table);
+  if (!l) {
+    l = table.models.filter((m) => m.limits.rpm !== null || m.limits.tpm !== null).map((m) => m.id);
+    limitedModels.set(table, l);
+  }
+  return l;
+}
+
+/**
+ * Route and call, with the policy's retries: each retryable failure re-runs the decision excluding every model that
+ * already failed, after the backoff. A stream counts as answered once its first frame arrived; a failure before that
+ * is retried like any other.
+ */
+export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<CallOutcome> {
+  const { table } = input;
+  const attempts: Attempt[] = [];
+  const exclude: string[] = [];
+  const idx = modelIndex(table);
+  const providers = new Map(table.providers.map((p) => [p.name, p]));
+  let first: Decision | null = null;
+  let lastFailure: Failure | null = null;
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.now();
+    const state: StateSnapshot = { ...deps.live.snapshot(modelsWithLimits(table), now), ...(deps.stateExtra?.(table, now) ?? {}) };
+    const decision = decide(table, { ...input.route, exclude }, state, now, deps.random());
+    first ??= decision;
+    if (!decision.model) return { ok: false, decision, first, attempts, failure: lastFailure };
+    const model = idx.byId.get(decision.model)!;
+    const provider = providers.get(model.provider)!;
+    const apiKey = resolveKey(provider, deps.env);
+    deps.live.started(model.id, decision.estimate, now);
+    const t0 = performance.now();
+    let result = await deps.adapters[provider.protocol].chat({
+      provider,
+      model,
+      apiKey,
+      body: input.body,
+      stream: input.stream,
+      clientWantsUsage: input.clientWantsUsage,
+      signal: input.signal,
+      headers: resolveHeaders(provider, deps.env),
+    });
+    let firstFrame: string | null = null;
+    if (result.ok && result.kind === 'stream') {
+      const { stream, status } = result;
+      try {
+        const f = await stream.frames.next();
+        if (f.done) result = { ok: false, failure: { class: 'server', status, message: 'the upstream stream ended before any data', retryAfterMs: null } };
+        else firstFrame = f.value;
+      } catch (e) {
+        stream.cancel();
+        result = { ok: false, failure: { class: 'network', status, message: `stream failed before the first chunk (${(e as Error).message.slice(0, 120)})`, retryAfterMs: null } };
+      }
+    }
+    const ms = Math.round(performance.now() - t0);
+    if (result.ok) {
+      deps.live.succeeded(model.id);
+      attempts.push({ provider: provider.name, model: model.name, ok: true, ms });
+      return { ok: true, decision, first, attempts, result, firstFrame, model: model.id };
+    }
+    const failure = { ...result.failure, message: scrubSecrets(result.failure.message, [apiKey]) };
+    lastFailure = failure;
+    attempts.push({ provider: provider.name, model: model.name, ok: false, type: failure.class, status: failure.status, message: failure.message, ms });
+    deps.live.failed(model.id, failure, table.retry, deps.now());
+    const retryable = (table.retry.on as string[]).includes(failure.class);
+    if (!retryable || attempt >= table.retry.attempts || input.signal.aborted) return { ok: false, decision, first, attempts, failure };
+    exclude.push(model.id);
+    await sleep(backoffDelay(table.retry, attempt), input.signal);
+  }
+}

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
+import { classifyHttp, type Failure } from './failure.ts';
+import { sseEvents, readCapped } from './sse.ts';
+import { MAX_UPSTREAM_BODY, postUpstream } from './upstream-fetch.ts';
+import type { AnthropicMessage } from '../protocols/anthropic-types.ts';
+import type { OpenAIChatChunk, OpenAIChatRequest, OpenAIUsage } from '../protocols/openai-types.ts';
+import {
+  AnthropicToOpenAIStream,
+  fromAnthropicError,
+  fromAnthropicResponse,
+  isRecord,
+  ProtocolTranslationError,
+  statusForAnthropicErrorType,
+  toAnthropicRequest,
+  UpstreamStreamError,
+} from '../protocols/openai-to-anthropic.ts';
+
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+/** `${base}/v1/messages`, without doubling a `/v1` the base URL already ends with. */
+export function anthropicMessagesUrl(baseUrl: string): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  return /\/v1$/.test(base) ? `${base}/messages` : `${base}/v1/messages`;
+}
+
+/**
+ * Request headers. The key always goes in `x-api-key` (what api.anthropic.com and compatible proxies accept): the
+ * adapter cannot see which variable the key came from, so it cannot tell an ANTHROPIC_AUTH_TOKEN (Bearer) from an
+ * ANTHROPIC_API_KEY. A proxy that insists on `authorization: Bearer …` can get it from a provider `header` line.
+ * The provider's header lines may override `anthropic-version` (and add `anthropic-beta`); names are lower-cased so
+ * an override never becomes a second value of the same header.
+ */
+function anthropicHeaders(call: UpstreamCall): Record<string, string> {
+  const headers: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION };
+  for (const [k, v] of Object.entries(call.headers)) headers[k.toLowerCase()] = v;
+  if (call.apiKey) headers['x-api-key'] = call.apiKey;
+  if (call.stream) headers.accept = 'text/event-stream';
+  return headers;
+}
+
+function toUsage(u: OpenAIUsage | null | undefined): Usage | null {
+  if (!u) return null;
+  return { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens };
+}
+
+/** Anthropic answers a low credit balance with a 400 invalid_request_error; it is a quota problem, not the client's. */
+function refine(f: Failure): Failure {
+  if (f.class === 'invalid_request' && /credit balance/i.test(f.message)) return { ...f, class: 'quota' };
+  return f;
+}
+
+/** Classify an Anthropic `{type:'error', error:{type, message}}` by the HTTP status its error type stands for. */
+function failureOfAnthropicError(status: number | null, type: string, message: string): Failure {
+  const equiv = statusForAnthropicErrorType(type);
+  return refine({ ...classifyHttp(equiv, JSON.stringify({ error: { type, message } }), null), status });
+}
+
+/** An upstream that speaks Anthropic Messages: OpenAI requests are translated on the way in, answers on the way out. */
+export const anthropicAdapter: ProviderAdapter = {
+  async chat(call: UpstreamCall): Promise<UpstreamResult> {
+    let body: Record<string, unknown>;
+    try {
+      body = { ...toAnthropicRequest({ ...call.body, stream: call.stream } as unknown as OpenAIChatRequest, call.model.name) };
+    } catch (e) {
+      // Any throw here comes from the client's body (the translation is pure); it must not reach the upstream.
+      const message = e instanceof ProtocolTranslationError ? e.message : `the request cannot be translated for this upstream (${(e as Error).message})`;
+      return { ok: false, failure: { class: 'invalid_request', status: 400, message, retryAfterMs: null } };
+    }
+    if (call.stream) body.stream = true;
+    else delete body.stream;
+    const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, anthropicHeaders(call), call.provider.timeoutMs, call.signal);
+    if (!res.ok) return { ok: false, failure: refine(res.failure) };
+    if (!call.stream) {
+      try {
+        const text = await readCapped(res.body, MAX_UPSTREAM_BODY);
+        res.done();
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with invalid JSON`, retryAfterMs: null } };
+        }
+        if (!isRecord(parsed) || parsed.type === 'error' || !Array.isArray(parsed.content)) {
+          if (isRecord(parsed) && (parsed.type === 'error' || parsed.error !== undefined)) {
+            const info = fromAnthropicError(500, parsed);
+            return { ok: false, failure: failureOfAnthropicError(res.status, info.type, info.message) };
+          }
+          return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with something other than a message`, retryAfterMs: null } };
+        }
+        const msg = parsed as unknown as AnthropicMessage;
+        const completion = fromAnthropicResponse(msg, typeof msg.model === 'string' && msg.model !== '' ? msg.model : call.model.name);
+        return { ok: true, kind: 'json', status: res.status, text: JSON.stringify(completion), usage: toUsage(completion.usage) };
+      } catch (e) {
+        res.done();
+        return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
+      }
+    }
+    return { ok: true, kind: 'stream', status: res.status, stream: anthropicStream(res.body, call, res.done) };
+  },
+};
+
+/** The message id and model of a `message_start` event's data, if it is one. */
+function startInfo(data: string): { id: string | null; model: string | null } {
+  try {
+    const j: unknown = JSON.parse(data);
+    if (isRecord(j) && j.type === 'message_start' && isRecord(j.message)) {
+      const { id, model } = j.message;
+      return { id: typeof id === 'string' && id !== '' ? id : null, model: typeof model === 'string' && model !== '' ? model : null };
+    }
+  } catch {
+    /* the translator reports malformed data */
+  }
+  return { id: null, model: null };
+}
+
+/**
+ * Translate an Anthropic SSE stream into OpenAI chunk frames as events arrive.
+ *
+ * - The role-only first chunk (from `message_start`) is held back until the next chunk exists, so an `error` event
+ *   right after `message_start` (Anthropic's usual overloaded_error) still counts as "nothing sent yet" and the
+ *   gateway can retry on another model.
+ * - An `error` event throws (with `upstreamError: true` and the classified `failure`); so does a body that ends
+ *   before `message_stop` (a cut the transport did not report as an error).
+ * - The usage chunk reaches the client only when it asked for it; `usage()` always has the running total.
+ */
+function anthropicStream(body: ReadableStream<Uint8Array>, call: UpstreamCall, done: () => void): UpstreamStream {
+  let translator: AnthropicToOpenAIStream | null = null;
+  let cancelled = false;
+  const events = sseEvents(body);
+  async function* frames(): AsyncGenerator<string> {
+    let stopped = false;
+    try {
+      const held: string[] = [];
+      let produced = 0;
+      for await (const ev of events) {
+        if (ev.data.trim() === '') continue;
+        if (!translator) {
+          const info = startInfo(ev.data);
+          translator = new AnthropicToOpenAIStream(info.id ?? `chatcmpl-${randomUUID()}`, info.model ?? call.model.name, call.clientWantsUsage);
+        }
+        let chunks: OpenAIChatChunk[];
+        try {
+          chunks = translator.push({ event: ev.event ?? '', data: ev.data });
+        } catch (e) {
+          if (e instanceof UpstreamStreamError) {
+            throw Object.assign(new Error(`${e.type}: ${e.message}`.slice(0, 300)), {
+              upstreamError: true,
+              failure: failureOfAnthropicError(null, e.type, e.message),
+            });
+          }
+          throw e;
+        }
+        for (const c of chunks) {
+          produced++;
+          held.push(`data: ${JSON.stringify(c)}\n\n`);
+        }
+        stopped = isStop(ev.event, ev.data);
+        if (produced >= 2 || stopped) while (held.length) yield held.shift()!;
+        if (stopped) break;
+      }
+      if (!stopped) throw new Error('the upstream stream ended before message_stop');
+      yield 'data: [DONE]\n\n';
+    } finally {
+      done();
+      // Breaking out after message_stop leaves the body unread: release the connection.
+      if (stopped || cancelled) void body.cancel().catch(() => {});
+    }
+  }
+  const it = frames();
+  return {
+    frames: it,
+    usage: () => toUsage(translator?.usage()),
+    cancel: () => {
+      cancelled = true;
+      void it.return(undefined);
+      void body.cancel().catch(() => {});
+    },
+  };
+}
+
+/** The event is `message_stop` (by its data's `type`, else by its SSE event name, like the translator). */
+function isStop(event: string | undefined, data: string): boolean {
+  if (!data.includes('message_stop') && event !== 'message_stop') return false;
+  try {
+    const j: unknown = JSON.parse(data);
+    const type = isRecord(j) && typeof j.type === 'string' ? j.type : event;
+    return type === 'message_stop';
+  } catch {
+    return false;
+  }
+}

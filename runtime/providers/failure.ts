@@ -1,0 +1,80 @@
+/** The failure classes of the policy's `retry on …` line, plus those never retried. */
+export type FailureClass =
+  | 'network'
+  | 'rate_limit'
+  | 'server'
+  | 'quota'
+  | 'auth'
+  | 'invalid_request'
+  | 'model_not_found'
+  | 'content_filter';
+
+export interface Failure {
+  class: FailureClass;
+  /** upstream HTTP status, or null for a network failure */
+  status: number | null;
+  /** a message safe to show the client: never holds a key or the upstream's raw headers */
+  message: string;
+  /** from Retry-After / retry-after-ms, in ms */
+  retryAfterMs: number | null;
+}
+
+const QUOTA_WORDS = /insufficient_quota|quota|billing|balance|credit|exceeded your current|arrearage|余额|欠费|额度/i;
+const FILTER_WORDS = /content[_ ]?filter|content_policy|data_inspection_failed|sensitive|safety|moderation|内容安全/i;
+const MODEL_WORDS = /model[_ ]?not[_ ]?found|does not exist|unknown model|no such model|model .* not (?:found|available)|invalid model/i;
+
+/** Retry-After in seconds or as an HTTP date, or retry-after-ms; null when absent or unreadable. */
+export function parseRetryAfter(headers: Headers, now = Date.now()): number | null {
+  const ms = headers.get('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const v = headers.get('retry-after');
+  if (!v) return null;
+  if (/^\d+(\.\d+)?$/.test(v.trim())) return Math.max(0, Number(v) * 1000);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : Math.max(0, t - now);
+}
+
+/** Classify an upstream HTTP error from its status and (parsed or raw) body. */
+export function classifyHttp(status: number, bodyText: string, retryAfterMs: number | null): Failure {
+  const snippet = upstreamMessage(bodyText);
+  const text = `${snippet} ${bodyText.slice(0, 2000)}`;
+  let cls: FailureClass;
+  if (status === 401 || status === 403) cls = 'auth';
+  else if (status === 402) cls = 'quota';
+  else if (status === 429) cls = QUOTA_WORDS.test(text) && !/rate/i.test(snippet) ? 'quota' : 'rate_limit';
+  else if (status === 404) cls = 'model_not_found';
+  else if (status === 408 || status === 425) cls = 'network';
+  else if (status >= 500) cls = 'server';
+  else if (FILTER_WORDS.test(text)) cls = 'content_filter';
+  else if (MODEL_WORDS.test(text)) cls = 'model_not_found';
+  else cls = 'invalid_request';
+  return { class: cls, status, message: `${status} ${snippet || httpText(status)}`.trim(), retryAfterMs };
+}
+
+export function classifyNetwork(err: unknown, timeoutMs: number): Failure {
+  const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string; message?: string }; message?: string };
+  const code = e?.cause?.code ?? e?.code ?? '';
+  const name = e?.name ?? e?.cause?.name ?? '';
+  let message: string;
+  if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') message = `no answer within ${timeoutMs} ms`;
+  else if (code === 'ECONNREFUSED') message = 'connection refused';
+  else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') message = 'connection reset';
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') message = 'host not found';
+  else message = code ? `network error (${code})` : `network error (${(e?.cause?.message ?? e?.message ?? 'unknown').slice(0, 120)})`;
+  return { class: 'network', status: null, message, retryAfterMs: null };
+}
+
+/** The upstream's own error message, from OpenAI `{error:{message}}`, Anthropic `{error:{message}}` or `{message}` bodies. */
+function upstreamMessage(bodyText: string): string {
+  try {
+    const j = JSON.parse(bodyText) as { error?: { message?: unknown } | string; message?: unknown };
+    const m = typeof j.error === 'string' ? j.error : (j.error?.message ?? j.message);
+    return typeof m === 'string' ? m.slice(0, 300) : '';
+  } catch {
+    return bodyText.replace(/\s+/g, ' ').trim().slice(0, 200);
+  }
+}
+
+function httpText(status: number): string {
+  return status >= 500 ? 'upstream server error' : 'upstream error';
+}

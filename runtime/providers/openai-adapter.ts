@@ -1,0 +1,88 @@
+import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
+import { classifyHttp } from './failure.ts';
+import { sseEvents, readCapped } from './sse.ts';
+import { MAX_UPSTREAM_BODY, postUpstream } from './upstream-fetch.ts';
+
+/** Usage from an OpenAI chat.completion or chunk object, if present. */
+export function usageOf(obj: { usage?: unknown } | null | undefined): Usage | null {
+  const u = obj?.usage as Partial<Usage> | null | undefined;
+  if (!u || typeof u !== 'object') return null;
+  const prompt = Number(u.prompt_tokens ?? 0);
+  const completion = Number(u.completion_tokens ?? 0);
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: Number(u.total_tokens ?? prompt + completion) };
+}
+
+/** An upstream that speaks OpenAI's chat completions (DashScope, Moonshot, SiliconFlow, DeepSeek, Groq, Ollama, vLLM, …). */
+export const openaiAdapter: ProviderAdapter = {
+  async chat(call: UpstreamCall): Promise<UpstreamResult> {
+    const body: Record<string, unknown> = { ...call.body, model: call.model.name, stream: call.stream };
+    if (call.stream) body.stream_options = { ...((call.body.stream_options as object) ?? {}), include_usage: true };
+    else delete body.stream_options;
+    const headers: Record<string, string> = { ...call.headers };
+    if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
+    if (call.stream) headers.accept = 'text/event-stream';
+    const res = await postUpstream(`${call.provider.baseUrl}/chat/completions`, body, headers, call.provider.timeoutMs, call.signal);
+    if (!res.ok) return res;
+    if (!call.stream) {
+      try {
+        const text = await readCapped(res.body, MAX_UPSTREAM_BODY);
+        res.done();
+        let parsed: { usage?: unknown; choices?: unknown; error?: unknown };
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with invalid JSON`, retryAfterMs: null } };
+        }
+        if (parsed.error && !parsed.choices) return { ok: false, failure: classifyHttp(500, text, null) };
+        return { ok: true, kind: 'json', status: res.status, text, usage: usageOf(parsed) };
+      } catch (e) {
+        res.done();
+        return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
+      }
+    }
+    return { ok: true, kind: 'stream', status: res.status, stream: openaiStream(res.body, call.clientWantsUsage, res.done) };
+  },
+};
+
+/**
+ * Pass an OpenAI SSE stream through frame by frame. The usage chunk (requested from the upstream so the gateway can
+ * count tokens) reaches the client only when the client asked for it.
+ */
+function openaiStream(body: ReadableStream<Uint8Array>, clientWantsUsage: boolean, done: () => void): UpstreamStream {
+  let usage: Usage | null = null;
+  const events = sseEvents(body);
+  async function* frames(): AsyncGenerator<string> {
+    try {
+      for await (const ev of events) {
+        const data = ev.data;
+        if (data === '[DONE]') break;
+        if (data.includes('"usage"')) {
+          let chunk: { usage?: unknown; choices?: unknown[]; error?: unknown };
+          try {
+            chunk = JSON.parse(data);
+          } catch {
+            chunk = {};
+          }
+          const u = usageOf(chunk);
+          if (u) usage = u;
+          if (u && !clientWantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
+        } else if (data.startsWith('{"error"')) {
+          throw Object.assign(new Error(data.slice(0, 300)), { upstreamError: true });
+        }
+        yield `data: ${data}\n\n`;
+      }
+      yield 'data: [DONE]\n\n';
+    } finally {
+      done();
+    }
+  }
+  const it = frames();
+  return {
+    frames: it,
+    usage: () => usage,
+    cancel: () => {
+      void it.return(undefined);
+      void body.cancel().catch(() => {});
+    },
+  };
+}

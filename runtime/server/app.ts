@@ -1,0 +1,96 @@
+import { H3 } from 'h3';
+import type { CallDeps } from '../gateway/route-and-call.ts';
+import { anthropicAdapter } from '../providers/anthropic-adapter.ts';
+import { openaiAdapter } from '../providers/openai-adapter.ts';
+import type { Env } from '../providers/keys.ts';
+import { LiveState } from '../state/live-state.ts';
+import { checkAuth, gatewayToken } from './auth.ts';
+import { chatCompletions } from './chat-route.ts';
+import { errorResponse, GwError, jsonResponse } from './errors.ts';
+import { modelsList } from './models-route.ts';
+import { PolicyHolder } from './policy-holder.ts';
+import { consoleLogger, type Logger } from './log.ts';
+import { watchPolicy } from './watch-policy.ts';
+
+export interface GatewayOptions {
+  policyPath: string;
+  env?: Env;
+  log?: Logger;
+  /** watch the policy file and hot-reload it (default true) */
+  watch?: boolean;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface Gateway {
+  app: H3;
+  holder: PolicyHolder;
+  live: LiveState;
+  deps: CallDeps;
+  /** resolves once the policy watcher is armed */
+  watching: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Build the gateway: load the policy (throws with the diagnostics when it does not compile), wire the routes. */
+export function createGateway(opts: GatewayOptions): Gateway {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? consoleLogger();
+  const holder = new PolicyHolder(opts.policyPath, env, log, opts.policyPath.replace(/^.*[\\/]/, ''));
+  if (!holder.reload()) throw new Error(`the policy ${opts.policyPath} does not compile:\n${holder.lastError?.report ?? ''}`);
+  const live = new LiveState();
+  const deps: CallDeps = {
+    env,
+    adapters: { openai: openaiAdapter, anthropic: anthropicAdapter },
+    live,
+    now: opts.now ?? Date.now,
+    random: opts.random ?? Math.random,
+  };
+  const started = Math.floor(Date.now() / 1000);
+  const app = new H3();
+  const guarded = (handler: (req: Request) => unknown) => (event: { req: Request }) => {
+    try {
+      checkAuth(event.req.headers, gatewayToken(holder.current.table, env));
+      return handler(event.req);
+    } catch (e) {
+      if (e instanceof GwError) return errorResponse(e);
+      throw e;
+    }
+  };
+  app.post('/v1/chat/completions', (event) => chatCompletions(event.req, { holder, deps, log }));
+  app.get('/v1/models', guarded(() => jsonResponse(200, modelsList(holder.current.table, started))));
+  app.get('/health', () => jsonResponse(200, { status: 'ok', generation: holder.current.generation, uptime_s: Math.round(process.uptime()) }));
+  app.get(
+    '/_gw/policy',
+    guarded(() => {
+      const { table, generation, loadedAt } = holder.current;
+      return jsonResponse(200, {
+        file: holder.path,
+        generation,
+        loadedAt: new Date(loadedAt).toISOString(),
+        sha256: table.source.sha256,
+        lastError: holder.lastError ? { at: new Date(holder.lastError.at).toISOString(), diagnostics: holder.lastError.diagnostics, report: holder.lastError.report } : null,
+        health: live.health(Date.now()),
+      });
+    }),
+  );
+  app.all('/**', (event) =>
+    errorResponse(new GwError(404, 'invalid_request_error', `no route for ${event.req.method} ${new URL(event.req.url).pathname}`, 'unknown_url')),
+  );
+  app.config.onError = (error) => {
+    const cause = (error as { cause?: unknown }).cause ?? error;
+    log.error(`unhandled: ${(cause as Error)?.stack ?? String(cause)}`);
+    return errorResponse(new GwError(500, 'server_error', 'internal gateway error', 'internal_error'));
+  };
+  const watcher = opts.watch === false ? null : watchPolicy(holder, log);
+  return {
+    app,
+    holder,
+    live,
+    deps,
+    watching: watcher?.ready ?? Promise.resolve(),
+    close: async () => {
+      await watcher?.close();
+    },
+  };
+}

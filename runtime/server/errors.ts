@@ -1,0 +1,35 @@
+/** An error the gateway answers with, in OpenAI's shape: `{"error": {"message", "type", "code", …}}`. */
+export class GwError extends Error {
+  status: number;
+  type: string;
+  code: string | null;
+  extra: Record<string, unknown>;
+  constructor(status: number, type: string, message: string, code: string | null = null, extra: Record<string, unknown> = {}) {
+    super(message);
+    this.status = status;
+    this.type = type;
+    this.code = code;
+    this.extra = extra;
+  }
+  body(): { error: Record<string, unknown> } {
+    return { error: { message: this.message, type: this.type, code: this.code, ...this.extra } };
+  }
+}
+
+export const badRequest = (message: string, code: string | null = null, param: string | null = null) =>
+  new GwError(400, 'invalid_request_error', message, code, param ? { param } : {});
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+export function errorResponse(e: GwError, headers: Record<string, string> = {}): Response {
+  return jsonResponse(e.status, e.body(), headers);
+}
+
+/** Remove secrets from a message that may quote them (some providers echo part of a wrong key). */
+export function scrubSecrets(message: string, secrets: readonly (string | null | undefined)[]): string {
+  let out = message;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  return out.replace(/\b(sk|gsk|nvapi|sk-ant|xai|pk)[-_][A-Za-z0-9*_-]{6,}/g, '[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]');
+}

@@ -1,0 +1,26 @@
+import { listen, type Listener } from 'listhen';
+import { toNodeHandler } from 'h3/node';
+import type { Gateway } from './app.ts';
+
+/** Serve the gateway over HTTP with listhen (no tunnel, no QR code, no clipboard: a plain local listener). */
+export async function serveGateway(gw: Gateway, port: number, hostname: string): Promise<Listener> {
+  const listener = await listen(toNodeHandler(gw.app) as never, {
+    port,
+    hostname,
+    showURL: false,
+    open: false,
+    clipboard: false,
+    qr: false,
+    public: false,
+    tunnel: false,
+    autoClose: false,
+    isTest: false,
+  });
+  const actual = (listener.address as { port?: number }).port;
+  if (port !== 0 && actual !== port) {
+    // listhen falls back to another port when the one asked for is taken: a gateway must not move silently.
+    await listener.close();
+    throw Object.assign(new Error(`port ${port} on ${hostname} is already in use`), { code: 'EADDRINUSE' });
+  }
+  return listener;
+}

@@ -1,0 +1,26 @@
+import type { DecisionTable } from '../types/decision-table.ts';
+
+/** GET /v1/models: every model plus `auto`, in OpenAI's list shape; `gw` carries what gw knows of each. */
+export function modelsList(table: DecisionTable, created: number): object {
+  const providers = new Map(table.providers.map((p) => [p.name, p]));
+  return {
+    object: 'list',
+    data: [
+      { id: 'auto', object: 'model', created, owned_by: 'gw', gw: { routed: true, scenarios: table.scenarios.map((s) => s.name) } },
+      ...table.models.map((m) => ({
+        id: m.id,
+        object: 'model',
+        created,
+        owned_by: m.provider,
+        gw: {
+          enabled: providers.get(m.provider)?.enabled ?? false,
+          local: providers.get(m.provider)?.local ?? false,
+          context: m.context,
+          price: m.price,
+          capabilities: m.capabilities,
+          free: m.free ? { tokens: m.free.tokens, period: m.free.period, until: m.free.until } : null,
+        },
+      })),
+    ],
+  };
+}
