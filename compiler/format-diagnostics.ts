@@ -18,12 +18,41 @@ export function formatDiagnostic(d: Diagnostic, text: string): string {
     const width = Math.max(1, Math.min(endCol, line.length + 1) - startCol);
     out.push(`${pad} |`);
     out.push(`${d.loc.line} | ${line}`);
-    out.push(`${pad} | ${' '.repeat(startCol - 1)}${'^'.repeat(width)}`);
+    // columns count UTF-16 units; a terminal gives CJK and other wide characters two cells
+    const indent = displayWidth(line.slice(0, startCol - 1));
+    const carets = Math.max(1, displayWidth(line.slice(startCol - 1, startCol - 1 + width)));
+    out.push(`${pad} | ${' '.repeat(indent)}${'^'.repeat(carets)}`);
   }
   for (const n of d.notes) {
     out.push(`  = note: ${n.message}${n.loc ? ` (${baseName(d.file)}:${n.loc.line}:${n.loc.col})` : ''}`);
   }
   return out.join('\n');
+}
+
+/** East Asian wide and fullwidth ranges (CJK, kana, hangul, fullwidth forms) and emoji: two terminal cells. */
+function isWide(cp: number): boolean {
+  return (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0x303e) ||
+    (cp >= 0x3041 && cp <= 0x33ff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0xa000 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1faff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  );
+}
+
+/** How many terminal cells `s` takes (control and combining marks are not special-cased: policies rarely hold them). */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += isWide(ch.codePointAt(0)!) ? 2 : 1;
+  return w;
 }
 
 export function countSummary(ds: readonly Diagnostic[]): string {

@@ -95,7 +95,12 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
         else firstFrame = f.value;
       } catch (e) {
         stream.cancel();
-        result = { ok: false, failure: { class: 'network', status, message: `stream failed before the first chunk (${(e as Error).message.slice(0, 120)})`, retryAfterMs: null } };
+        // an upstream error event carries its own classification (e.g. Anthropic's rate_limit_error); a cut is a network failure
+        const classified = (e as { failure?: Failure }).failure;
+        result = {
+          ok: false,
+          failure: classified ?? { class: 'network', status, message: `stream failed before the first chunk (${(e as Error).message.slice(0, 120)})`, retryAfterMs: null },
+        };
       }
     }
     const ms = Math.round(performance.now() - t0);

@@ -72,29 +72,30 @@ export const anthropicAdapter: ProviderAdapter = {
     const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, anthropicHeaders(call), call.provider.timeoutMs, call.signal);
     if (!res.ok) return { ok: false, failure: refine(res.failure) };
     if (!call.stream) {
+      let text: string;
       try {
-        const text = await readCapped(res.body, MAX_UPSTREAM_BODY);
-        res.done();
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with invalid JSON`, retryAfterMs: null } };
-        }
-        if (!isRecord(parsed) || parsed.type === 'error' || !Array.isArray(parsed.content)) {
-          if (isRecord(parsed) && (parsed.type === 'error' || parsed.error !== undefined)) {
-            const info = fromAnthropicError(500, parsed);
-            return { ok: false, failure: failureOfAnthropicError(res.status, info.type, info.message) };
-          }
-          return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with something other than a message`, retryAfterMs: null } };
-        }
-        const msg = parsed as unknown as AnthropicMessage;
-        const completion = fromAnthropicResponse(msg, typeof msg.model === 'string' && msg.model !== '' ? msg.model : call.model.name);
-        return { ok: true, kind: 'json', status: res.status, text: JSON.stringify(completion), usage: toUsage(completion.usage) };
+        text = await readCapped(res.body, MAX_UPSTREAM_BODY);
       } catch (e) {
-        res.done();
         return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
+      } finally {
+        res.done();
       }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with invalid JSON`, retryAfterMs: null } };
+      }
+      if (!isRecord(parsed) || parsed.type === 'error' || !Array.isArray(parsed.content)) {
+        if (isRecord(parsed) && (parsed.type === 'error' || parsed.error !== undefined)) {
+          const info = fromAnthropicError(500, parsed);
+          return { ok: false, failure: failureOfAnthropicError(res.status, info.type, info.message) };
+        }
+        return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with something other than a message`, retryAfterMs: null } };
+      }
+      const msg = parsed as unknown as AnthropicMessage;
+      const completion = fromAnthropicResponse(msg, typeof msg.model === 'string' && msg.model !== '' ? msg.model : call.model.name);
+      return { ok: true, kind: 'json', status: res.status, text: JSON.stringify(completion), usage: toUsage(completion.usage) };
     }
     return { ok: true, kind: 'stream', status: res.status, stream: anthropicStream(res.body, call, res.done) };
   },

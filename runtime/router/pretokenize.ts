@@ -199,28 +199,49 @@ function spaces(u: Uint16Array, i: number, len: number): number {
   return p; // A7
 }
 
+/** End of the ASCII run [A-Z]*[a-z]* from `p` if it is non-empty and followed by the end or by an ASCII code unit
+ * other than the apostrophe (so A1 or A2 ends there), else -1. */
+function asciiWord(u: Uint16Array, p: number, len: number): number {
+  let q = p;
+  let d = 0;
+  while (q < len) {
+    d = u[q];
+    if (d < 0x41 || d > 0x5a) break;
+    q++;
+  }
+  while (q < len) {
+    d = u[q];
+    if (d < 0x61 || d > 0x7a) break;
+    q++;
+  }
+  return q > p && (q === len || (d < 128 && d !== 0x27)) ? q : -1;
+}
+
 /** End of the o200k pre-tokenizer piece that starts at `i` (0 ≤ i < len) of the code units `u`. */
 function pieceEnd(u: Uint16Array, i: number, len: number): number {
   const c = u[i];
   if (c < 128) {
-    // Fast path, all ASCII: an optional prefix, [A-Z]*[a-z]*, then an ASCII code point other than the apostrophe.
-    // (A1 when some lowercase letter follows the capitals, else A2; anything else goes the general way.)
-    const t = ASCII_PATH[c];
-    if (t !== 0) {
-      const p = i + (t & 1); // t: 1 prefix, 2 letter
-      let q = p;
-      let d = 0;
-      while (q < len) {
-        d = u[q];
-        if (d < 0x41 || d > 0x5a) break;
-        q++;
+    // Fast paths when this code unit and the next are ASCII (and a letter run ends before an ASCII code unit).
+    const bc = BITS[c];
+    if ((bc & M_LETTER) !== 0) {
+      const e = asciiWord(u, i, len); // A1 or A2 without prefix
+      if (e >= 0) return e;
+    } else if ((bc & M_NL) !== 0) return spaces(u, i, len);
+    else if (bc !== B_NUM) {
+      // may prefix a letter run
+      if (i + 1 === len) return len; // A4 for punctuation, A6 for whitespace
+      const d = u[i + 1];
+      if (d < 128) {
+        const bd = BITS[d];
+        if ((bd & M_LETTER) !== 0) {
+          const e = asciiWord(u, i + 1, len); // A1 or A2 with prefix
+          if (e >= 0) return e;
+        } else if ((bc & M_SPACE) !== 0) {
+          // A1/A2 fail: no letter after the prefix
+          if (bc === B_SPACE && (bd & M_PUNCT) !== 0) return runEnd(u, runEnd(u, i + 1, len, M_PUNCT), len, M_NL_SLASH); // A4
+          return spaces(u, i, len);
+        } else return runEnd(u, runEnd(u, i + 1, len, M_PUNCT), len, M_NL_SLASH); // A4 (A1/A2 fail)
       }
-      while (q < len) {
-        d = u[q];
-        if (d < 0x61 || d > 0x7a) break;
-        q++;
-      }
-      if (q > p && (q === len || (d < 128 && d !== 0x27))) return q;
     }
   }
   let b = BITS[c];
@@ -266,13 +287,6 @@ function pieceEnd(u: Uint16Array, i: number, len: number): number {
   }
   if (b === B_WS) return spaces(u, i, len);
   return runEnd(u, runEnd(u, i + w, len, M_PUNCT), len, M_NL_SLASH);
-}
-
-/** For the ASCII fast path — 1: may prefix a letter run (not CR/LF/letter/digit), 2: ASCII letter, 0: neither. */
-const ASCII_PATH = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const b = BITS[c];
-  ASCII_PATH[c] = b === B_UP || b === B_LO ? 2 : b === B_NUM || b === B_CR || b === B_LF ? 0 : 1;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

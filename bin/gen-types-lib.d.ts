@@ -1,0 +1,1 @@
+export function generateDecisionTableTypes(root: string): Promise<string>;
