@@ -16,6 +16,14 @@ const commands: Record<string, () => Promise<Command>> = {
   compile: async () => ({ run: compileCommand, help: compileHelp }),
   explain: async () => ({ run: explain, help: explainHelp }),
   fmt: loadFmt,
+  models: async () => {
+    const m = await import('./models.ts');
+    return { run: m.models, help: m.modelsHelp };
+  },
+  providers: async () => {
+    const m = await import('./providers.ts');
+    return { run: m.providers, help: m.providersHelp };
+  },
   serve: async () => ({ run: serve, help: serveHelp }),
 };
 
@@ -23,11 +31,13 @@ export const usage = `gw — a free-tier-first, OpenAI-compatible LLM gateway dr
 
 usage: gw <command> [options]
 
-  check    lint routes.gw
-  compile  print the decision table
-  explain  dry-run the router on a prompt
-  fmt      format routes.gw
-  serve    serve the gateway (hot-reloads routes.gw)
+  check      lint routes.gw
+  compile    print the decision table
+  explain    dry-run the router on a prompt
+  fmt        format routes.gw
+  models     list the policy's models: price, context, free quota, limits
+  providers  list known providers and whether each is enabled here
+  serve      serve the gateway (hot-reloads routes.gw)
 
 Run \`gw <command> --help\` for a command's options.
 `;

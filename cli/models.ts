@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+import { loadPolicy } from '../compiler/load-policy.ts';
+import { formatReport } from '../compiler/format-diagnostics.ts';
+import { hasErrors } from '../compiler/diagnostics.ts';
+import { formatTokens } from '../runtime/router/format.ts';
+import type { DecisionTable, FreeQuota, Model } from '../runtime/types/decision-table.ts';
+import type { Io } from './io.ts';
+import { policyPath } from './policy-path.ts';
+import { tableLines } from './table-text.ts';
+
+export const modelsHelp = `gw models [--config FILE] [--json]
+  List the policy's models: provider status, context, price in/out per 1M tokens, capabilities, speed, free quota
+  and rate limits. Policy errors are printed as diagnostics (exit 1).`;
+
+export interface ModelListing {
+  id: string;
+  provider: string;
+  /** the model name the upstream knows */
+  name: string;
+  providerStatus: 'enabled' | 'disabled';
+  providerDisabledReason: string | null;
+  context: number | null;
+  /** USD per 1M tokens */
+  price: { input: number; output: number } | null;
+  capabilities: string[];
+  /** tokens per second */
+  speed: number | null;
+  free: { tokens: number; period: string; until: string | null; zone: string } | null;
+  limits: { rpm: number | null; tpm: number | null };
+  at: string;
+}
+
+/** `every day at 00:00 Asia/Shanghai`, `every month at 00:00 UTC until 2026-06-30`, `once until 2026-12-31`. */
+export function periodText(free: FreeQuota): string {
+  const until = free.until ? ` until ${free.until}${free.period.kind === 'once' && free.zone !== 'UTC' ? ` ${free.zone}` : ''}` : '';
+  if (free.period.kind === 'once') return `once${until}`;
+  return `every ${free.period.unit} at ${free.period.at} ${free.period.zone}${until}`;
+}
+
+export function listModels(table: DecisionTable): ModelListing[] {
+  const providers = new Map(table.providers.map((p) => [p.name, p]));
+  return table.models.map((m: Model) => {
+    const p = providers.get(m.provider);
+    return {
+      id: m.id,
+      provider: m.provider,
+      name: m.name,
+      providerStatus: p?.enabled ? 'enabled' : 'disabled',
+      providerDisabledReason: p ? p.disabledReason : 'not declared',
+      context: m.context,
+      price: m.price,
+      capabilities: m.capabilities,
+      speed: m.speed,
+      free: m.free ? { tokens: m.free.tokens, period: periodText(m.free), until: m.free.until, zone: m.free.zone } : null,
+      limits: m.limits,
+      at: m.at,
+    };
+  });
+}
+
+const price = (n: number) => `$${String(Math.round(n * 10000) / 10000)}`;
+
+function limitsText(l: ModelListing['limits']): string {
+  const parts: string[] = [];
+  if (l.rpm !== null) parts.push(`${formatTokens(l.rpm)} rpm`);
+  if (l.tpm !== null) parts.push(`${formatTokens(l.tpm)} tpm`);
+  return parts.length ? parts.join(' ') : '-';
+}
+
+/** Human form: the models table, then the free quotas and the disabled providers as their own small tables. */
+export function renderModels(list: ModelListing[], file: string): string {
+  const head = ['MODEL', 'PROVIDER', 'CONTEXT', 'IN $/1M', 'OUT $/1M', 'CAN', 'TOK/S', 'FREE', 'LIMITS'];
+  const rows = list.map((m) => [
+    m.id,
+    m.providerStatus,
+    m.context === null ? '-' : formatTokens(m.context),
+    m.price ? price(m.price.input) : '-',
+    m.price ? price(m.price.output) : '-',
+    m.capabilities.length ? m.capabilities.join(' ') : '-',
+    m.speed === null ? '-' : String(m.speed),
+    m.free ? formatTokens(m.free.tokens) : '-',
+    limitsText(m.limits),
+  ]);
+  const out: string[] = [];
+  const free = list.filter((m) => m.free);
+  const enabled = list.filter((m) => m.providerStatus === 'enabled').length;
+  out.push(`${file}: ${list.length} model${list.length === 1 ? '' : 's'}, ${free.length} with a free quota, ${enabled} on an enabled provider`);
+  out.push('');
+  out.push(...tableLines([head, ...rows], { align: ['left', 'left', 'right', 'right', 'right', 'left', 'right', 'right', 'left'] }));
+  if (free.length) {
+    out.push('', 'free quotas:');
+    out.push(...tableLines([['MODEL', 'TOKENS', 'PERIOD'], ...free.map((m) => [m.id, formatTokens(m.free!.tokens), m.free!.period])], { indent: 2, align: ['left', 'right', 'left'] }));
+  }
+  const disabled = new Map<string, string>();
+  for (const m of list) if (m.providerStatus === 'disabled') disabled.set(m.provider, m.providerDisabledReason ?? 'disabled');
+  if (disabled.size) {
+    out.push('', 'disabled providers (routing skips their models):');
+    out.push(...tableLines([...disabled].map(([name, why]) => [name, why]), { indent: 2 }));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function models(args: string[], io: Io): number {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const file = values.config ?? 'routes.gw';
+  const r = loadPolicy({ path: policyPath(values.config, io), file, env: io.env });
+  if (!r.table || hasErrors(r.diagnostics)) {
+    io.err(formatReport(r.diagnostics, r.text));
+    return 1;
+  }
+  const list = listModels(r.table);
+  io.out(values.json ? `${JSON.stringify(list, null, 2)}\n` : renderModels(list, file));
+  return 0;
+}
