@@ -2,7 +2,7 @@
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
-  interface Options {
+  export interface Options {
     url: string;
     method?: string;
     body?: string;
@@ -12,14 +12,14 @@ declare module 'autocannon' {
     amount?: number;
     timeout?: number;
   }
-  interface Histogram {
+  export interface Histogram {
     average: number;
     mean: number;
     p50: number;
     p99: number;
     total: number;
   }
-  interface Result {
+  export interface Result {
     requests: Histogram;
     latency: Histogram;
     duration: number;
@@ -29,7 +29,7 @@ declare module 'autocannon' {
     resets: number;
     mismatches: number;
   }
-  interface Instance extends EventEmitter {
+  export interface Instance extends EventEmitter {
     stop(): void;
   }
   function autocannon(opts: Options, cb: (err: Error | null, result: Result) => void): Instance;

@@ -72,7 +72,7 @@ function fromTable(row: Provider, table: DecisionTable, env: Env): ProviderListi
   const models = table.models.filter((m) => m.provider === row.name).length;
   return {
     name: row.name,
-    title: preset?.title ?? 'custom provider (routes.gw)',
+    title: preset?.title ?? 'custom provider',
     protocol: row.protocol,
     baseUrl: maskUrl(row.baseUrl),
     baseUrlEnv: preset?.baseUrlEnv ?? null,
@@ -114,10 +114,9 @@ export function statusText(p: ProviderListing): string {
 }
 
 function policyText(p: ProviderListing): string {
-  const custom = p.preset ? '' : 'custom, ';
   if (!p.policy) return '';
-  if (p.policy.used) return `${custom}used: ${p.policy.models} model${p.policy.models === 1 ? '' : 's'}`;
-  return `${custom}declared, unused`;
+  if (p.policy.used) return `used: ${p.policy.models} model${p.policy.models === 1 ? '' : 's'}`;
+  return 'declared, unused';
 }
 
 function keyText(p: ProviderListing): string {

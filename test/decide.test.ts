@@ -179,3 +179,12 @@ describe('decide: eligibility', () => {
     expect(b).toEqual(a);
   });
 });
+
+describe('limits', () => {
+  it('a model may have both an rpm and a tpm limit', () => {
+    const t = compileText('model groq/llama-3.1-8b-instant { context 128k  limit 30 rpm  limit 200k tpm }\nscenario chat { paid groq/llama-3.1-8b-instant }\n');
+    expect(t.models[0].limits).toEqual({ rpm: 30, tpm: 200_000 });
+    const d = decide(t, user('hi'), { rate: { 'groq/llama-3.1-8b-instant': { requests: 1, tokens: 199_500 } } }, Date.now(), 0.5);
+    expect(d.candidates[0].reason).toBe('tpm limit 200k would be exceeded');
+  });
+});

@@ -57,14 +57,16 @@ function duplicates(ctx: CheckContext): Diagnostic[] {
       const settingsSeen = new Map<string, A.Node>();
       for (const s of d.settings as Array<A.Node & { kind: string }>) {
         if (s.kind === 'header') continue;
-        const prev = settingsSeen.get(s.kind);
+        // `limit 30 rpm` and `limit 100k tpm` are two settings
+        const key = s.kind === 'limit' ? `limit ${(s as unknown as { unit: A.Name }).unit.text}` : s.kind;
+        const prev = settingsSeen.get(key);
         if (prev)
           out.push(
             error('GW105', ctx.file, s.loc, `\`${s.kind}\` is set twice in this ${d.kind} block`, [
               { message: `first set at line ${prev.loc.line}`, loc: prev.loc },
             ]),
           );
-        else settingsSeen.set(s.kind, s);
+        else settingsSeen.set(key, s);
       }
     }
   }

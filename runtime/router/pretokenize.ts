@@ -327,43 +327,64 @@ export function pretokenize(text: string): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Per-piece token-count memo: open-addressing hash tables probed straight from the code units — no substring is
-// allocated unless the piece is new, and no string is kept. Bounded by `limit` entries in all; when full it is simply
-// emptied (the hot pieces are back after a few requests, and a miss costs one `countTokens(piece)`).
+// Per-piece token-count memo: one open-addressing hash table probed straight from the code units — no substring is
+// allocated unless the piece is new, and no string is kept. It starts small (the hot set of a workload stays in the
+// CPU cache) and doubles as it fills, up to `limit` entries; when full it is simply emptied (the hot pieces are back
+// after a few requests, and a miss costs one `countTokens(piece)`).
+//
+// Slot s is table[4s .. 4s+3] = count, k1, k2, k3; a count of 0 marks an empty slot (a piece has ≥ 1 token).
+//   pieces of 2–8 ASCII code units: k1, k2 = the code units packed 7 bits each (0–3 and 4–7, with the length),
+//     k3 = -1 — an exact key;
+//   other pieces: k1 = hash, k2 = offset of the code units in `arena`, k3 = length.
 
 const DEFAULT_PIECE_CACHE_LIMIT = 100_000;
+const MIN_SLOTS = 4096;
 /** Code units of long keys kept at most (16 MB); a piece longer than this is counted but not memoised. */
 const ARENA_MAX = 1 << 23;
+const ARENA_MIN = 1 << 14;
 let limit = DEFAULT_PIECE_CACHE_LIMIT;
-let mask = 0; // slots per table - 1; 0 until first use
-let used = 0; // entries in both tables
-
-/**
- * Pieces of 2–8 ASCII code units, keyed exactly by two int32 (code units 0–3 and 4–7, 7 bits each, plus the length).
- * Slot s is shortTable[4s .. 4s+2] = count, key a, key b. A count of 0 marks an empty slot (a piece has ≥ 1 token).
- */
-let shortTable = new Int32Array(0);
-/** Other pieces: slot s is longTable[4s .. 4s+3] = count, hash, offset of the key in `arena`, key length. */
-let longTable = new Int32Array(0);
-let arena = new Uint16Array(0);
+let table = new Int32Array(MIN_SLOTS * 4);
+let mask = MIN_SLOTS - 1; // slots - 1
+let used = 0;
+let arena = new Uint16Array(ARENA_MIN);
 let arenaUsed = 0;
-
-function allocate(): void {
-  let size = 16;
-  while (size < limit * 2) size *= 2; // load ≤ 1/2 even if every entry lands in the same table
-  mask = size - 1;
-  shortTable = new Int32Array(size * 4);
-  longTable = new Int32Array(size * 4);
-  arena = new Uint16Array(1 << 16);
-  arenaUsed = 0;
-  used = 0;
-}
 
 function mix(a: number, b: number): number {
   let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
   h ^= h >>> 15;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 13);
+}
+
+/** The slot index ×4 where an entry with hash `h` goes: the first empty slot of its probe sequence. */
+function freeSlot(t: Int32Array, h: number, m: number): number {
+  let s = (h & m) << 2;
+  const wrap = (m << 2) | 3;
+  while (t[s] !== 0) s = (s + 4) & wrap;
+  return s;
+}
+
+/** Make room for one more entry: empty the memo when it holds `limit` entries, double the table at half load. */
+function reserve(): void {
+  if (used >= limit) {
+    clearPieceCache();
+  } else if ((used + 1) * 2 > mask + 1) {
+    const old = table;
+    const m = mask * 2 + 1;
+    const t = new Int32Array((m + 1) * 4);
+    for (let s = 0; s < old.length; s += 4) {
+      if (old[s] === 0) continue;
+      const h = old[s + 3] === -1 ? mix(old[s + 1], old[s + 2]) : old[s + 1];
+      const d = freeSlot(t, h, m);
+      t[d] = old[s];
+      t[d + 1] = old[s + 1];
+      t[d + 2] = old[s + 2];
+      t[d + 3] = old[s + 3];
+    }
+    table = t;
+    mask = m;
+  }
+  used++;
 }
 
 /** Tokens of the piece text[i, e) of 2–8 code units; -1 if one of them is not ASCII. */
@@ -383,23 +404,20 @@ function shortTokens(text: string, u: Uint16Array, i: number, e: number): number
     b = (b << 7) | c;
   }
   const h = mix(a, b);
-  const t = shortTable;
-  let s = (h & mask) << 2;
-  for (;;) {
+  const t = table;
+  const wrap = (mask << 2) | 3;
+  for (let s = (h & mask) << 2; ; s = (s + 4) & wrap) {
     const n = t[s];
     if (n === 0) break;
-    if (t[s + 1] === a && t[s + 2] === b) return n;
-    s = (s + 4) & (mask << 2 | 3);
+    if (t[s + 1] === a && t[s + 2] === b && t[s + 3] === -1) return n;
   }
   const n = countTokens(text.slice(i, e));
-  if (used >= limit) {
-    clearPieceCache();
-    s = (h & mask) << 2;
-  }
-  used++;
-  t[s] = n;
-  t[s + 1] = a;
-  t[s + 2] = b;
+  reserve();
+  const s = freeSlot(table, h, mask);
+  table[s] = n;
+  table[s + 1] = a;
+  table[s + 2] = b;
+  table[s + 3] = -1;
   return n;
 }
 
@@ -409,9 +427,9 @@ function longTokens(text: string, u: Uint16Array, i: number, e: number): number 
   let h = 0x811c9dc5 ^ len;
   for (let p = i; p < e; p++) h = Math.imul(h ^ u[p], 0x01000193);
   h = mix(h, len);
-  const t = longTable;
-  let s = (h & mask) << 2;
-  for (;;) {
+  const t = table;
+  const wrap = (mask << 2) | 3;
+  for (let s = (h & mask) << 2; ; s = (s + 4) & wrap) {
     const n = t[s];
     if (n === 0) break;
     if (t[s + 1] === h && t[s + 3] === len) {
@@ -421,14 +439,11 @@ function longTokens(text: string, u: Uint16Array, i: number, e: number): number 
       while (j < e && k[off + j] === u[j]) j++;
       if (j === e) return n;
     }
-    s = (s + 4) & (mask << 2 | 3);
   }
   const n = countTokens(text.slice(i, e));
   if (len > ARENA_MAX) return n;
-  if (used >= limit || arenaUsed + len > ARENA_MAX) {
-    clearPieceCache();
-    s = (h & mask) << 2;
-  }
+  if (arenaUsed + len > ARENA_MAX) clearPieceCache();
+  reserve();
   if (arenaUsed + len > arena.length) {
     let size = arena.length * 2;
     while (size < arenaUsed + len) size *= 2;
@@ -437,11 +452,11 @@ function longTokens(text: string, u: Uint16Array, i: number, e: number): number 
     arena = grown;
   }
   arena.set(u.subarray(i, e), arenaUsed);
-  used++;
-  t[s] = n;
-  t[s + 1] = h;
-  t[s + 2] = arenaUsed;
-  t[s + 3] = len;
+  const s = freeSlot(table, h, mask);
+  table[s] = n;
+  table[s + 1] = h;
+  table[s + 2] = arenaUsed;
+  table[s + 3] = len;
   arenaUsed += len;
   return n;
 }
@@ -457,7 +472,6 @@ export function countTokensExact(text: string): number {
   const len = text.length;
   if (len === 0) return 0;
   if (text.indexOf('<|') !== -1 && MAYBE_SPECIAL.test(text)) return countTokens(text);
-  if (mask === 0) allocate();
   const u = codeUnits(text);
   let total = 0;
   for (let i = 0; i < len; ) {
@@ -476,19 +490,16 @@ export function countTokensExact(text: string): number {
 /** Bound the per-piece memo to `max` entries (≥ 1); empties it. */
 export function setPieceCacheLimit(max: number): void {
   limit = Math.max(1, Math.floor(max));
-  mask = 0;
-  shortTable = longTable = new Int32Array(0);
-  arena = new Uint16Array(0);
-  arenaUsed = 0;
-  used = 0;
+  clearPieceCache();
 }
 
 /** Empty the per-piece memo. */
 export function clearPieceCache(): void {
-  if (mask === 0) return;
-  shortTable.fill(0);
-  longTable.fill(0);
-  if (arena.length > 1 << 20) arena = new Uint16Array(1 << 16);
+  if (mask + 1 > MIN_SLOTS) {
+    table = new Int32Array(MIN_SLOTS * 4);
+    mask = MIN_SLOTS - 1;
+  } else table.fill(0);
+  if (arena.length > ARENA_MIN) arena = new Uint16Array(ARENA_MIN);
   arenaUsed = 0;
   used = 0;
 }

@@ -1,0 +1,231 @@
+/**
+ * Gateway overhead bench: gw versus calling the upstream directly, and versus the Portkey gateway.
+ *
+ *   npm run bench                      (GW_BENCH_SECONDS=10 per target; GW_BENCH_PROF=1 profiles the gw child)
+ *
+ * Everything runs on 127.0.0.1, each server in its own process: a fast mock OpenAI upstream
+ * (bench/mock-upstream.ts), `gw serve` on a small realistic policy, and `@portkey-ai/gateway`. autocannon
+ * (10 connections, a short warm-up, then a timed run) drives: the mock directly, gw (`model: "auto"`, JSON and
+ * streamed) and Portkey (JSON). Then 200 sequential fetches measure the time to the first SSE `data:` frame,
+ * directly and through gw. Latency percentiles come from every response time (sub-millisecond), not from
+ * autocannon's whole-millisecond histogram. Exit code 0 even when a target is missed; 1 if something could not run.
+ */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Result } from 'autocannon';
+import { freePort, killAllNow, spawnChild, stopAll, waitForHttp, waitForLine } from './children.ts';
+import { summarize } from './cpuprofile-top.ts';
+import { median, sequential, type Sequential } from './ttfb.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SECONDS = Number(process.env.GW_BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 2;
+const CONNECTIONS = 10;
+const SEQUENTIAL = 200;
+const PROFILE = process.env.GW_BENCH_PROF === '1';
+const DEADLINE_MS = 170_000;
+
+const PROMPT = {
+  model: 'auto',
+  messages: [
+    { role: 'system', content: 'You are a concise assistant for a small online bookshop. Answer in two or three sentences, politely, and never invent stock levels or prices.' },
+    {
+      role: 'user',
+      content:
+        'Hello! I am putting together a reading list for a book club that meets once a month at the local library. ' +
+        'We are eight people with quite different tastes: two of us love historical fiction, one reads mostly travel writing, ' +
+        'a few prefer contemporary novels with strong characters, and one member only reads short books because of a busy job. ' +
+        'Last year we read twelve novels and the discussions were best when the book had a clear moral dilemma at its centre. ' +
+        'Could you suggest a way to choose six titles for the coming half year so that everyone gets something they enjoy, ' +
+        'and tell me whether it is better to alternate long and short books or to group them by theme? ' +
+        'We would also like a simple rule for deciding who leads each discussion, and a tip for keeping the meeting under ninety minutes. ' +
+        'Thank you very much for your help, we really appreciate it.',
+    },
+  ],
+  temperature: 0.7,
+  max_tokens: 256,
+};
+const BODY = JSON.stringify(PROMPT);
+const STREAM_BODY = JSON.stringify({ ...PROMPT, stream: true });
+const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer x' };
+
+/** One free and one paid model on the mock; two regex scenarios that a chat prompt does not match, and the default. */
+const policy = (mockPort: number) => `
+provider mock { base_url "http://127.0.0.1:${mockPort}/v1"  key env MOCK_KEY }
+
+model mock/free-model { context 32k   free 1000M tokens every day }
+model mock/paid-model { context 128k  price 1 / 2 }
+
+scenario code when text ~ /\`\`\`|\\bdef |\\bfunction\\b|python|javascript/i {
+  paid mock/paid-model
+  free mock/free-model
+  willingness 90%
+}
+scenario math when text ~ /prove|equation|integral/i {
+  paid mock/paid-model
+  free mock/free-model
+  willingness 80%
+}
+scenario chat {
+  paid mock/paid-model
+  free mock/free-model
+  willingness 30%
+}
+`;
+
+interface Load {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  firstError?: string;
+  /** performance.now() at the start and end of the measured run (after the warm-up) */
+  from: number;
+  to: number;
+}
+
+function runCannon(url: string, body: string, headers: Record<string, string>, seconds: number, onResponse?: (ms: number) => void, onError?: (e: Error) => void) {
+  return new Promise<Result>((resolve, reject) => {
+    const inst = autocannon({ url, method: 'POST', body, headers, connections: CONNECTIONS, duration: seconds, timeout: 10 }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    );
+    if (onResponse) inst.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => status < 300 && onResponse(ms));
+    if (onError) inst.on('reqError', onError);
+  });
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
+}
+
+async function load(name: string, url: string, body: string, headers: Record<string, string>): Promise<Load> {
+  process.stdout.write(`  ${name} … `);
+  await runCannon(url, body, headers, WARMUP_SECONDS);
+  const times: number[] = [];
+  const from = performance.now();
+  let firstError: string | undefined;
+  const r = await runCannon(url, body, headers, SECONDS, (ms) => times.push(ms), (e) => (firstError ??= e.message));
+  times.sort((a, b) => a - b);
+  const l: Load = { name, rps: r.requests.average, p50: pct(times, 50), p99: pct(times, 99), non2xx: r.non2xx, errors: r.errors + r.timeouts, firstError, from, to: performance.now() };
+  process.stdout.write(`${Math.round(l.rps)} req/s\n`);
+  return l;
+}
+
+const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const mark = (ok: boolean) => (ok ? '✓' : '✗');
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+  const profDir = PROFILE ? mkdtempSync(join(tmpdir(), 'gw-bench-prof-')) : ''; // kept: open it in Chrome DevTools
+  try {
+    console.log(`gw gateway bench — ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per target, ${BODY.length} B body, node ${process.version}, ${availableParallelism()} CPUs`);
+
+    const mock = spawnChild('mock upstream', ['--import', 'tsx', 'bench/mock-upstream.ts'], { cwd: ROOT });
+    const mockPort = Number((await waitForLine(mock, /listening (\d+)/))[1]);
+    const direct = `http://127.0.0.1:${mockPort}/v1/chat/completions`;
+
+    const policyPath = join(tmp, 'routes.gw');
+    writeFileSync(policyPath, policy(mockPort));
+    const gwPort = await freePort();
+    const prof = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+    const gwStarted = performance.now();
+    const gw = spawnChild('gw', [...prof, 'bin/gw.js', 'serve', '--config', policyPath, '--port', String(gwPort)], { cwd: ROOT, env: { MOCK_KEY: 'sk-bench-mock' } });
+    await waitForHttp(gw, `http://127.0.0.1:${gwPort}/health`);
+    const viaGw = `http://127.0.0.1:${gwPort}/v1/chat/completions`;
+
+    const pkPort = await freePort();
+    const pkBin = join(ROOT, 'node_modules/@portkey-ai/gateway/build/start-server.js');
+    const portkey = spawnChild('portkey', ['--import', './bench/loopback-only.mjs', pkBin, `--port=${pkPort}`, '--headless'], { cwd: ROOT });
+    const viaPortkey = `http://127.0.0.1:${pkPort}/v1/chat/completions`;
+    const pkHeaders = { ...JSON_HEADERS, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `http://127.0.0.1:${mockPort}/v1` };
+    await waitForHttp(portkey, viaPortkey, { method: 'POST', body: BODY, headers: pkHeaders });
+
+    console.log('load (autocannon):');
+    const loads = [
+      await load('direct → mock, JSON', direct, BODY, JSON_HEADERS),
+      await load('direct → mock, stream', direct, STREAM_BODY, JSON_HEADERS),
+      await load('gw, JSON (model auto)', viaGw, BODY, JSON_HEADERS),
+      await load('gw, stream (model auto)', viaGw, STREAM_BODY, JSON_HEADERS),
+      await load('Portkey, JSON', viaPortkey, BODY, pkHeaders),
+    ];
+    const [dJson, , gJson, gStream, pJson] = loads;
+
+    console.log(`sequential (fetch, one at a time, ${SEQUENTIAL} requests after 20 warm-up):`);
+    const seq = async (url: string, body: string): Promise<Sequential> => {
+      await sequential(url, body, JSON_HEADERS, 20);
+      return sequential(url, body, JSON_HEADERS, SEQUENTIAL);
+    };
+    const sDirect = await seq(direct, STREAM_BODY);
+    const sGw = await seq(viaGw, STREAM_BODY);
+    const jDirect = await seq(direct, BODY);
+    const jGw = await seq(viaGw, BODY);
+
+    const bad = loads.filter((l) => l.non2xx > 0 || l.errors > 0);
+    const seqBad = [sDirect, sGw, jDirect, jGw].filter((s) => s.failures > 0);
+
+    console.log('\nresults');
+    console.log(`  ${'target'.padEnd(26)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'non-2xx'.padStart(8)} ${'errors'.padStart(7)}`);
+    for (const l of loads)
+      console.log(`  ${l.name.padEnd(26)} ${Math.round(l.rps).toString().padStart(8)} ${f(l.p50).padStart(8)} ${f(l.p99).padStart(8)} ${String(l.non2xx).padStart(8)} ${String(l.errors).padStart(7)}`);
+
+    const gwVsDirect = gJson.rps / dJson.rps;
+    const gwVsPortkey = gJson.rps / pJson.rps;
+    const addedP50 = gJson.p50 - dJson.p50;
+    const ttfbDirect = median(sDirect.firstData);
+    const ttfbGw = median(sGw.firstData);
+    const ttfbAdded = ttfbGw - ttfbDirect;
+    console.log('\ntargets');
+    console.log(`  ${mark(gwVsDirect >= 0.25)} gw / direct throughput      ${(100 * gwVsDirect).toFixed(1)}%      (target ≥ 25%)`);
+    console.log(`  ${mark(gwVsPortkey >= 4)} gw / Portkey throughput     ${f(gwVsPortkey)}×       (target ≥ 4×)`);
+    console.log(`  ${mark(addedP50 <= 1)} gw added p50 under load     ${f(addedP50, 3)} ms  (target ≤ 1 ms; ${f(gJson.p50, 3)} vs ${f(dJson.p50, 3)} direct)`);
+    console.log(`  ${mark(ttfbAdded <= 1)} gw added first-chunk time   ${f(ttfbAdded, 3)} ms  (target ≤ 1 ms; median ${f(ttfbGw, 3)} vs ${f(ttfbDirect, 3)} direct)`);
+    console.log('\nsequential detail (medians)');
+    console.log(`  stream first data: direct ${f(ttfbDirect, 3)} ms, gw ${f(ttfbGw, 3)} ms; whole stream: direct ${f(median(sDirect.total), 3)} ms, gw ${f(median(sGw.total), 3)} ms`);
+    console.log(`  JSON round trip:   direct ${f(median(jDirect.total), 3)} ms, gw ${f(median(jGw.total), 3)} ms, added ${f(median(jGw.total) - median(jDirect.total), 3)} ms`);
+    console.log(`  gw's own x-gw-overhead-ms: JSON ${f(median(jGw.overhead), 3)} ms, stream ${f(median(sGw.overhead), 3)} ms`);
+
+    if (bad.length || seqBad.length) {
+      console.log('\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+      for (const l of bad) console.log(`!!! ${l.name}: ${l.non2xx} non-2xx, ${l.errors} errors${l.firstError ? ` (first: ${l.firstError})` : ''}`);
+      for (const s of seqBad) console.log(`!!! sequential: ${s.failures} failed (first: ${s.firstFailure})`);
+      console.log('!!! the figures above are not trustworthy');
+      console.log('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+    }
+
+    if (PROFILE) {
+      await gw.stop(10_000); // SIGINT: gw exits cleanly, which writes the profile
+      const files = readdirSync(profDir).filter((n) => n.endsWith('.cpuprofile'));
+      // the main thread's profile (the other is tsx's module loader thread), during the measured JSON and stream runs
+      const main = files.find((n) => n.split('.')[4] === '0') ?? files[0]; // CPU.date.time.pid.thread.seq
+      if (!main) console.log('\n(no gw profile was written)');
+      for (const [what, l] of [['JSON', gJson], ['stream', gStream]] as const)
+        if (main) console.log(`\n${summarize(join(profDir, main), { title: `gw under ${what} load:`, fromMs: l.from - gwStarted, toMs: l.to - gwStarted })}`);
+      console.log(`\n(profiles kept in ${profDir}: open them in Chrome DevTools, or npx tsx bench/cpuprofile-top.ts FILE)`);
+    }
+  } finally {
+    await stopAll();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`\ngw bench: still running after ${DEADLINE_MS / 1000} s, giving up`);
+  void stopAll().finally(() => process.exit(1));
+}, DEADLINE_MS);
+watchdog.unref();
+process.once('SIGINT', () => {
+  console.error('\ngw bench: interrupted, stopping the servers');
+  void stopAll().finally(() => process.exit(130));
+});
+process.once('exit', killAllNow);
+
+try {
+  await main();
+} catch (e) {
+  console.error(`\ngw bench could not run: ${(e as Error).stack ?? e}`);
+  process.exitCode = 1;
+}
