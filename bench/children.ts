@@ -1,5 +1,6 @@
 /** Child processes for the gateway bench: spawn, wait until ready, stop (SIGINT, then SIGKILL), stop all. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -105,3 +106,15 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** CPU time (user + system, ms) a child has used so far, from /proc (Linux); NaN elsewhere. */
+export function cpuMs(child: Child): number {
+  try {
+    const stat = readFileSync(`/proc/${child.proc.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS; // utime, stime
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux

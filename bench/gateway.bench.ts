@@ -15,7 +15,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
-import { freePort, killAllNow, spawnChild, stopAll, waitForHttp, waitForLine } from './children.ts';
+import { cpuMs, freePort, killAllNow, spawnChild, stopAll, waitForHttp, waitForLine, type Child } from './children.ts';
 import { summarize } from './cpuprofile-top.ts';
 import { median, sequential, type Sequential } from './ttfb.ts';
 
@@ -86,6 +86,8 @@ interface Load {
   /** performance.now() at the start and end of the measured run (after the warm-up) */
   from: number;
   to: number;
+  /** CPU used during the measured run, in % of one core: the load generator (this process), the mock, the gateway */
+  cpu: { bench: number; mock: number; proxy: number };
 }
 
 function runCannon(url: string, body: string, headers: Record<string, string>, seconds: number, onResponse?: (ms: number) => void, onError?: (e: Error) => void) {
@@ -102,15 +104,20 @@ function pct(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
 }
 
-async function load(name: string, url: string, body: string, headers: Record<string, string>): Promise<Load> {
+async function load(name: string, url: string, body: string, headers: Record<string, string>, mock: Child, proxy?: Child): Promise<Load> {
   process.stdout.write(`  ${name} … `);
   await runCannon(url, body, headers, WARMUP_SECONDS);
   const times: number[] = [];
-  const from = performance.now();
   let firstError: string | undefined;
+  const cpu0 = { bench: process.cpuUsage(), mock: cpuMs(mock), proxy: proxy ? cpuMs(proxy) : NaN };
+  const from = performance.now();
   const r = await runCannon(url, body, headers, SECONDS, (ms) => times.push(ms), (e) => (firstError ??= e.message));
+  const to = performance.now();
+  const benchUs = process.cpuUsage(cpu0.bench);
+  const share = (ms: number) => (100 * ms) / (to - from);
+  const cpu = { bench: share((benchUs.user + benchUs.system) / 1000), mock: share(cpuMs(mock) - cpu0.mock), proxy: proxy ? share(cpuMs(proxy) - cpu0.proxy) : NaN };
   times.sort((a, b) => a - b);
-  const l: Load = { name, rps: r.requests.average, p50: pct(times, 50), p99: pct(times, 99), non2xx: r.non2xx, errors: r.errors + r.timeouts, firstError, from, to: performance.now() };
+  const l: Load = { name, rps: r.requests.average, p50: pct(times, 50), p99: pct(times, 99), non2xx: r.non2xx, errors: r.errors + r.timeouts, firstError, from, to, cpu };
   process.stdout.write(`${Math.round(l.rps)} req/s\n`);
   return l;
 }
@@ -146,11 +153,11 @@ async function main(): Promise<void> {
 
     console.log('load (autocannon):');
     const loads = [
-      await load('direct → mock, JSON', direct, BODY, JSON_HEADERS),
-      await load('direct → mock, stream', direct, STREAM_BODY, JSON_HEADERS),
-      await load('gw, JSON (model auto)', viaGw, BODY, JSON_HEADERS),
-      await load('gw, stream (model auto)', viaGw, STREAM_BODY, JSON_HEADERS),
-      await load('Portkey, JSON', viaPortkey, BODY, pkHeaders),
+      await load('direct → mock, JSON', direct, BODY, JSON_HEADERS, mock),
+      await load('direct → mock, stream', direct, STREAM_BODY, JSON_HEADERS, mock),
+      await load('gw, JSON (model auto)', viaGw, BODY, JSON_HEADERS, mock, gw),
+      await load('gw, stream (model auto)', viaGw, STREAM_BODY, JSON_HEADERS, mock, gw),
+      await load('Portkey, JSON', viaPortkey, BODY, pkHeaders, mock, portkey),
     ];
     const [dJson, , gJson, gStream, pJson] = loads;
 
@@ -168,9 +175,14 @@ async function main(): Promise<void> {
     const seqBad = [sDirect, sGw, jDirect, jGw].filter((s) => s.failures > 0);
 
     console.log('\nresults');
-    console.log(`  ${'target'.padEnd(26)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'non-2xx'.padStart(8)} ${'errors'.padStart(7)}`);
-    for (const l of loads)
-      console.log(`  ${l.name.padEnd(26)} ${Math.round(l.rps).toString().padStart(8)} ${f(l.p50).padStart(8)} ${f(l.p99).padStart(8)} ${String(l.non2xx).padStart(8)} ${String(l.errors).padStart(7)}`);
+    const cpuCols = 'CPU %: autocannon  mock  gateway   gateway CPU µs/req';
+    console.log(`  ${'target'.padEnd(26)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'non-2xx'.padStart(8)} ${'errors'.padStart(7)}   ${cpuCols}`);
+    for (const l of loads) {
+      const c = l.cpu;
+      const perReq = Number.isFinite(c.proxy) ? Math.round((c.proxy * 10_000) / l.rps).toString() : '';
+      const cpuText = `${f(c.bench, 0).padStart(16)} ${f(c.mock, 0).padStart(5)} ${(Number.isFinite(c.proxy) ? f(c.proxy, 0) : '').padStart(8)} ${perReq.padStart(20)}`;
+      console.log(`  ${l.name.padEnd(26)} ${Math.round(l.rps).toString().padStart(8)} ${f(l.p50).padStart(8)} ${f(l.p99).padStart(8)} ${String(l.non2xx).padStart(8)} ${String(l.errors).padStart(7)}   ${cpuText}`);
+    }
 
     const gwVsDirect = gJson.rps / dJson.rps;
     const gwVsPortkey = gJson.rps / pJson.rps;

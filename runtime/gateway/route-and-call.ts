@@ -8,6 +8,7 @@ import { resolveHeaders, resolveKey, type Env } from '../providers/keys.ts';
 import type { LiveState } from '../state/live-state.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import { scrubSecrets } from '../server/errors.ts';
+import type { Accounting, Reservation } from '../state/accounting.ts';
 
 export interface Attempt {
   provider: string;
@@ -25,8 +26,8 @@ export interface CallDeps {
   live: LiveState;
   now(): number;
   random(): number;
-  /** extra state merged into the router's snapshot (the ledger's quotas and spend) */
-  stateExtra?(table: DecisionTable, now: number): StateSnapshot;
+  /** the ledger: quota usage and spend for the router, reservations for the chosen free model */
+  accounting?: Accounting;
 }
 
 export interface CallInput {
@@ -39,7 +40,17 @@ export interface CallInput {
 }
 
 export type CallOutcome =
-  | { ok: true; decision: Decision; first: Decision; attempts: Attempt[]; result: Extract<UpstreamResult, { ok: true }>; firstFrame: string | null; model: string }
+  | {
+      ok: true;
+      decision: Decision;
+      first: Decision;
+      attempts: Attempt[];
+      result: Extract<UpstreamResult, { ok: true }>;
+      firstFrame: string | null;
+      model: string;
+      /** settle it with the answer's usage once the answer is complete (streams: at their end) */
+      reservation: Reservation | null;
+    }
   | { ok: false; decision: Decision; first: Decision; attempts: Attempt[]; failure: Failure | null };
 
 const limitedModels = new WeakMap<DecisionTable, string[]>();
@@ -67,10 +78,11 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
   let lastFailure: Failure | null = null;
   for (let attempt = 1; ; attempt++) {
     const now = deps.now();
-    const state: StateSnapshot = { ...deps.live.snapshot(modelsWithLimits(table), now), ...(deps.stateExtra?.(table, now) ?? {}) };
+    const state: StateSnapshot = { ...deps.live.snapshot(modelsWithLimits(table), now), ...(deps.accounting?.snapshot(table, now) ?? {}) };
     const decision = decide(table, { ...input.route, exclude }, state, now, deps.random());
     first ??= decision;
     if (!decision.model) return { ok: false, decision, first, attempts, failure: lastFailure };
+    const reservation = deps.accounting?.reserve(table, decision, now) ?? null;
     const model = idx.byId.get(decision.model)!;
     const provider = providers.get(model.provider)!;
     const apiKey = resolveKey(provider, deps.env);
@@ -107,11 +119,13 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     if (result.ok) {
       deps.live.succeeded(model.id);
       attempts.push({ provider: provider.name, model: model.name, ok: true, ms });
-      return { ok: true, decision, first, attempts, result, firstFrame, model: model.id };
+      return { ok: true, decision, first, attempts, result, firstFrame, model: model.id, reservation };
     }
     const failure = { ...result.failure, message: scrubSecrets(result.failure.message, [apiKey]) };
     lastFailure = failure;
     attempts.push({ provider: provider.name, model: model.name, ok: false, type: failure.class, status: failure.status, message: failure.message, ms });
+    deps.accounting?.release(reservation);
+    deps.accounting?.failed(table, model.id, failure, deps.now());
     deps.live.failed(model.id, failure, table.retry, deps.now());
     const retryable = (table.retry.on as string[]).includes(failure.class);
     if (!retryable || attempt >= table.retry.attempts || input.signal.aborted) return { ok: false, decision, first, attempts, failure };

@@ -82,7 +82,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
 
   // 3. Scenario: first match in file order (the requested model name is what `model ~` sees)
   const text = parts.texts.join('\n');
-  const condInput = { tokens, text, model: req.model, images: parts.images, hasTools: parts.hasTools, headers: req.headers ?? {} };
+  const condInput = { tokens, text, model: req.requestedModel ?? req.model, images: parts.images, hasTools: parts.hasTools, headers: req.headers ?? {} };
   let scenario: Scenario = table.scenarios[table.scenarios.length - 1];
   for (const s of table.scenarios) {
     if (!s.when) {

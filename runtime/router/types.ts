@@ -18,6 +18,11 @@ export interface ChatMessage {
 export interface RouteRequest {
   /** the model the client asked for: "auto", "provider/model", a bare model name, or a client's own name (Claude Code) */
   model: string;
+  /**
+   * the name `model ~ /re/` conditions see, when it differs from `model`: the Anthropic front door routes a Claude
+   * Code name the policy does not declare as "auto", keeping the original name here
+   */
+  requestedModel?: string;
   messages: ChatMessage[];
   tools?: unknown[] | null;
   /** request headers, names lower-cased */
