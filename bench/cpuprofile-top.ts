@@ -34,11 +34,16 @@ export function summarize(file: string, opts: { top?: number; fromMs?: number; t
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
+  // Each sample counts as one sampling interval. Time deltas would also charge the time the process spent
+  // descheduled (on a busy 2-core box, often right after a socket write woke the peer) to whatever ran next.
+  const interval = [...p.timeDeltas].sort((a, b) => a - b)[p.timeDeltas.length >> 1] ?? 1000;
   let t = 0;
+  let n = 0;
   for (let i = 0; i < p.samples.length; i++) {
     t += p.timeDeltas[i] ?? 0;
     if (t < fromMs * 1000 || t > toMs * 1000) continue;
-    self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+    n++;
+    self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + interval);
   }
   let total = 0;
   let idle = 0;
@@ -60,7 +65,7 @@ export function summarize(file: string, opts: { top?: number; fromMs?: number; t
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
   const ms = (us: number) => `${(us / 1000).toFixed(0).padStart(7)} ms`;
   const window = Number.isFinite(toMs) || fromMs > 0 ? `, ${(fromMs / 1000).toFixed(1)}–${(toMs / 1000).toFixed(1)} s after start` : '';
-  const lines = [`${opts.title ?? 'profile'} ${file}${window}`, `  wall ${ms(total)}, idle ${ms(idle)}, busy ${ms(busy)} (percentages are of busy time)`, '  by area (self time):'];
+  const lines = [`${opts.title ?? 'profile'} ${file}${window}`, `  ${ms(total)} sampled (${n} samples of ~${interval} µs), idle ${ms(idle)}, busy ${ms(busy)} (percentages: of busy)`, '  by area (self time):'];
   for (const [a, us] of [...areas].sort((x, y) => y[1] - x[1]).slice(0, 14)) lines.push(`    ${pct(us)} ${ms(us)}  ${a}`);
   lines.push(`  top ${top} functions (self time):`);
   for (const [f, us] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`    ${pct(us)} ${ms(us)}  ${f}`);

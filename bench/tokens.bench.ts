@@ -115,7 +115,7 @@ const METHODS: [string, (t: string) => number][] = [
  * so load from other processes hits them alike.
  */
 function bench(corpus: string, kb: number, fresh: boolean, methods: [string, (t: string) => number][]): number[] {
-  const runs = kb >= 100 ? 15 : kb >= 10 ? 60 : 300;
+  const runs = kb >= 100 ? 25 : kb >= 10 ? 80 : 300;
   const body = window(corpus, corpus.length >> 1, kb);
   // fresh: consecutive windows through the corpus (wrapping around when it is used up)
   const bodyAt = (i: number): string => (fresh ? window(corpus, Math.floor(i * kb * 1024 * 1.1), kb) : body);

@@ -47,7 +47,7 @@ export type GatewaySetting =
   | (Node & { kind: 'auth'; value: Value })
   | (Node & { kind: 'state'; value: Value })
   | (Node & { kind: 'body_limit'; value: Quantity })
-  | (Node & { kind: 'logs'; enabled: boolean; keep: Quantity | null; bodies: boolean });
+  | (Node & { kind: 'logs'; mode: Name | null; keep: Quantity | null; keepUnit: Name | null });
 
 export interface ProviderDecl extends Node {
   kind: 'provider';

@@ -171,6 +171,13 @@ class Builder {
     if (has(n, 'Kw_listen')) return { kind: 'listen', value: this.value(v!), loc };
     if (has(n, 'Kw_auth')) return { kind: 'auth', value: this.value(v!), loc };
     if (has(n, 'Kw_state')) return { kind: 'state', value: this.value(v!), loc };
+    const logs = node(n, 'logsSetting');
+    if (logs) {
+      const num = tok(logs, 'NumberLit');
+      const unit = tok(logs, 'Identifier');
+      if (!num) return { kind: 'logs', mode: this.name(unit!), keep: null, keepUnit: null, loc };
+      return { kind: 'logs', mode: null, keep: this.quantity(num, unit ? 'count' : 'duration'), keepUnit: unit ? this.name(unit) : null, loc };
+    }
     return { kind: 'body_limit', value: this.quantity(tok(n, 'NumberLit')!, 'bytes'), loc };
   }
 

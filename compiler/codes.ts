@@ -36,6 +36,7 @@ export const DIAGNOSTIC_CODES = {
   GW161: 'retry value out of range',
   GW170: 'unknown budget period or action',
   GW171: 'alert without a threshold',
+  GW172: 'unknown logs setting',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 

@@ -11,6 +11,7 @@ export const DEFAULTS = {
   listen: 3000,
   state: './.gw/state.db',
   bodyLimit: 10_000_000,
+  logKeepMs: 30 * 86_400_000,
   providerTimeoutMs: 60_000,
   willingness: 1,
   rank: 'expiry' as const,
@@ -42,11 +43,19 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
   const bodyV = gset('body_limit');
   const listen = listenV ? Number(resolve(flatten(listenV.value), env) ?? DEFAULTS.listen) : DEFAULTS.listen;
   const authFlat = authV ? flatten(authV.value) : null;
+  const logsV = gset('logs');
+  const logs = { enabled: true, keepMs: DEFAULTS.logKeepMs as number | null, keepRows: null as number | null };
+  if (logsV?.mode) logs.enabled = logsV.mode.text !== 'off';
+  else if (logsV?.keep && logsV.keepUnit) {
+    logs.keepRows = logsV.keep.value;
+    logs.keepMs = null;
+  } else if (logsV?.keep) logs.keepMs = logsV.keep.value;
   const gateway: T.GatewayConfig = {
     listen: Number.isInteger(listen) && listen >= 0 && listen <= 65535 ? listen : DEFAULTS.listen,
     auth: authFlat ? { env: authFlat.env, enabled: anySet(authFlat.env, env) } : null,
     state: stateV ? (resolve(flatten(stateV.value), env) ?? DEFAULTS.state) : DEFAULTS.state,
     bodyLimit: bodyV ? bodyV.value.value : DEFAULTS.bodyLimit,
+    logs,
     at: gw ? at(gw) : null,
   };
 

@@ -91,6 +91,21 @@ export class GwParser extends CstParser {
       { ALT: () => { this.CONSUME(T.Auth); this.SUBRULE2(this.value); } },
       { ALT: () => { this.CONSUME(T.State); this.SUBRULE3(this.value); } },
       { ALT: () => { this.CONSUME(T.BodyLimit); this.CONSUME(T.NumberLit); } },
+      { ALT: () => { this.CONSUME(T.Logs); this.SUBRULE(this.logsSetting); } },
+    ]);
+  });
+
+  /** `logs off`, `logs on`, `logs keep 30d`, `logs keep 100k rows` */
+  public logsSetting = this.RULE('logsSetting', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Keep);
+          this.CONSUME(T.NumberLit);
+          this.OPTION({ GATE: this.listItem, DEF: () => this.CONSUME(T.Identifier) });
+        },
+      },
+      { ALT: () => this.CONSUME2(T.Identifier) },
     ]);
   });
 

@@ -16,7 +16,7 @@ interface BlockInfo {
   settings: string[];
 }
 const blocks: Record<string, BlockInfo> = {
-  gatewayDecl: { what: 'gateway', settings: ['listen', 'auth', 'state', 'body_limit'] },
+  gatewayDecl: { what: 'gateway', settings: ['listen', 'auth', 'state', 'body_limit', 'logs'] },
   providerDecl: { what: 'provider', settings: ['protocol', 'base_url', 'key', 'local', 'timeout', 'header'] },
   modelDecl: { what: 'model', settings: ['context', 'price', 'can', 'speed', 'free', 'limit'] },
   scenarioDecl: { what: 'scenario', settings: ['paid', 'free', 'willingness', 'rank', 'fallback'] },

@@ -62,6 +62,31 @@ describe('pretokenize', () => {
     });
   }
 
+  it('yields pieces that split into themselves again (so counting a piece on its own is counting it in context)', () => {
+    fc.assert(
+      fc.property(fc.oneof(...arbitraries.map(([, a]) => a)), (s) => {
+        for (const piece of pretokenize(s)) expect(regexPieces(piece)).toEqual([piece]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('agrees with the regex on every code point, each in several contexts', () => {
+    const ctx = ['a', 'A', "'s", ' ', '\n', '1', '!', '\u0301', 'ǅ', '中', 'ʰ', '  ', '\t'];
+    for (let block = 0; block <= 0x10ffff; block += 0x1000) {
+      // all of the BMP and planes 1–2 (CJK extensions, emoji, math letters), every 31st code point beyond
+      const step = block < 0x30000 ? 1 : 31;
+      let s = '';
+      for (let cp = block; cp < block + 0x1000 && cp <= 0x10ffff; cp += step) {
+        const ch = String.fromCodePoint(cp);
+        s += ctx[cp % ctx.length] + ch + ctx[(cp >> 3) % ctx.length] + ch + ch + ctx[(cp >> 5) % ctx.length];
+      }
+      const got = pretokenize(s);
+      const want = regexPieces(s);
+      if (got.length !== want.length || got.some((p, k) => p !== want[k])) expect(got, `block ${block.toString(16)}`).toEqual(want);
+    }
+  });
+
   it('handles the edge cases of the pattern', () => {
     const cases = [
       '',

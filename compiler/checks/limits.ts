@@ -39,6 +39,15 @@ function run(ctx: CheckContext): Diagnostic[] {
       out.push(error('GW170', ctx.file, b.then.loc, `after the budget is spent: then free_only or then block, found "${b.then.text}"`, g ? [{ message: `did you mean "${g}"?` }] : []));
     }
   }
+  for (const g of ctx.symbols.singletons.gateway) {
+    for (const s of g.settings) {
+      if (s.kind !== 'logs') continue;
+      if (s.mode && s.mode.text !== 'on' && s.mode.text !== 'off')
+        out.push(error('GW172', ctx.file, s.mode.loc, `logs takes on, off, keep DURATION or keep N rows, found "${s.mode.text}"`));
+      if (s.keepUnit && s.keepUnit.text !== 'rows')
+        out.push(error('GW172', ctx.file, s.keepUnit.loc, `logs keep N takes \`rows\` (or a duration like 30d), found "${s.keepUnit.text}"`));
+    }
+  }
   for (const a of ctx.symbols.singletons.alert) {
     if (!a.lowQuotaBelow && !a.expiringWithin)
       out.push(error('GW171', ctx.file, a.loc, 'an alert needs `low_quota below N tokens` or `expiring within D`'));

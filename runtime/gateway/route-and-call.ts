@@ -2,7 +2,8 @@ import type { DecisionTable } from '../types/decision-table.ts';
 import { decide } from '../router/decide.ts';
 import { modelIndex } from '../router/resolve-model.ts';
 import type { Decision, RouteRequest, StateSnapshot } from '../router/types.ts';
-import type { ProviderAdapter, UpstreamResult } from '../providers/adapter.ts';
+import type { ProviderAdapter, UpstreamCall, UpstreamResult } from '../providers/adapter.ts';
+import { callMessages } from '../providers/messages-call.ts';
 import type { Failure } from '../providers/failure.ts';
 import { resolveHeaders, resolveKey, type Env } from '../providers/keys.ts';
 import type { LiveState } from '../state/live-state.ts';
@@ -37,6 +38,10 @@ export interface CallInput {
   stream: boolean;
   clientWantsUsage: boolean;
   signal: AbortSignal;
+  /** the shape of `body` and of the answer: an OpenAI chat request (default) or an Anthropic Messages request */
+  format?: 'openai' | 'anthropic';
+  /** client headers forwarded only when the body goes upstream in its own protocol (see UpstreamCall.passHeaders) */
+  passHeaders?: Record<string, string>;
 }
 
 export type CallOutcome =
@@ -88,7 +93,8 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     const apiKey = resolveKey(provider, deps.env);
     deps.live.started(model.id, decision.estimate, now);
     const t0 = performance.now();
-    let result = await deps.adapters[provider.protocol].chat({
+    const adapter = deps.adapters[provider.protocol];
+    const call: UpstreamCall = {
       provider,
       model,
       apiKey,
@@ -97,7 +103,10 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       clientWantsUsage: input.clientWantsUsage,
       signal: input.signal,
       headers: resolveHeaders(provider, deps.env),
-    });
+      passHeaders: input.passHeaders,
+      promptTokens: decision.tokens,
+    };
+    let result = await (input.format === 'anthropic' ? callMessages(adapter, call) : adapter.chat(call));
     let firstFrame: string | null = null;
     if (result.ok && result.kind === 'stream') {
       const { stream, status } = result;

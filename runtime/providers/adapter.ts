@@ -21,9 +21,17 @@ export interface UpstreamCall {
   signal: AbortSignal;
   /** extra headers resolved from the provider's `header` lines */
   headers: Record<string, string>;
+  /** client headers that go upstream only with a body in the upstream's own protocol (Anthropic pass-through: `anthropic-beta`) */
+  passHeaders?: Record<string, string>;
+  /** the router's estimate of the prompt, for answers that must state it before the upstream does (a translated stream's message_start) */
+  promptTokens?: number;
 }
 
-/** SSE frames ready for an OpenAI client (`data: {…}\n\n`), ending with `data: [DONE]\n\n`. */
+/**
+ * SSE frames ready for the client: for `chat`, OpenAI frames (`data: {…}\n\n`) ending with `data: [DONE]\n\n`; for
+ * `messages` (and Anthropic-shaped calls translated for an OpenAI upstream), Anthropic events (`event: …\ndata: …\n\n`)
+ * ending with `message_stop`.
+ */
 export interface UpstreamStream {
   frames: AsyncIterator<string>;
   /** usage reported by the upstream so far (known at the end of the stream) */
@@ -33,10 +41,17 @@ export interface UpstreamStream {
 }
 
 export type UpstreamResult =
-  | { ok: true; kind: 'json'; status: number; /** the OpenAI chat.completion JSON text for the client */ text: string; usage: Usage | null }
+  | { ok: true; kind: 'json'; status: number; /** the JSON text for the client: an OpenAI chat.completion (or an Anthropic message for `messages`) */ text: string; usage: Usage | null }
   | { ok: true; kind: 'stream'; status: number; stream: UpstreamStream }
   | { ok: false; failure: Failure };
 
 export interface ProviderAdapter {
+  /** `call.body` is an OpenAI chat request; the answer is OpenAI-shaped */
   chat(call: UpstreamCall): Promise<UpstreamResult>;
+  /**
+   * `call.body` is an Anthropic Messages request and the upstream speaks that protocol natively: the body goes as is
+   * (model replaced), the answer comes back Anthropic-shaped. Adapters without it get Anthropic calls translated
+   * through `chat` (runtime/providers/messages-call.ts).
+   */
+  messages?(call: UpstreamCall): Promise<UpstreamResult>;
 }

@@ -3,10 +3,11 @@ import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usa
 import { classifyHttp, type Failure } from './failure.ts';
 import { sseEvents, readCapped } from './sse.ts';
 import { MAX_UPSTREAM_BODY, postUpstream } from './upstream-fetch.ts';
-import type { AnthropicMessage } from '../protocols/anthropic-types.ts';
+import type { AnthropicMessage, AnthropicUsage } from '../protocols/anthropic-types.ts';
 import type { OpenAIChatChunk, OpenAIChatRequest, OpenAIUsage } from '../protocols/openai-types.ts';
 import {
   AnthropicToOpenAIStream,
+  anthropicUsageToOpenAI,
   fromAnthropicError,
   fromAnthropicResponse,
   isRecord,
@@ -99,7 +100,126 @@ export const anthropicAdapter: ProviderAdapter = {
     }
     return { ok: true, kind: 'stream', status: res.status, stream: anthropicStream(res.body, call, res.done) };
   },
+  messages: anthropicMessages,
 };
+
+/**
+ * Pass-through for an Anthropic-shaped request (the `/v1/messages` front door): the client's body goes as is with the
+ * model replaced, the client's `anthropic-beta` (passHeaders) goes along unless a provider `header` line sets it, and
+ * the answer comes back untouched: the message JSON, or the SSE events frame by frame.
+ */
+async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
+  const body: Record<string, unknown> = { ...call.body, model: call.model.name };
+  if (call.stream) body.stream = true;
+  else delete body.stream;
+  const headers = anthropicHeaders(call);
+  for (const [k, v] of Object.entries(call.passHeaders ?? {})) if (!(k.toLowerCase() in headers)) headers[k.toLowerCase()] = v;
+  const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, headers, call.provider.timeoutMs, call.signal);
+  if (!res.ok) return { ok: false, failure: refine(res.failure) };
+  if (call.stream) return { ok: true, kind: 'stream', status: res.status, stream: anthropicPassThrough(res.body, res.done) };
+  let text: string;
+  try {
+    text = await readCapped(res.body, MAX_UPSTREAM_BODY);
+  } catch (e) {
+    return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
+  } finally {
+    res.done();
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with invalid JSON`, retryAfterMs: null } };
+  }
+  if (!isRecord(parsed) || parsed.type === 'error' || !Array.isArray(parsed.content)) {
+    if (isRecord(parsed) && (parsed.type === 'error' || parsed.error !== undefined)) {
+      const info = fromAnthropicError(500, parsed);
+      return { ok: false, failure: failureOfAnthropicError(res.status, info.type, info.message) };
+    }
+    return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with something other than a message`, retryAfterMs: null } };
+  }
+  const usage = isRecord(parsed.usage) ? toUsage(anthropicUsageToOpenAI(parsed.usage as unknown as AnthropicUsage)) : null;
+  return { ok: true, kind: 'json', status: res.status, text, usage };
+}
+
+/** The SSE frame for one event, as the upstream sent it (multi-line data kept multi-line). */
+function sseFrame(event: string | undefined, data: string): string {
+  return `${event ? `event: ${event}\n` : ''}${data
+    .split('\n')
+    .map((l) => `data: ${l}`)
+    .join('\n')}\n\n`;
+}
+
+/**
+ * Anthropic SSE events passed through to an Anthropic client.
+ *
+ * - `message_start` and `ping` are held back until the next event, so an `error` event right after `message_start`
+ *   (Anthropic's usual overloaded_error) still counts as "nothing sent yet" and the gateway can retry elsewhere.
+ * - An `error` event throws (with `upstreamError: true`, the classified `failure` and the Anthropic `errorType`); so
+ *   does a body that ends before `message_stop`.
+ * - Usage is read from `message_start` and `message_delta` (cumulative).
+ */
+function anthropicPassThrough(body: ReadableStream<Uint8Array>, done: () => void): UpstreamStream {
+  let usage: AnthropicUsage | null = null;
+  let cancelled = false;
+  const events = sseEvents(body);
+  const merge = (u: unknown) => {
+    if (!isRecord(u)) return;
+    const cur: AnthropicUsage = usage ?? { input_tokens: 0, output_tokens: 0 };
+    for (const k of ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const) {
+      if (typeof u[k] === 'number') cur[k] = u[k] as number;
+    }
+    usage = cur;
+  };
+  async function* frames(): AsyncGenerator<string> {
+    let stopped = false;
+    try {
+      let held = '';
+      let released = false;
+      for await (const ev of events) {
+        if (ev.data.trim() === '') continue;
+        let j: unknown = null;
+        try {
+          j = JSON.parse(ev.data);
+        } catch {
+          throw Object.assign(new Error(`malformed upstream stream event: ${ev.data.slice(0, 200)}`), { upstreamError: true });
+        }
+        const type = isRecord(j) && typeof j.type === 'string' ? j.type : (ev.event ?? '');
+        if (type === 'error') {
+          const err = isRecord(j) && isRecord(j.error) ? j.error : {};
+          const errType = typeof err.type === 'string' ? err.type : 'api_error';
+          const message = typeof err.message === 'string' ? err.message : 'upstream stream error';
+          throw Object.assign(new Error(`${errType}: ${message}`.slice(0, 300)), { upstreamError: true, errorType: errType, failure: failureOfAnthropicError(null, errType, message) });
+        }
+        if (type === 'message_start' && isRecord(j) && isRecord(j.message)) merge(j.message.usage);
+        else if (type === 'message_delta' && isRecord(j)) merge(j.usage);
+        held += sseFrame(ev.event, ev.data);
+        if (type !== 'message_start' && type !== 'ping') released = true;
+        stopped = type === 'message_stop';
+        if (released || stopped) {
+          const out = held;
+          held = '';
+          yield out;
+        }
+        if (stopped) break;
+      }
+      if (!stopped) throw new Error('the upstream stream ended before message_stop');
+    } finally {
+      done();
+      if (stopped || cancelled) void body.cancel().catch(() => {});
+    }
+  }
+  const it = frames();
+  return {
+    frames: it,
+    usage: () => (usage ? toUsage(anthropicUsageToOpenAI(usage)) : null),
+    cancel: () => {
+      cancelled = true;
+      void it.return(undefined);
+      void body.cancel().catch(() => {});
+    },
+  };
+}
 
 /** The message id and model of a `message_start` event's data, if it is one. */
 function startInfo(data: string): { id: string | null; model: string | null } {

@@ -38,7 +38,7 @@
  * so the classes follow the running engine's Unicode data, the same data the library's regex uses. Lone surrogates
  * are single code points of class "other", as in a `u` regex.
  */
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import o200k, { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Character classes: disjoint bits, so a run of several classes is one AND.
@@ -67,6 +67,8 @@ const M_LETTER = B_UP | B_LO | B_BOTH;
 const M_PUNCT = B_MARK | B_APOS | B_SLASH | B_OTHER;
 /** \s */
 const M_SPACE = B_CR | B_LF | B_SPACE | B_WS;
+/** [^\r\n\p{L}\p{N}] minus \p{M}: what may prefix a letter run, in ASCII */
+const M_PREFIX_ASCII = B_SPACE | B_WS | B_APOS | B_SLASH | B_OTHER;
 /** [\r\n] */
 const M_NL = B_CR | B_LF;
 /** [\r\n/] */
@@ -330,12 +332,36 @@ export function pretokenize(text: string): string[] {
 // Per-piece token-count memo: one open-addressing hash table probed straight from the code units — no substring is
 // allocated unless the piece is new, and no string is kept. It starts small (the hot set of a workload stays in the
 // CPU cache) and doubles as it fills, up to `limit` entries; when full it is simply emptied (the hot pieces are back
-// after a few requests, and a miss costs one `countTokens(piece)`).
+// after a few requests, and a miss costs one BPE of the piece).
 //
 // Slot s is table[4s .. 4s+3] = count, k1, k2, k3; a count of 0 marks an empty slot (a piece has ≥ 1 token).
-//   pieces of 2–8 ASCII code units: k1, k2 = the code units packed 7 bits each (0–3 and 4–7, with the length),
-//     k3 = -1 — an exact key;
+//   pieces of 2–8 ASCII code units: k1 = code units 0–3 packed 7 bits each, k2 = code units 4–7 likewise | length
+//     << 28, k3 = -1 — an exact key;
 //   other pieces: k1 = hash, k2 = offset of the code units in `arena`, k3 = length.
+
+/**
+ * Tokens of one piece. `countTokens(piece)` is exact but costs ~1 µs of per-call overhead (special-token scan, the
+ * split regex over the piece, an iterator) before the BPE itself, which matters on a cold memo. So misses go, when
+ * the installed gpt-tokenizer exposes it, straight to what `countTokens` does for each regex match (countNative in
+ * BytePairEncodingCore.js): one token if the piece is in the vocabulary, else the length of its byte-pair encoding.
+ * If those internals are missing or disagree with `countTokens` on a probe set, `countTokens(piece)` is used.
+ */
+const pieceCount: (piece: string) => number = (() => {
+  interface Core {
+    getBpeRankFromString(s: string): number | undefined;
+    bytePairEncode(s: string): number[];
+  }
+  const core = (o200k as unknown as { bytePairEncodingCoreProcessor?: Partial<Core> }).bytePairEncodingCoreProcessor;
+  if (!core || typeof core.getBpeRankFromString !== 'function' || typeof core.bytePairEncode !== 'function') return countTokens;
+  const c = core as Core;
+  const direct = (piece: string): number => (c.getBpeRankFromString(piece) !== undefined ? 1 : c.bytePairEncode(piece).length);
+  const probes = ['hello', ' world', "'s", ' HTMLParser', '中文分词器', ' 😀', '   ', '\n\n', '123', ' !!!', 'é\u0301', 'x'.repeat(40)];
+  try {
+    return probes.every((p) => direct(p) === countTokens(p)) ? direct : countTokens;
+  } catch {
+    return countTokens;
+  }
+})();
 
 const DEFAULT_PIECE_CACHE_LIMIT = 100_000;
 const MIN_SLOTS = 4096;
@@ -390,7 +416,7 @@ function reserve(): void {
 /** Tokens of the piece text[i, e) of 2–8 code units; -1 if one of them is not ASCII. */
 function shortTokens(text: string, u: Uint16Array, i: number, e: number): number {
   let a = 0;
-  let b = e - i;
+  let b = 0;
   let p = i;
   const m = e - i > 4 ? i + 4 : e;
   for (; p < m; p++) {
@@ -403,6 +429,11 @@ function shortTokens(text: string, u: Uint16Array, i: number, e: number): number
     if (c > 127) return -1;
     b = (b << 7) | c;
   }
+  return shortLookup(text, i, e, a, b | ((e - i) << 28));
+}
+
+/** Tokens of the ASCII piece text[i, e) of 2–8 code units, given its packed key (a, b). */
+function shortLookup(text: string, i: number, e: number, a: number, b: number): number {
   const h = mix(a, b);
   const t = table;
   const wrap = (mask << 2) | 3;
@@ -411,7 +442,7 @@ function shortTokens(text: string, u: Uint16Array, i: number, e: number): number
     if (n === 0) break;
     if (t[s + 1] === a && t[s + 2] === b && t[s + 3] === -1) return n;
   }
-  const n = countTokens(text.slice(i, e));
+  const n = pieceCount(text.slice(i, e));
   reserve();
   const s = freeSlot(table, h, mask);
   table[s] = n;
@@ -440,7 +471,7 @@ function longTokens(text: string, u: Uint16Array, i: number, e: number): number 
       if (j === e) return n;
     }
   }
-  const n = countTokens(text.slice(i, e));
+  const n = pieceCount(text.slice(i, e));
   if (len > ARENA_MAX) return n;
   if (arenaUsed + len > ARENA_MAX) clearPieceCache();
   reserve();
@@ -475,6 +506,45 @@ export function countTokensExact(text: string): number {
   const u = codeUnits(text);
   let total = 0;
   for (let i = 0; i < len; ) {
+    const c = u[i];
+    if (c < 128) {
+      const bc = BITS[c];
+      let p = -1;
+      if ((bc & M_LETTER) !== 0) p = i;
+      else if ((bc & M_PREFIX_ASCII) !== 0 && i + 1 < len) {
+        const d = u[i + 1];
+        if (d < 128 && (BITS[d] & M_LETTER) !== 0) p = i + 1;
+      }
+      if (p >= 0) {
+        // The commonest piece, inlined: [prefix][A-Z]*[a-z]* all ASCII, packing the key as we scan (see pieceEnd)
+        let a = p > i ? c : 0;
+        let b = 0;
+        let q = p;
+        let d = 0;
+        while (q < len) {
+          d = u[q];
+          if (d < 0x41 || d > 0x5a) break;
+          if (q - i < 4) a = (a << 7) | d;
+          else b = (b << 7) | d;
+          q++;
+        }
+        while (q < len) {
+          d = u[q];
+          if (d < 0x61 || d > 0x7a) break;
+          if (q - i < 4) a = (a << 7) | d;
+          else b = (b << 7) | d;
+          q++;
+        }
+        if (q > p && (q === len || (d < 128 && d !== 0x27))) {
+          const n = q - i;
+          if (n === 1) total += 1;
+          else if (n <= 8) total += shortLookup(text, i, q, a, b | (n << 28));
+          else total += longTokens(text, u, i, q);
+          i = q;
+          continue;
+        }
+      }
+    }
     const e = pieceEnd(u, i, len);
     const n = e - i;
     if (n === 1 && u[i] < 128) total += 1; // every ASCII character is a token of its own

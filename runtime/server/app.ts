@@ -7,10 +7,16 @@ import { LiveState } from '../state/live-state.ts';
 import { checkAuth, gatewayToken } from './auth.ts';
 import { chatCompletions } from './chat-route.ts';
 import { errorResponse, GwError, jsonResponse } from './errors.ts';
+import { anthropicCountTokens, anthropicMessages } from './messages-route.ts';
 import { modelsList } from './models-route.ts';
 import { PolicyHolder } from './policy-holder.ts';
 import { consoleLogger, type Logger } from './log.ts';
 import { watchPolicy } from './watch-policy.ts';
+import { ledgerRoutes } from './ledger-routes.ts';
+import { Ledger } from '../state/ledger.ts';
+import { openDatabase } from '../state/sqlite-store.ts';
+import { applyOverlay } from '../state/overlay.ts';
+import { statePath } from '../state/state-path.ts';
 
 export interface GatewayOptions {
   policyPath: string;
@@ -20,6 +26,8 @@ export interface GatewayOptions {
   watch?: boolean;
   now?: () => number;
   random?: () => number;
+  /** the state database; default: the policy's `gateway { state … }`, relative to the policy file */
+  statePath?: string;
 }
 
 export interface Gateway {
@@ -27,6 +35,7 @@ export interface Gateway {
   holder: PolicyHolder;
   live: LiveState;
   deps: CallDeps;
+  ledger: Ledger;
   /** resolves once the policy watcher is armed */
   watching: Promise<void>;
   close(): Promise<void>;
@@ -39,25 +48,33 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const holder = new PolicyHolder(opts.policyPath, env, log, opts.policyPath.replace(/^.*[\\/]/, ''));
   if (!holder.reload()) throw new Error(`the policy ${opts.policyPath} does not compile:\n${holder.lastError?.report ?? ''}`);
   const live = new LiveState();
+  const ledger = new Ledger(openDatabase(opts.statePath ?? statePath(holder.current.table, opts.policyPath)), { log, env });
+  holder.setTransform((t) => applyOverlay(t, ledger.overlays.all()).table);
+  ledger.prune(holder.current.table, Date.now());
+  ledger.startAlertTimer(() => holder.current.table);
   const deps: CallDeps = {
     env,
     adapters: { openai: openaiAdapter, anthropic: anthropicAdapter },
     live,
+    accounting: ledger,
     now: opts.now ?? Date.now,
     random: opts.random ?? Math.random,
   };
   const started = Math.floor(Date.now() / 1000);
   const app = new H3();
-  const guarded = (handler: (req: Request) => unknown) => (event: { req: Request }) => {
+  const guarded = (handler: (req: Request) => unknown) => async (event: { req: Request }) => {
     try {
       checkAuth(event.req.headers, gatewayToken(holder.current.table, env));
-      return handler(event.req);
+      return await handler(event.req);
     } catch (e) {
       if (e instanceof GwError) return errorResponse(e);
       throw e;
     }
   };
-  app.post('/v1/chat/completions', (event) => chatCompletions(event.req, { holder, deps, log }));
+  app.post('/v1/chat/completions', (event) => chatCompletions(event.req, { holder, deps, log, recorder: ledger }));
+  app.post('/v1/messages', (event) => anthropicMessages(event.req, { holder, deps, log, recorder: ledger }));
+  app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, { holder, deps, log, recorder: ledger }));
+  ledgerRoutes(app, { holder, ledger, live, guard: guarded });
   app.get('/v1/models', guarded(() => jsonResponse(200, modelsList(holder.current.table, started))));
   app.get('/health', () => jsonResponse(200, { status: 'ok', generation: holder.current.generation, uptime_s: Math.round(process.uptime()) }));
   app.get(
@@ -88,9 +105,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
     holder,
     live,
     deps,
+    ledger,
     watching: watcher?.ready ?? Promise.resolve(),
     close: async () => {
       await watcher?.close();
+      ledger.close();
     },
   };
 }

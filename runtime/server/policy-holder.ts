@@ -24,6 +24,9 @@ export interface LoadFailure {
  */
 export class PolicyHolder {
   private loaded: LoadedPolicy | null = null;
+  /** the compiled table before `transform` (registered quotas are applied on top of it) */
+  private base: DecisionTable | null = null;
+  private transform: (t: DecisionTable) => DecisionTable = (t) => t;
   lastError: LoadFailure | null = null;
   readonly path: string;
   private env: Env;
@@ -46,26 +49,47 @@ export class PolicyHolder {
     return this.loaded !== null;
   }
 
+  /** Layer run-time state (registered quotas) over every compiled table; applied now and on each reload. */
+  setTransform(fn: (t: DecisionTable) => DecisionTable): void {
+    this.transform = fn;
+    this.refresh();
+  }
+
+  /** Re-apply the transform to the current compiled table (after a quota registration). */
+  refresh(): void {
+    if (this.loaded && this.base) this.loaded = { ...this.loaded, table: this.applyTransform(this.base) };
+  }
+
+  private applyTransform(t: DecisionTable): DecisionTable {
+    try {
+      return this.transform(t);
+    } catch (e) {
+      this.log.error(`registered quotas could not be applied: ${(e as Error).message}`);
+      return t;
+    }
+  }
+
   /** Load (or reload) the policy file. Returns true when a new table is serving. Never throws. */
   reload(): boolean {
     const r = loadPolicy({ path: this.path, file: this.file, env: this.env });
     const warnings = r.diagnostics.filter((d) => d.severity === 'warning');
     if (!r.table || hasErrors(r.diagnostics)) {
       const errors = r.diagnostics.filter((d) => d.severity === 'error');
-      this.lastError = { at: Date.now(), diagnostics: errors.map(flat), report: formatReport(errors, r.text) };
+      this.lastError = { at: Date.now(), diagnostics: errors.map(flatDiagnostic), report: formatReport(errors, r.text) };
       const keeping = this.loaded ? `keeping generation ${this.loaded.generation}` : 'nothing to serve yet';
       this.log.error(`policy ${this.file} has ${errors.length} error(s); ${keeping}\n${this.lastError.report}`);
       return false;
     }
     const generation = (this.loaded?.generation ?? 0) + 1;
     if (this.loaded && this.loaded.table.source.sha256 === r.table.source.sha256 && this.lastError === null) return false;
-    this.loaded = { table: r.table, generation, loadedAt: Date.now() };
+    this.base = r.table;
+    this.loaded = { table: this.applyTransform(r.table), generation, loadedAt: Date.now() };
     this.lastError = null;
     this.log.info(`policy ${this.file} loaded: generation ${generation}, sha256 ${r.table.source.sha256.slice(0, 12)}${warnings.length ? `, ${warnings.length} warning(s)` : ''}`);
     return true;
   }
 }
 
-function flat(d: Diagnostic) {
+function flatDiagnostic(d: Diagnostic) {
   return { file: d.file, line: d.loc.line, col: d.loc.col, code: d.code, severity: d.severity, message: d.message };
 }

@@ -112,6 +112,14 @@ export interface GatewayConfig {
   state: string;
   bodyLimit: number;
   at: At | null;
+  /**
+   * request logs: on by default, kept 30 days; `keepRows` bounds the count instead when set
+   */
+  logs: {
+    enabled: boolean;
+    keepMs: number | null;
+    keepRows: number | null;
+  };
 }
 /**
  * This interface was referenced by `DecisionTable`'s JSON-Schema

@@ -11,6 +11,7 @@ export interface RunningGateway {
   gw: Gateway;
   url: string;
   policyPath: string;
+  dir: string;
   log: ReturnType<typeof memoryLogger>;
   client(opts?: { apiKey?: string }): OpenAI;
   close(): Promise<void>;
@@ -25,8 +26,8 @@ export function policyFor(up: FakeUpstream, body: string, providers: string[] = 
 export const TEST_KEYS = { FREEBIE_KEY: 'sk-freebie-secret-1111', PAIDCO_KEY: 'sk-paidco-secret-2222', BACKUP_KEY: 'sk-backup-secret-3333' };
 
 /** Write the policy to a temp dir, build the real gateway and serve it with listhen on 127.0.0.1 and a free port. */
-export async function startGateway(policy: string, env: Record<string, string> = TEST_KEYS, opts: { random?: () => number; watch?: boolean } = {}): Promise<RunningGateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-test-'));
+export async function startGateway(policy: string, env: Record<string, string> = TEST_KEYS, opts: { random?: () => number; watch?: boolean; dir?: string } = {}): Promise<RunningGateway> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gw-test-'));
   const policyPath = join(dir, 'routes.gw');
   writeFileSync(policyPath, policy);
   const log = memoryLogger();
@@ -38,6 +39,7 @@ export async function startGateway(policy: string, env: Record<string, string> =
     gw,
     url,
     policyPath,
+    dir,
     log,
     client: (o = {}) => new OpenAI({ baseURL: `${url}/v1`, apiKey: o.apiKey ?? 'not-needed', maxRetries: 0, timeout: 15_000 }),
     close: async () => {

@@ -1,0 +1,205 @@
+import type { H3 } from 'h3';
+import type { Ledger } from '../state/ledger.ts';
+import { alertsBody } from '../state/alerts.ts';
+import { parseRegistration } from '../state/overlay.ts';
+import { quotaStatuses, type QuotaStatus } from '../state/quota-status.ts';
+import { readJsonObject } from './body.ts';
+import { badRequest, errorResponse, GwError, jsonResponse } from './errors.ts';
+import type { PolicyHolder } from './policy-holder.ts';
+import type { LiveState } from '../state/live-state.ts';
+
+const HOUR = 3600_000;
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+function quotaJson(q: QuotaStatus) {
+  return {
+    provider: q.provider,
+    model: q.model,
+    total: q.total,
+    used: q.used,
+    in_flight: q.inFlight,
+    remaining: q.remaining,
+    period: q.period,
+    next_reset: q.ends === 'reset' ? iso(q.expiresAt) : null,
+    expires_at: iso(q.expiresAt),
+    ends: q.ends,
+    exhausted: q.exhausted,
+    expired: q.expired,
+    provider_enabled: q.enabled,
+    source: q.source,
+  };
+}
+
+function parseRows(rows: Record<string, unknown>[]) {
+  return rows.map((r) => {
+    const { request_body, response_body, decision, attempt_list, ...rest } = r as Record<string, string | null>;
+    const j = (t: string | null) => {
+      if (t === null || t === undefined) return null;
+      try {
+        return JSON.parse(t);
+      } catch {
+        return t;
+      }
+    };
+    return {
+      ...rest,
+      stream: rest.stream === (1 as unknown as string),
+      redacted: rest.redacted === (1 as unknown as string),
+      timestamp: iso(Number(rest.ts)),
+      request: j(request_body),
+      response: response_body !== null && response_body !== undefined && response_body.startsWith('{') ? j(response_body) : response_body,
+      decision: j(decision),
+      attempt_list: j(attempt_list),
+    };
+  });
+}
+
+/** The seed's monitoring endpoints over the ledger: quota, alerts, registration, stats, reports, logs, metrics. */
+export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledger; live: LiveState; guard: (h: (req: Request) => unknown) => (event: { req: Request }) => unknown }): void {
+  const { holder, ledger, guard } = ctx;
+  const table = () => holder.current.table;
+
+  app.get(
+    '/quota',
+    guard(() => {
+      const now = Date.now();
+      const regs = ledger.overlays.all();
+      return jsonResponse(200, {
+        now: iso(now),
+        quotas: quotaStatuses(table(), ledger.quotas, now).map(quotaJson),
+        registered: regs.map((r) => {
+          const id = `${r.provider}/${r.model}`;
+          const m = table().models.find((x) => x.id === id);
+          return { ...r, status: m?.free?.at === 'quota-register:1:1' ? 'applied' : 'superseded by routes.gw' };
+        }),
+      });
+    }),
+  );
+
+  app.get(
+    '/quota/alerts',
+    guard((req) => {
+      const q = new URL(req.url).searchParams;
+      const policy = table().alert;
+      const threshold = q.has('threshold') ? Number(q.get('threshold')) : (policy?.lowQuotaBelow ?? 5000);
+      const hours = q.has('expiry_hours') ? Number(q.get('expiry_hours')) : policy?.expiringWithinMs != null ? policy.expiringWithinMs / HOUR : null;
+      if (!Number.isFinite(threshold) || threshold < 0) throw badRequest('threshold must be a number of tokens', 'invalid_value', 'threshold');
+      if (hours !== null && (!Number.isFinite(hours) || hours < 0)) throw badRequest('expiry_hours must be a number of hours', 'invalid_value', 'expiry_hours');
+      const now = Date.now();
+      return jsonResponse(200, alertsBody(table(), quotaStatuses(table(), ledger.quotas, now), threshold, hours, now));
+    }),
+  );
+
+  app.post(
+    '/quota/register',
+    guard(async (req) => {
+      const body = await readJsonObject(req, 64 * 1024);
+      const reg = parseRegistration(body, table());
+      if ('error' in reg) throw badRequest(reg.error, 'invalid_value', reg.param);
+      ledger.overlays.put(reg, Date.now());
+      holder.refresh();
+      const id = `${reg.provider}/${reg.model}`;
+      const m = table().models.find((x) => x.id === id);
+      const applied = m?.free?.at === 'quota-register:1:1';
+      return jsonResponse(201, {
+        registered: reg,
+        status: applied ? 'applied' : 'superseded by routes.gw',
+        note: applied ? 'routes.gw stays the source of truth: a `free` line for this model there supersedes this registration' : `routes.gw declares a free quota for ${id} at ${m?.free?.at}`,
+      });
+    }),
+  );
+
+  app.get(
+    '/stats',
+    guard(() => {
+      const now = Date.now();
+      const a = ledger.requests.aggregate(now - 24 * HOUR);
+      const quotas = quotaStatuses(table(), ledger.quotas, now);
+      return jsonResponse(200, {
+        requests24h: a.requests,
+        cost24h: round(a.cost),
+        averageLatency24h: a.latency === null ? 0 : Math.round(a.latency),
+        errors24h: a.errors,
+        tokens24h: { prompt: a.prompt, completion: a.completion, total: a.prompt + a.completion },
+        freeTokensUsed24h: a.free,
+        saved24h: round(a.saved),
+        perModel: ledger.requests.groups(now - 24 * HOUR, ['model']),
+        freeTier: {
+          total: quotas.length,
+          available: quotas.filter((q) => q.remaining > 0 && q.enabled && !q.exhausted).length,
+          models: quotas.map((q) => ({ model: q.model, remaining: q.remaining, nextReset: q.ends === 'reset' ? iso(q.expiresAt) : null, expiresAt: iso(q.expiresAt) })),
+        },
+        budget: table().budget ? { usd: table().budget!.usd, per: table().budget!.per, spent: round(ledger.spent(table(), now)), then: table().budget!.then } : null,
+        health: ctx.live.health(now),
+      });
+    }),
+  );
+
+  app.get(
+    '/report/:period',
+    guard((req) => {
+      const period = new URL(req.url).pathname.split('/').pop()!;
+      const span = { day: 1, week: 7, month: 30 }[period as 'day' | 'week' | 'month'];
+      if (!span) throw new GwError(404, 'invalid_request_error', `report period must be day, week or month, got "${period}"`, 'unknown_url');
+      const now = Date.now();
+      const since = now - span * 24 * HOUR;
+      const a = ledger.requests.aggregate(since);
+      return jsonResponse(200, {
+        period,
+        from: iso(since),
+        to: iso(now),
+        totals: { requests: a.requests, prompt_tokens: a.prompt, completion_tokens: a.completion, free_tokens: a.free, cost_usd: round(a.cost), saved_usd: round(a.saved), errors: a.errors },
+        byModel: ledger.requests.groups(since, ['model']),
+        byScenario: ledger.requests.groups(since, ['scenario']),
+        byTier: ledger.requests.groups(since, ['tier']),
+        rows: ledger.requests.groups(since, ['model', 'scenario', 'tier']),
+      });
+    }),
+  );
+
+  app.get(
+    '/logs/:id',
+    guard((req) => {
+      const id = decodeURIComponent(new URL(req.url).pathname.split('/').pop()!);
+      const row = ledger.requests.get(id);
+      if (!row) return errorResponse(new GwError(404, 'invalid_request_error', `no logged request "${id}"`, 'log_not_found'));
+      return jsonResponse(200, parseRows([row])[0]);
+    }),
+  );
+
+  app.get(
+    '/logs',
+    guard((req) => {
+      const q = new URL(req.url).searchParams;
+      const limit = q.has('limit') ? Number(q.get('limit')) : 50;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be a whole number from 1 to 1000', 'invalid_value', 'limit');
+      const date = q.get('date');
+      let where: { from: number; to: number } | null = null;
+      if (date !== null) {
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw badRequest('date must be YYYY-MM-DD (UTC)', 'invalid_value', 'date');
+        const from = Date.parse(`${date}T00:00:00Z`);
+        where = { from, to: from + 24 * HOUR };
+      }
+      const rows = parseRows(ledger.requests.list(where, date !== null && !q.has('limit') ? 1000 : limit));
+      return jsonResponse(200, { count: rows.length, logs: rows });
+    }),
+  );
+
+  app.get(
+    '/metrics',
+    guard(() => {
+      const now = Date.now();
+      const { generation } = holder.current;
+      const gauges = [
+        { name: 'gw_policy_generation', help: 'Generation of the policy being served.', labels: {}, value: generation },
+        ...quotaStatuses(table(), ledger.quotas, now).map((q) => ({ name: 'gw_free_quota_remaining_tokens', help: 'Tokens left of each free quota this period.', labels: { model: q.model }, value: q.remaining })),
+        ...ctx.live.health(now).map((h) => ({ name: 'gw_model_consecutive_failures', help: 'Consecutive retryable failures per model.', labels: { model: h.model }, value: h.failures })),
+      ];
+      return new Response(ledger.metrics.render(gauges), { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } });
+    }),
+  );
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

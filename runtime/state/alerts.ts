@@ -1,0 +1,59 @@
+import type { DecisionTable } from '../types/decision-table.ts';
+import { formatSpan } from '../quota/period.ts';
+import { thousands } from '../router/format.ts';
+import type { QuotaStatus } from './quota-status.ts';
+
+export interface Alert {
+  provider: string;
+  model: string;
+  remaining: number;
+  reason: 'low_quota' | 'expiring_soon';
+  message: string;
+  /** when the quota resets or expires (ISO), for expiring_soon */
+  expiresAt?: string | null;
+  /** identifies the alert for its period, so a webhook receives it once */
+  key: string;
+}
+
+/** The seed's two alert groups: quotas below a threshold, and unused quota about to reset or expire. */
+export function computeAlerts(quotas: readonly QuotaStatus[], threshold: number, expiryWithinMs: number | null, now: number) {
+  const low: Alert[] = [];
+  const expiring: Alert[] = [];
+  for (const q of quotas) {
+    const [provider, ...rest] = q.model.split('/');
+    const model = rest.join('/');
+    if (q.remaining < threshold)
+      low.push({ provider, model, remaining: q.remaining, reason: 'low_quota', message: `额度不足: 仅剩 ${thousands(q.remaining)} tokens (quota low: ${thousands(q.remaining)} tokens left)`, key: `low:${q.model}:${q.periodStart}` });
+    if (expiryWithinMs !== null && q.expiresAt !== null && q.remaining > 0 && q.expiresAt - now <= expiryWithinMs && q.expiresAt > now) {
+      const span = formatSpan(q.expiresAt - now);
+      const verb = q.ends === 'reset' ? '重置' : '过期';
+      expiring.push({
+        provider,
+        model,
+        remaining: q.remaining,
+        reason: 'expiring_soon',
+        message: `即将过期: ${span}后${verb}，剩余 ${thousands(q.remaining)} tokens 未使用，建议尽快使用！ (${q.ends === 'reset' ? 'resets' : 'expires'} in ${span} with ${thousands(q.remaining)} tokens unused)`,
+        expiresAt: new Date(q.expiresAt).toISOString(),
+        key: `expiring:${q.model}:${q.expiresAt}`,
+      });
+    }
+  }
+  return { low, expiring };
+}
+
+export function alertsBody(table: DecisionTable, quotas: readonly QuotaStatus[], threshold: number, expiryHours: number | null, now: number) {
+  void table;
+  const { low, expiring } = computeAlerts(quotas, threshold, expiryHours === null ? null : expiryHours * 3600e3, now);
+  const strip = (a: Alert) => {
+    const { key: _k, ...rest } = a;
+    void _k;
+    return rest;
+  };
+  return {
+    threshold,
+    expiry_warning_hours: expiryHours,
+    total_alerts: low.length + expiring.length,
+    low_quota: { count: low.length, alerts: low.map(strip) },
+    expiring_soon: { count: expiring.length, alerts: expiring.map(strip) },
+  };
+}

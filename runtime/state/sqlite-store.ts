@@ -1,0 +1,73 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+const SCHEMA_VERSION = 1;
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE IF NOT EXISTS quota_usage (
+     model TEXT NOT NULL,
+     period_start INTEGER NOT NULL,
+     used INTEGER NOT NULL DEFAULT 0,
+     exhausted_until INTEGER,
+     PRIMARY KEY (model, period_start)
+   );
+   CREATE TABLE IF NOT EXISTS quota_overlay (
+     model TEXT PRIMARY KEY,
+     body TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS requests (
+     id TEXT PRIMARY KEY,
+     ts INTEGER NOT NULL,
+     endpoint TEXT NOT NULL,
+     requested_model TEXT,
+     model TEXT,
+     scenario TEXT,
+     tier TEXT,
+     status INTEGER NOT NULL,
+     stream INTEGER NOT NULL,
+     latency_ms REAL NOT NULL,
+     prompt_tokens INTEGER NOT NULL DEFAULT 0,
+     completion_tokens INTEGER NOT NULL DEFAULT 0,
+     free_tokens INTEGER NOT NULL DEFAULT 0,
+     cost_usd REAL NOT NULL DEFAULT 0,
+     saved_usd REAL NOT NULL DEFAULT 0,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     error_type TEXT,
+     pii TEXT
+   );
+   CREATE INDEX IF NOT EXISTS requests_ts ON requests (ts);
+   CREATE TABLE IF NOT EXISTS request_logs (
+     id TEXT PRIMARY KEY,
+     ts INTEGER NOT NULL,
+     request_body TEXT,
+     response_body TEXT,
+     decision TEXT,
+     attempts TEXT,
+     redacted INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX IF NOT EXISTS request_logs_ts ON request_logs (ts);
+   CREATE TABLE IF NOT EXISTS alerts_sent (key TEXT PRIMARY KEY, ts INTEGER NOT NULL);`,
+];
+
+/** Open (creating if needed) the state database: WAL journal, one writer, migrations applied. */
+export function openDatabase(path: string, opts: { readonly?: boolean } = {}): Database.Database {
+  if (path !== ':memory:' && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  if (opts.readonly) return db;
+  db.pragma('journal_mode = WAL');
+  // WAL + NORMAL: a committed write survives a crash of this process (it is in the WAL); only an OS crash may lose
+  // the last transactions.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  const current = Number((db.pragma('user_version', { simple: true }) as number) ?? 0);
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.exec('BEGIN');
+    db.exec(MIGRATIONS[v]);
+    db.pragma(`user_version = ${v + 1}`);
+    db.exec('COMMIT');
+  }
+  return db;
+}
