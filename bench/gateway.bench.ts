@@ -11,7 +11,7 @@
  * autocannon's whole-millisecond histogram. Exit code 0 even when a target is missed; 1 if something could not run.
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
@@ -130,6 +130,9 @@ async function main(): Promise<void> {
   const profDir = PROFILE ? mkdtempSync(join(tmpdir(), 'gw-bench-prof-')) : ''; // kept: open it in Chrome DevTools
   try {
     console.log(`gw gateway bench — ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per target, ${BODY.length} B body, node ${process.version}, ${availableParallelism()} CPUs`);
+    const load1 = loadavg()[0];
+    if (load1 > availableParallelism() / 2)
+      console.log(`  ⚠ load average ${load1.toFixed(2)} before the start: other processes compete for the CPUs, expect noisy figures`);
 
     const mock = spawnChild('mock upstream', ['--import', 'tsx', 'bench/mock-upstream.ts'], { cwd: ROOT });
     const mockPort = Number((await waitForLine(mock, /listening (\d+)/))[1]);
@@ -174,7 +177,7 @@ async function main(): Promise<void> {
     const bad = loads.filter((l) => l.non2xx > 0 || l.errors > 0);
     const seqBad = [sDirect, sGw, jDirect, jGw].filter((s) => s.failures > 0);
 
-    console.log('\nresults');
+    console.log(`\nresults (load average now ${loadavg()[0].toFixed(2)})`);
     const cpuCols = 'CPU %: autocannon  mock  gateway   gateway CPU µs/req';
     console.log(`  ${'target'.padEnd(26)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'non-2xx'.padStart(8)} ${'errors'.padStart(7)}   ${cpuCols}`);
     for (const l of loads) {

@@ -11,6 +11,7 @@ import { maskValue } from '../runtime/pii/mask.ts';
 import { UsageError, type Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
 import { renderExplain } from './explain-render.ts';
+import { readStoredState } from '../runtime/state/read-state.ts';
 
 export const explainHelp = `gw explain [--config FILE] [--json] [--draw U] [--now ISO-TIME] [--used P/M=TOKENS]...
            [--model NAME] [--prefer-free] [--priority quality] [--max-tokens N] [--header NAME=VALUE]...
@@ -107,7 +108,10 @@ export function explain(args: string[], io: Io): number {
     io.err(formatReport(r.diagnostics, r.text));
     return 1;
   }
-  const table = r.table;
+  // the gateway's state (quota usage, registrations, spend) when it exists; --used entries override it
+  const stored = readStoredState(r.table, policyPath(a.config, io), a.now);
+  const table = stored?.table ?? r.table;
+  if (stored) a.state = { ...stored.snapshot, quota: { ...stored.snapshot.quota, ...a.state.quota } };
   const texts = requestParts(a.request).texts;
   const findings = scanParts(table, texts);
   const request: RouteRequest = { ...a.request, pii: { findings } };

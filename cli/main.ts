@@ -25,6 +25,10 @@ const commands: Record<string, () => Promise<Command>> = {
     return { run: m.providers, help: m.providersHelp };
   },
   serve: async () => ({ run: serve, help: serveHelp }),
+  quota: async () => {
+    const m = await import('./quota.ts');
+    return { run: m.quota, help: m.quotaHelp };
+  },
 };
 
 export const usage = `gw — a free-tier-first, OpenAI-compatible LLM gateway driven by routes.gw
@@ -38,6 +42,7 @@ usage: gw <command> [options]
   models     list the policy's models: price, context, free quota, limits
   providers  list known providers and whether each is enabled here
   serve      serve the gateway (hot-reloads routes.gw)
+  quota      the free quotas as the gateway sees them
 
 Run \`gw <command> --help\` for a command's options.
 `;

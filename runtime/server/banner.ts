@@ -1,9 +1,11 @@
 import type { DecisionTable } from '../types/decision-table.ts';
 import type { Env } from '../providers/keys.ts';
 import { formatTokens } from '../router/format.ts';
+import type { QuotaStatus } from '../state/quota-status.ts';
+import { formatSpan } from '../quota/period.ts';
 
 /** What `gw serve` prints at start: providers on or off (and what enables each), the free quotas, the URL. */
-export function startupBanner(table: DecisionTable, env: Env, url: string): string {
+export function startupBanner(table: DecisionTable, env: Env, url: string, quotas: readonly QuotaStatus[] = [], now = Date.now()): string {
   void env;
   const lines: string[] = [`gw · policy ${table.source.file} (sha256 ${table.source.sha256.slice(0, 12)})`, ''];
   const counts = new Map<string, number>();
@@ -16,13 +18,12 @@ export function startupBanner(table: DecisionTable, env: Env, url: string): stri
         : `  ✗ ${p.name.padEnd(14)} disabled: ${p.disabledReason}`,
     );
   }
-  const free = table.models.filter((m) => m.free);
-  if (free.length) {
+  if (quotas.length) {
     lines.push('', '  free quotas:');
-    for (const m of free) {
-      const f = m.free!;
-      const period = f.period.kind === 'every' ? `every ${f.period.unit} at ${f.period.at} ${f.period.zone}` : 'once';
-      lines.push(`    • ${m.id.padEnd(40)} ${formatTokens(f.tokens).padStart(6)} ${period}${f.until ? ` until ${f.until}` : ''}`);
+    for (const q of quotas) {
+      const next = q.expiresAt === null ? 'never resets' : `${q.ends === 'reset' ? 'resets' : 'expires'} ${new Date(q.expiresAt).toISOString().replace('T', ' ').slice(0, 16)} UTC (in ${formatSpan(q.expiresAt - now)})`;
+      const left = q.expired ? 'expired' : q.exhausted ? 'exhausted' : `${formatTokens(q.remaining)} / ${formatTokens(q.total)} left`;
+      lines.push(`    • ${q.model.padEnd(40)} ${left.padStart(16)}  ${next}${q.enabled ? '' : '  (provider disabled)'}`);
     }
   }
   lines.push('', `  listening on ${url.replace(/\/$/, '')}/v1  (OpenAI-compatible; model "auto" routes by policy)`, '');

@@ -57,18 +57,24 @@ function passHeaders(req: Request): Record<string, string> | undefined {
 }
 
 /**
- * What the router sees of an Anthropic request. The model-name rule of this endpoint: a name the policy knows
- * ("auto", `provider/model`, a bare name one provider serves, or an ambiguous bare name, which answers 404) is taken
- * as on /v1/chat/completions; any other name — Claude Code's `claude-sonnet-4-5`, `claude-3-5-haiku-…` — is routed
- * by policy as "auto", with `requestedModel` keeping the name so `model ~ /haiku/` scenarios match it.
+ * The model-name rule of /v1/messages: a name the policy knows ("auto", `provider/model`, a bare model name, even an
+ * ambiguous one, which answers 404) is taken as on /v1/chat/completions, and so is any `provider/…` name of a provider
+ * the policy declares (a typo there is a 404, not a silent re-route); any other name — Claude Code's
+ * `claude-sonnet-4-5`, `claude-3-5-haiku-…` — is routed by policy as "auto".
  */
+export function routesAsAuto(table: DecisionTable, model: string): boolean {
+  if (resolveModel(table, model).kind !== 'unknown') return false;
+  const slash = model.indexOf('/');
+  return !(slash > 0 && table.providers.some((p) => p.name === model.slice(0, slash).trim()));
+}
+
+/** What the router sees of an Anthropic request: `requestedModel` keeps the client's name, so `model ~ /haiku/` matches it. */
 export function messagesRouteRequest(table: DecisionTable, m: MessagesRequest, headers: Headers, findings: RouteRequest['pii']): RouteRequest {
   const h: Record<string, string | undefined> = Object.fromEntries(headers);
   delete h[THINKING_HEADER];
   if (m.thinking) h[THINKING_HEADER] = 'enabled';
-  const known = resolveModel(table, m.model).kind !== 'unknown';
   return {
-    model: known ? m.model : 'auto',
+    model: routesAsAuto(table, m.model) ? 'auto' : m.model,
     requestedModel: m.model,
     messages: m.routeMessages,
     tools: m.tools,
