@@ -16,6 +16,7 @@ model freebie/free-model    { context 32k  free 1M tokens every day }
 model paidco/paid-model     { context 128k  price 1 / 2 }
 model backup/backup-model   { context 128k  price 0.5 / 1 }
 model claude/claude-native  { context 200k  price 3 / 15 }
+model claude/claude-3-5-haiku-20241022 { context 200k  price 0.8 / 4 }
 scenario background when model ~ /haiku/ {
   free freebie/free-model
   willingness 100%
@@ -28,6 +29,10 @@ scenario chat {
   paid paidco/paid-model
   free freebie/free-model
   willingness 0%
+}
+pii {
+  detect email
+  block
 }
 fallback backup/backup-model
 retry {
@@ -102,6 +107,9 @@ describe('POST /v1/messages behind an OpenAI-protocol upstream', () => {
       { role: 'user', content: 'hello there' },
     ]);
     expect(sent.headers.authorization).toBe(`Bearer ${TEST_KEYS.PAIDCO_KEY}`);
+    const row = g.gw.ledger.requests.get(response.headers.get('x-gw-request-id')!);
+    expect(row).toMatchObject({ endpoint: 'messages', requested_model: SONNET, model: 'paidco/paid-model', status: 200, scenario: 'chat' });
+    expect(row!.completion_tokens).toBeGreaterThan(0);
   });
 
   it('system blocks and images reach the OpenAI upstream translated', async () => {
@@ -151,6 +159,9 @@ describe('POST /v1/messages behind an OpenAI-protocol upstream', () => {
       'message_delta',
       'message_stop',
     ]);
+    const row = g.gw.ledger.requests.get(res.headers.get('x-gw-request-id')!);
+    expect(row).toMatchObject({ endpoint: 'messages', stream: 1, status: 200 });
+    expect(row!.completion_tokens).toBeGreaterThan(0); // the upstream's usage chunk, read through the translation
     const stream = client().messages.stream({ model: SONNET, max_tokens: 100, messages: hi });
     let text = '';
     stream.on('text', (t) => (text += t));
@@ -200,7 +211,7 @@ describe('POST /v1/messages behind an Anthropic-protocol upstream', () => {
     const system: Anthropic.TextBlockParam[] = [{ type: 'text', text: 'You are Claude Code.', cache_control: { type: 'ephemeral' } }];
     const { data, response } = await client()
       .messages.create(
-        { model: OPUS, max_tokens: 300, system, messages: hi, metadata: { user_id: 'u-1' }, temperature: 0.2 },
+        { model: OPUS, max_tokens: 300, system, messages: hi, metadata: { user_id: 'u-1' }, stop_sequences: ['END'] },
         { headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } },
       )
       .withResponse();
@@ -211,7 +222,7 @@ describe('POST /v1/messages behind an Anthropic-protocol upstream', () => {
     const sent = up.requests.find((r) => r.endpoint === 'messages')!;
     expect(sent.provider).toBe('claude');
     expect(sent.path).toBe('/claude/v1/messages');
-    expect(sent.body).toEqual({ model: 'claude-native', max_tokens: 300, system, messages: hi, metadata: { user_id: 'u-1' }, temperature: 0.2 });
+    expect(sent.body).toEqual({ model: 'claude-native', max_tokens: 300, system, messages: hi, metadata: { user_id: 'u-1' }, stop_sequences: ['END'] });
     expect(sent.headers['x-api-key']).toBe(CLAUDE_KEY);
     expect(sent.headers['anthropic-version']).toBe('2023-06-01');
     expect(sent.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14');
@@ -220,6 +231,7 @@ describe('POST /v1/messages behind an Anthropic-protocol upstream', () => {
 
   it('streams the upstream events through unchanged, usage included', async () => {
     const res = await client().messages.create({ model: OPUS, max_tokens: 100, messages: hi, stream: true }).asResponse();
+    const id = res.headers.get('x-gw-request-id')!;
     expect(await eventTypes(res)).toEqual([
       'message_start',
       'content_block_start',
@@ -231,6 +243,10 @@ describe('POST /v1/messages behind an Anthropic-protocol upstream', () => {
       'message_delta',
       'message_stop',
     ]);
+    const row = g.gw.ledger.requests.get(id);
+    expect(row).toMatchObject({ endpoint: 'messages', model: 'claude/claude-native', stream: 1 });
+    expect(row!.prompt_tokens).toBeGreaterThan(0); // message_start's usage
+    expect(row!.completion_tokens).toBeGreaterThan(1); // message_delta's usage
     up.script('claude-native', { toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: { city: 'Oslo' } }] });
     const final = await client().messages.stream({ model: OPUS, max_tokens: 100, tools: [weatherTool], messages: hi }).finalMessage();
     expect(final.content).toEqual([{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } }]);
@@ -249,24 +265,30 @@ describe('POST /v1/messages behind an Anthropic-protocol upstream', () => {
 });
 
 describe('model names on the two front doors', () => {
-  it('a Claude Code haiku name is routed by a `model ~ /haiku/` scenario', async () => {
+  it('a Claude Code haiku name is routed by a `model ~ /haiku/` scenario, even when the policy declares that name', async () => {
     const { data, response } = await client().messages.create({ model: HAIKU, max_tokens: 50, messages: hi }).withResponse();
     expect(data.content).toEqual([{ type: 'text', text: 'ok from free-model' }]);
     expect(response.headers.get('x-gw-scenario')).toBe('background');
     expect(response.headers.get('x-gw-tier')).toBe('free');
     expect(response.headers.get('x-gw-requested-model')).toBe(HAIKU);
+    expect(up.requests.filter((r) => r.endpoint === 'messages')).toHaveLength(0);
   });
 
-  it('a name the policy knows is explicit; a typo under a declared provider is a 404 not_found_error', async () => {
-    const { response } = await client().messages.create({ model: 'backup-model', max_tokens: 50, messages: hi }).withResponse();
-    expect(response.headers.get('x-gw-model')).toBe('backup/backup-model');
+  it('a provider/model id pins the model; bare names are routed; a typo under a declared provider is a 404 not_found_error', async () => {
+    const pinned = await client().messages.create({ model: 'backup/backup-model', max_tokens: 50, messages: hi }).withResponse();
+    expect(pinned.response.headers.get('x-gw-model')).toBe('backup/backup-model');
+    const pinnedNative = await client().messages.create({ model: `claude/${HAIKU}`, max_tokens: 50, messages: hi }).withResponse();
+    expect(pinnedNative.data.content).toEqual([{ type: 'text', text: `ok from ${HAIKU}` }]);
+    const bare = await client().messages.create({ model: 'backup-model', max_tokens: 50, messages: hi }).withResponse();
+    expect(bare.response.headers.get('x-gw-model')).toBe('paidco/paid-model');
+    expect(bare.response.headers.get('x-gw-requested-model')).toBe('backup-model');
     const err = await client().messages.create({ model: 'paidco/paid-modle', max_tokens: 50, messages: hi }).catch((e) => e);
     expect(err).toBeInstanceOf(Anthropic.NotFoundError);
     expect(err.error).toMatchObject({ type: 'error', error: { type: 'not_found_error', message: expect.stringContaining('unknown model "paidco/paid-modle"') } });
   });
 
   it('a typo’d name on /v1/chat/completions still answers 404 model_not_found', async () => {
-    const err = await g.client({ apiKey: GW_TOKEN }).chat.completions.create({ model: HAIKU, messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
+    const err = await g.client({ apiKey: GW_TOKEN }).chat.completions.create({ model: SONNET, messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
     expect(err.status).toBe(404);
     expect(err.error.code).toBe('model_not_found');
     expect(up.requests).toHaveLength(0);
@@ -339,6 +361,29 @@ describe('failures', () => {
   });
 });
 
+describe('personal data', () => {
+  it('is scanned in the system prompt, text blocks and tool results, as on /v1/chat/completions', async () => {
+    const cases: Pick<Anthropic.MessageCreateParamsNonStreaming, 'system' | 'messages'>[] = [
+      { system: 'the user is zhang.wei@163.com', messages: hi },
+      { system: [{ type: 'text', text: 'mail zhang.wei@163.com' }], messages: hi },
+      { messages: [{ role: 'user', content: [{ type: 'text', text: 'write to zhang.wei@163.com' }] }] },
+      {
+        messages: [
+          { role: 'user', content: 'who is it?' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_9', name: 'lookup', input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: [{ type: 'text', text: 'zhang.wei@163.com' }] }] },
+        ],
+      },
+    ];
+    for (const c of cases) {
+      const err = await client().messages.create({ model: SONNET, max_tokens: 20, ...c }).catch((e) => e);
+      expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(err.error.error).toMatchObject({ type: 'invalid_request_error', message: expect.stringContaining('personal data (email)') });
+    }
+    expect(up.requests).toHaveLength(0);
+  });
+});
+
 describe('auth', () => {
   it('accepts the gateway token as x-api-key and as Authorization: Bearer', async () => {
     const viaKey = await client({ apiKey: GW_TOKEN }).messages.create({ model: SONNET, max_tokens: 20, messages: hi });
@@ -349,13 +394,24 @@ describe('auth', () => {
     expect(counted.input_tokens).toBeGreaterThan(0);
   });
 
+  it('answers Claude Code’s raw requests (`?beta=true`, Bearer token, anthropic-beta)', async () => {
+    const res = await fetch(`${g.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${GW_TOKEN}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'anthropic-beta': 'claude-code-20250219' },
+      body: JSON.stringify({ model: HAIKU, max_tokens: 512, messages: hi, stream: true }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-gw-scenario')).toBe('background');
+    expect((await eventTypes(res)).at(-1)).toBe('message_stop');
+  });
+
   it('a wrong or missing token is a 401 authentication_error', async () => {
     const err = await client({ apiKey: 'wrong' }).messages.create({ model: SONNET, max_tokens: 20, messages: hi }).catch((e) => e);
     expect(err).toBeInstanceOf(Anthropic.AuthenticationError);
     expect(err.error).toMatchObject({ type: 'error', error: { type: 'authentication_error', message: 'invalid gateway token' } });
     const raw = await fetch(`${g.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(raw.status).toBe(401);
-    expect((await raw.json()).error.type).toBe('authentication_error');
+    expect(((await raw.json()) as { error: { type: string } }).error.type).toBe('authentication_error');
     expect(up.requests).toHaveLength(0);
   });
 });

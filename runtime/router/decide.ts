@@ -67,6 +67,14 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
       trace.push({ step: 'pii', at: table.pii.action.at, message: `found ${types} → ${piiAction}${table.pii.action.model ? ` ${table.pii.action.model}` : ''}` });
     } else trace.push({ step: 'pii', at: table.pii.at, message: `no personal data found (${table.pii.detect.join(', ') || 'no detectors'})` });
   }
+  if (table.pii && !piiHit && req.pii?.classifier?.verdict === 'error' && table.pii.onError === 'block') {
+    piiAction = 'block';
+    trace.push({ step: 'pii', at: table.pii.at, message: 'the classifier failed and on_error is block: refused' });
+    return base({
+      pii: { detected, action: piiAction },
+      error: { type: 'pii_blocked', message: 'the personal-data classifier did not answer and the policy fails closed (on_error block)' },
+    });
+  }
   const pii = { detected, action: piiAction };
   if (piiAction === 'block') {
     return base({ pii, error: { type: 'pii_blocked', message: `the request contains personal data (${detected.join(', ') || 'classifier'}) and the policy blocks it` } });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { routeAndCall } from '../gateway/route-and-call.ts';
 import { requestParts } from '../router/request-text.ts';
-import { resolveModel } from '../router/resolve-model.ts';
+import { modelIndex } from '../router/resolve-model.ts';
 import { estimatePromptTokens } from '../router/tokens.ts';
 import type { RouteRequest } from '../router/types.ts';
 import { scanParts } from '../pii/scan.ts';
@@ -57,15 +57,18 @@ function passHeaders(req: Request): Record<string, string> | undefined {
 }
 
 /**
- * The model-name rule of /v1/messages: a name the policy knows ("auto", `provider/model`, a bare model name, even an
- * ambiguous one, which answers 404) is taken as on /v1/chat/completions, and so is any `provider/…` name of a provider
- * the policy declares (a typo there is a 404, not a silent re-route); any other name — Claude Code's
- * `claude-sonnet-4-5`, `claude-3-5-haiku-…` — is routed by policy as "auto".
+ * The model-name rule of /v1/messages. `auto` and a `provider/model` id the policy declares pick as on
+ * /v1/chat/completions; so does any `provider/…` name of a declared provider (an unknown one answers 404, a typo is
+ * never re-routed). Every other name — Claude Code's `claude-sonnet-4-5-20250929`, `claude-3-5-haiku-…`, and bare
+ * names even when the policy declares a model by that name — is routed by policy as "auto", the name kept for
+ * `model ~` conditions. Bare names are not pins here because Claude Code sends the real Anthropic ids: a policy that
+ * declares `anthropic/claude-sonnet-4-5-20250929` must not thereby take Claude Code's requests out of its scenarios.
  */
 export function routesAsAuto(table: DecisionTable, model: string): boolean {
-  if (resolveModel(table, model).kind !== 'unknown') return false;
-  const slash = model.indexOf('/');
-  return !(slash > 0 && table.providers.some((p) => p.name === model.slice(0, slash).trim()));
+  const name = model.trim();
+  if (name === '' || name === 'auto' || modelIndex(table).byId.has(name)) return false;
+  const slash = name.indexOf('/');
+  return !(slash > 0 && table.providers.some((p) => p.name === name.slice(0, slash)));
 }
 
 /** What the router sees of an Anthropic request: `requestedModel` keeps the client's name, so `model ~ /haiku/` matches it. */
