@@ -133,6 +133,7 @@ async function main(): Promise<void> {
     const load1 = loadavg()[0];
     if (load1 > availableParallelism() / 2)
       console.log(`  ⚠ load average ${load1.toFixed(2)} before the start: other processes compete for the CPUs, expect noisy figures`);
+    if (PROFILE) console.log('  (GW_BENCH_PROF=1: gw runs under --cpu-prof and is slower; read its profile for shares, not its figures)');
 
     const mock = spawnChild('mock upstream', ['--import', 'tsx', 'bench/mock-upstream.ts'], { cwd: ROOT });
     const mockPort = Number((await waitForLine(mock, /listening (\d+)/))[1]);
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
     console.log('\nsequential detail (medians)');
     console.log(`  stream first data: direct ${f(ttfbDirect, 3)} ms, gw ${f(ttfbGw, 3)} ms; whole stream: direct ${f(median(sDirect.total), 3)} ms, gw ${f(median(sGw.total), 3)} ms`);
     console.log(`  JSON round trip:   direct ${f(median(jDirect.total), 3)} ms, gw ${f(median(jGw.total), 3)} ms, added ${f(median(jGw.total) - median(jDirect.total), 3)} ms`);
-    console.log(`  gw's own x-gw-overhead-ms: JSON ${f(median(jGw.overhead), 3)} ms, stream ${f(median(sGw.overhead), 3)} ms`);
+    console.log(`  gw's own estimate, x-gw-overhead-ms: JSON ${f(median(jGw.overhead), 3)} ms, stream ${f(median(sGw.overhead), 3)} ms`);
 
     if (bad.length || seqBad.length) {
       console.log('\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
