@@ -4,28 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
-import type { Io } from '../cli/io.ts';
+import { memoryIo } from './helpers/mem-io.ts';
+import { EXAMPLE } from './helpers/policy.ts';
 import { loadPolicy } from '../compiler/load-policy.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const EXAMPLE = '/work/shared/design/routes.example.gw';
 
-/** `gw check` driven in-process: an in-memory Io over a temp directory. */
-function memoryIo(cwd: string, env: Record<string, string> = {}): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    env,
-    cwd,
-    out(t: string) {
-      io.stdout += t;
-    },
-    err(t: string) {
-      io.stderr += t;
-    },
-  };
-  return io;
-}
 
 const CLEAN = `model openai/gpt-4o-mini { context 128k  price 0.15 / 0.6 }
 

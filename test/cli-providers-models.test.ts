@@ -3,30 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, usage } from '../cli/main.ts';
-import type { Io } from '../cli/io.ts';
+import { memoryIo } from './helpers/mem-io.ts';
+import { EXAMPLE } from './helpers/policy.ts';
 import type { ProviderListing } from '../cli/providers.ts';
 import type { ModelListing } from '../cli/models.ts';
 import { displayWidth } from '../compiler/format-diagnostics.ts';
 import { PROVIDER_PRESETS } from '../runtime/providers/presets.ts';
 
-const EXAMPLE = '/work/shared/design/routes.example.gw';
 const SECRET = 'sk-secret-value';
 
-function memoryIo(cwd: string, env: Record<string, string> = {}): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    env,
-    cwd,
-    out(t: string) {
-      io.stdout += t;
-    },
-    err(t: string) {
-      io.stderr += t;
-    },
-  };
-  return io;
-}
 
 /** The table row of a provider: `[*]  NAME  TITLE …` (its detail line follows). */
 function rowOf(out: string, name: string): string {

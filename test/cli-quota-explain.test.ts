@@ -3,17 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
-import type { Io } from '../cli/io.ts';
+import { memoryIo } from './helpers/mem-io.ts';
 import { loadPolicy } from '../compiler/load-policy.ts';
 import { Ledger } from '../runtime/state/ledger.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
 import { silentLogger } from '../runtime/server/log.ts';
 import { periodStartOf } from '../runtime/state/quota-book.ts';
 
-function memIo(cwd: string, env: Record<string, string> = {}): Io & { stdout: string; stderr: string } {
-  const io = { stdout: '', stderr: '', env, cwd, out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) };
-  return io;
-}
 
 const POLICY = `provider fastfree { base_url "http://127.0.0.1:9/v1"  key env FAST_KEY }
 model fastfree/daily   { context 32k  free 300k tokens every day at 00:00 Asia/Shanghai }
@@ -38,7 +34,7 @@ describe('gw explain and gw quota read the gateway’s state', () => {
     ledger.quotas.settle(daily.id, periodStartOf(daily, now), 0, 299_500);
     ledger.close();
 
-    const io = memIo(dir, env);
+    const io = memoryIo(dir, env);
     expect(await main(['explain', '--json', '--draw', '0.1', '--now', '2026-03-29T08:00:00Z', 'hello'], io)).toBe(0);
     const d = JSON.parse(io.stdout);
     // the daily quota resets first, but only 500 tokens are left: the monthly one is chosen
@@ -46,15 +42,15 @@ describe('gw explain and gw quota read the gateway’s state', () => {
     expect(d.candidates[0].reason).toMatch(/^free, 500 left < /);
     expect(d.model).toBe('fastfree/monthly');
 
-    const io2 = memIo(dir, env);
+    const io2 = memoryIo(dir, env);
     await main(['explain', '--json', '--draw', '0.1', '--now', '2026-03-29T08:00:00Z', '--used', 'fastfree/daily=0', 'hello'], io2);
     expect(JSON.parse(io2.stdout).model).toBe('fastfree/daily');
 
-    const io3 = memIo(dir, env);
+    const io3 = memoryIo(dir, env);
     expect(await main(['quota', '--now', '2026-03-29T08:00:00Z'], io3)).toBe(0);
     expect(io3.stdout).toContain('state:');
     expect(io3.stdout).toMatch(/fastfree\/daily\s+on\s+300k\s+299\.5k\s+-\s+500\s+resets in 8h/);
-    const io4 = memIo(dir, env);
+    const io4 = memoryIo(dir, env);
     await main(['quota', '--json', '--now', '2026-03-29T08:00:00Z'], io4);
     expect(JSON.parse(io4.stdout)[1]).toMatchObject({ model: 'fastfree/monthly', remaining: 800_000, ends: 'reset' });
   });
@@ -62,7 +58,7 @@ describe('gw explain and gw quota read the gateway’s state', () => {
   it('without a state database, explain and quota see full quotas', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-nostate-'));
     writeFileSync(join(dir, 'routes.gw'), POLICY);
-    const io = memIo(dir, { FAST_KEY: 'k' });
+    const io = memoryIo(dir, { FAST_KEY: 'k' });
     await main(['quota'], io);
     expect(io.stdout).toContain('no state database yet');
     expect(io.stdout).toMatch(/fastfree\/daily\s+on\s+300k\s+0\s/);

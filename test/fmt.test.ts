@@ -10,9 +10,10 @@ import { loadPolicy } from '../compiler/load-policy.ts';
 import { fmt } from '../cli/fmt.ts';
 import { main } from '../cli/main.ts';
 import type { Io } from '../cli/io.ts';
+import { EXAMPLE } from './helpers/policy.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const EXAMPLE_PATH = '/work/shared/design/routes.example.gw';
+const EXAMPLE_PATH = EXAMPLE;
 const REPO_ROUTES = join(root, 'routes.gw');
 const example = (() => {
   try {
