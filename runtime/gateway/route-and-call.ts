@@ -78,7 +78,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
   const attempts: Attempt[] = [];
   const exclude: string[] = [];
   const idx = modelIndex(table);
-  const providers = new Map(table.providers.map((p) => [p.name, p]));
+  const providers = idx.providers;
   let first: Decision | null = null;
   let lastFailure: Failure | null = null;
   for (let attempt = 1; ; attempt++) {

@@ -30,7 +30,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   const estimate = tokens + answer;
   const needContext = tokens + (req.maxTokens && req.maxTokens > 0 ? req.maxTokens : 0);
   const idx = modelIndex(table);
-  const providers = new Map(table.providers.map((p) => [p.name, p]));
+  const providers = idx.providers;
   const exclude = new Set(req.exclude ?? []);
   trace.push({
     step: 'request',

@@ -1,16 +1,23 @@
-import type { DecisionTable, Model } from '../types/decision-table.ts';
+import type { DecisionTable, Model, Provider } from '../types/decision-table.ts';
 
 export type Resolution = { kind: 'auto' } | { kind: 'model'; model: Model } | { kind: 'unknown'; known: string[] } | { kind: 'ambiguous'; matches: string[] };
 
-const byTable = new WeakMap<DecisionTable, { byId: Map<string, Model>; byName: Map<string, Model[]> }>();
+export interface ModelIndex {
+  byId: Map<string, Model>;
+  byName: Map<string, Model[]>;
+  providers: Map<string, Provider>;
+}
 
-export function modelIndex(table: DecisionTable): { byId: Map<string, Model>; byName: Map<string, Model[]> } {
+const byTable = new WeakMap<DecisionTable, ModelIndex>();
+
+/** Lookups over a table, built once per table (tables are immutable: a reload makes a new one). */
+export function modelIndex(table: DecisionTable): ModelIndex {
   let idx = byTable.get(table);
   if (!idx) {
     const byId = new Map(table.models.map((m) => [m.id, m]));
     const byName = new Map<string, Model[]>();
     for (const m of table.models) byName.set(m.name, [...(byName.get(m.name) ?? []), m]);
-    idx = { byId, byName };
+    idx = { byId, byName, providers: new Map(table.providers.map((p) => [p.name, p])) };
     byTable.set(table, idx);
   }
   return idx;

@@ -1,8 +1,9 @@
+import { modelIndex } from '../router/resolve-model.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
 
 /** GET /v1/models: every model plus `auto`, in OpenAI's list shape; `gw` carries what gw knows of each. */
 export function modelsList(table: DecisionTable, created: number): object {
-  const providers = new Map(table.providers.map((p) => [p.name, p]));
+  const providers = modelIndex(table).providers;
   return {
     object: 'list',
     data: [
