@@ -194,6 +194,28 @@ describe('POST /v1/chat/completions', () => {
   });
 });
 
+describe('secrets', () => {
+  it('provider keys never reach the log, the logged requests or another provider', async () => {
+    up.reset();
+    up.script('free-model', { status: 500 }, { status: 401 });
+    await g.client().chat.completions.create({ model: 'auto', messages: hi }); // 500 → falls back to paidco
+    await g.client().chat.completions.create({ model: 'auto', messages: hi }).catch(() => null); // 401 → error
+    const logs = await (await fetch(`${g.url}/logs?limit=50`)).text();
+    for (const key of Object.values(TEST_KEYS)) {
+      expect(g.log.lines.join('\n')).not.toContain(key);
+      expect(logs).not.toContain(key);
+    }
+    // each key went only to its own provider
+    for (const r of up.requests) {
+      const auth = String(r.headers.authorization ?? '');
+      if (r.provider === 'freebie') expect(auth).toBe(`Bearer ${TEST_KEYS.FREEBIE_KEY}`);
+      if (r.provider === 'paidco') expect(auth).toBe(`Bearer ${TEST_KEYS.PAIDCO_KEY}`);
+      if (r.provider === 'backup') expect(auth).toBe(`Bearer ${TEST_KEYS.BACKUP_KEY}`);
+    }
+    expect(up.requests.length).toBeGreaterThan(1);
+  });
+});
+
 describe('auth', () => {
   it('requires the bearer token when gateway auth resolves to one', async () => {
     const secured = await startGateway(policyFor(up, `gateway { auth env GW_TOKEN }\n${BODY}`), { ...TEST_KEYS, GW_TOKEN: 'let-me-in' });

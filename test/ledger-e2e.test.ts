@@ -327,8 +327,9 @@ describe('durability', () => {
     const used = (db.prepare("SELECT SUM(used) AS u FROM quota_usage WHERE model = 'freebie/free-model'").get() as { u: number }).u;
     const rows = (db.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n;
     db.close();
-    // every answered request was settled (and recorded) before its answer left the gateway
+    // every answered request's usage was settled (committed) before its answer left the gateway; log rows are
+    // written in batches off the request path, so the last batch may be lost with the process
     expect(used).toBeGreaterThanOrEqual(ok * 40);
-    expect(rows).toBeGreaterThanOrEqual(ok);
+    expect(rows).toBeGreaterThan(0);
   }, 40_000);
 });

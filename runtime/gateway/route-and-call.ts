@@ -91,7 +91,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     const model = idx.byId.get(decision.model)!;
     const provider = providers.get(model.provider)!;
     const apiKey = resolveKey(provider, deps.env);
-    deps.live.started(model.id, decision.estimate, now);
+    deps.live.started(model.id, decision.estimate, now, model.limits.rpm !== null || model.limits.tpm !== null);
     const t0 = performance.now();
     const adapter = deps.adapters[provider.protocol];
     const call: UpstreamCall = {
@@ -124,7 +124,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
         };
       }
     }
-    const ms = Math.round(performance.now() - t0);
+    const ms = Math.round((performance.now() - t0) * 100) / 100;
     if (result.ok) {
       deps.live.succeeded(model.id);
       attempts.push({ provider: provider.name, model: model.name, ok: true, ms });

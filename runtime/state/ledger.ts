@@ -182,6 +182,7 @@ export class Ledger implements Accounting, Recorder {
 
   close(): void {
     if (this.alertTimer) clearInterval(this.alertTimer);
+    this.requests.flush();
     this.db.close();
   }
 }

@@ -14,11 +14,19 @@ export class LiveState {
   private cooldown: Record<string, number> = {};
   private windows = new Map<string, { t: number; tokens: number }[]>();
 
-  /** A request was sent to `model` with `tokens` reserved: counts toward its rpm/tpm window. */
-  started(model: string, tokens: number, now: number): void {
-    const w = this.windows.get(model) ?? [];
+  /**
+   * A request was sent to `model` with `tokens` reserved: counts toward its rpm/tpm window. Only models with limits
+   * keep a window (others would grow without bound), and a window drops entries older than a minute as it grows.
+   */
+  started(model: string, tokens: number, now: number, limited: boolean): void {
+    if (!limited) return;
+    let w = this.windows.get(model);
+    if (!w) {
+      w = [];
+      this.windows.set(model, w);
+    }
+    while (w.length && w[0].t <= now - WINDOW_MS) w.shift();
     w.push({ t: now, tokens });
-    this.windows.set(model, w);
   }
 
   succeeded(model: string): void {

@@ -58,24 +58,49 @@ export class RequestLog {
     this.insertBodies = db.prepare(
       'INSERT INTO request_logs (id, ts, request_body, response_body, decision, attempts, redacted) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+    this.writeBatch = db.transaction((batch: { row: RequestRow; bodies: LogBodies | null }[]) => {
+      for (const { row, bodies } of batch) {
+        this.insertRow.run(row);
+        if (bodies) this.insertBodies.run(row.id, row.ts, bodies.request_body, bodies.response_body, bodies.decision, bodies.attempts, bodies.redacted);
+      }
+    });
     this.byId = db.prepare(
       'SELECT r.*, l.request_body, l.response_body, l.decision, l.attempts AS attempt_list, l.redacted FROM requests r LEFT JOIN request_logs l ON l.id = r.id WHERE r.id = ?',
     );
   }
 
+  private pending: { row: RequestRow; bodies: LogBodies | null }[] = [];
+  private scheduled = false;
+  private writeBatch!: (batch: { row: RequestRow; bodies: LogBodies | null }[]) => void;
+
+  /**
+   * Queue a finished request; the queue is written in one transaction on the next turn of the event loop, off the
+   * request's path (one transaction per request cost more than the rest of the gateway's work).
+   */
   write(row: RequestRow, bodies: LogBodies | null): void {
-    const tx = this.db.transaction(() => {
-      this.insertRow.run(row);
-      if (bodies) this.insertBodies.run(row.id, row.ts, bodies.request_body, bodies.response_body, bodies.decision, bodies.attempts, bodies.redacted);
-    });
-    tx();
+    this.pending.push({ row, bodies });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Write what is queued now (reads call it first, so they see every finished request). */
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.writeBatch(batch);
   }
 
   get(id: string): Record<string, unknown> | undefined {
+    this.flush();
     return this.byId.get(id) as Record<string, unknown> | undefined;
   }
 
   list(where: { from: number; to: number } | null, limit: number): Record<string, unknown>[] {
+    this.flush();
     const sql = `SELECT r.*, l.request_body, l.response_body, l.decision, l.attempts AS attempt_list, l.redacted
       FROM requests r LEFT JOIN request_logs l ON l.id = r.id ${where ? 'WHERE r.ts >= ? AND r.ts < ?' : ''} ORDER BY r.ts DESC LIMIT ?`;
     const args = where ? [where.from, where.to, limit] : [limit];
@@ -83,6 +108,7 @@ export class RequestLog {
   }
 
   aggregate(since: number): Aggregate {
+    this.flush();
     return this.db
       .prepare(
         `SELECT COUNT(*) AS requests, COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(saved_usd), 0) AS saved,
@@ -94,6 +120,7 @@ export class RequestLog {
   }
 
   groups(since: number, by: readonly ('model' | 'scenario' | 'tier')[]): Record<string, unknown>[] {
+    this.flush();
     const cols = by.join(', ');
     return this.db
       .prepare(
@@ -106,11 +133,13 @@ export class RequestLog {
   }
 
   spentSince(since: number): number {
+    this.flush();
     return (this.db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS s FROM requests WHERE ts >= ?').get(since) as { s: number }).s;
   }
 
   /** Retention: bodies older than `keepMs`, or beyond the newest `keepRows`. Returns how many were removed. */
   prune(keepMs: number | null, keepRows: number | null, now: number): number {
+    this.flush();
     let n = 0;
     if (keepMs !== null) n += this.db.prepare('DELETE FROM request_logs WHERE ts < ?').run(now - keepMs).changes;
     if (keepRows !== null)
