@@ -75,7 +75,7 @@ export const anthropicAdapter: ProviderAdapter = {
     if (!call.stream) {
       let text: string;
       try {
-        text = await readCapped(res.body, MAX_UPSTREAM_BODY);
+        text = await readCapped(res.body, MAX_UPSTREAM_BODY, res.headers.get('content-length'));
       } catch (e) {
         return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
       } finally {
@@ -119,7 +119,7 @@ async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
   if (call.stream) return { ok: true, kind: 'stream', status: res.status, stream: anthropicPassThrough(res.body, res.done) };
   let text: string;
   try {
-    text = await readCapped(res.body, MAX_UPSTREAM_BODY);
+    text = await readCapped(res.body, MAX_UPSTREAM_BODY, res.headers.get('content-length'));
   } catch (e) {
     return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
   } finally {

@@ -25,7 +25,7 @@ export const openaiAdapter: ProviderAdapter = {
     if (!res.ok) return res;
     if (!call.stream) {
       try {
-        const text = await readCapped(res.body, MAX_UPSTREAM_BODY);
+        const text = await readCapped(res.body, MAX_UPSTREAM_BODY, res.headers.get('content-length'));
         res.done();
         let parsed: { usage?: unknown; choices?: unknown; error?: unknown };
         try {

@@ -23,12 +23,16 @@ export async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerat
   }
 }
 
-/** Read a whole body as text with a size cap (an upstream must not make the gateway buffer without bound). */
-export async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number): Promise<string> {
+/**
+ * Read a whole body as text with a size cap (an upstream must not make the gateway buffer without bound). A body
+ * whose declared length is within the cap takes the platform's fast path; others are read chunk by chunk.
+ */
+export async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number, declaredLength?: string | null): Promise<string> {
   if (!body) return '';
+  const declared = declaredLength ? Number(declaredLength) : NaN;
+  if (Number.isFinite(declared) && declared <= cap) return new Response(body).text();
   const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let out = '';
+  const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -38,7 +42,7 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, cap: n
       await reader.cancel();
       throw Object.assign(new Error(`upstream body over ${cap} bytes`), { code: 'GW_BODY_TOO_LARGE' });
     }
-    out += decoder.decode(value, { stream: true });
+    chunks.push(value);
   }
-  return out + decoder.decode();
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -37,7 +37,7 @@ export async function postUpstream(url: string, body: unknown, headers: Record<s
     if (res.status >= 200 && res.status < 300 && stream) return { ok: true, status: res.status, body: stream, headers: res.headers, done };
     let text = '';
     try {
-      text = await readCapped(stream ?? null, 64 * 1024);
+      text = await readCapped(stream ?? null, 64 * 1024, res.headers.get('content-length'));
     } catch {
       /* an unreadable error body is classified by status alone */
     }
