@@ -10,7 +10,8 @@
  * directly and through gw. Latency percentiles come from every response time (sub-millisecond), not from
  * autocannon's whole-millisecond histogram. Exit code 0 even when a target is missed; 1 if something could not run.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,7 @@ const WARMUP_SECONDS = 2;
 const CONNECTIONS = 10;
 const SEQUENTIAL = 200;
 const PROFILE = process.env.GW_BENCH_PROF === '1';
-const DEADLINE_MS = 170_000;
+const DEADLINE_MS = 230_000;
 
 const PROMPT = {
   model: 'auto',
@@ -125,8 +126,13 @@ async function load(name: string, url: string, body: string, headers: Record<str
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
 
+const tmp = mkdtempSync(join(tmpdir(), 'gw-bench-')); // the policy and gw's state database
+async function cleanUp(): Promise<void> {
+  await stopAll();
+  rmSync(tmp, { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
-  const tmp = mkdtempSync(join(tmpdir(), 'gw-bench-'));
   const profDir = PROFILE ? mkdtempSync(join(tmpdir(), 'gw-bench-prof-')) : ''; // kept: open it in Chrome DevTools
   try {
     console.log(`gw gateway bench — ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per target, ${BODY.length} B body, node ${process.version}, ${availableParallelism()} CPUs`);
@@ -175,6 +181,19 @@ async function main(): Promise<void> {
     const jDirect = await seq(direct, BODY);
     const jGw = await seq(viaGw, BODY);
 
+    // The ledger's cost: the same gateway with its state in memory and request logs off, against the run above
+    // (state on disk, full logs on: the default).
+    const bareDir = join(tmp, 'bare');
+    mkdirSync(bareDir, { recursive: true });
+    const barePolicy = join(bareDir, 'routes.gw');
+    writeFileSync(barePolicy, `gateway {\n  state ":memory:"\n  logs off\n}\n${policy(mockPort)}`);
+    const barePort = await freePort();
+    const bare = spawnChild('gw (no ledger on disk)', ['bin/gw.js', 'serve', '--config', barePolicy, '--port', String(barePort)], { cwd: ROOT, env: { MOCK_KEY: 'sk-bench-mock' } });
+    await waitForHttp(bare, `http://127.0.0.1:${barePort}/health`);
+    const gBare = await load('gw, JSON, ledger in memory, logs off', `http://127.0.0.1:${barePort}/v1/chat/completions`, BODY, JSON_HEADERS, mock, bare);
+    loads.push(gBare);
+    await bare.stop(5000);
+
     const bad = loads.filter((l) => l.non2xx > 0 || l.errors > 0);
     const seqBad = [sDirect, sGw, jDirect, jGw].filter((s) => s.failures > 0);
 
@@ -199,6 +218,16 @@ async function main(): Promise<void> {
     console.log(`  ${mark(gwVsPortkey >= 4)} gw / Portkey throughput     ${f(gwVsPortkey)}×       (target ≥ 4×)`);
     console.log(`  ${mark(addedP50 <= 1)} gw added p50 under load     ${f(addedP50, 3)} ms  (target ≤ 1 ms; ${f(gJson.p50, 3)} vs ${f(dJson.p50, 3)} direct)`);
     console.log(`  ${mark(ttfbAdded <= 1)} gw added first-chunk time   ${f(ttfbAdded, 3)} ms  (target ≤ 1 ms; median ${f(ttfbGw, 3)} vs ${f(ttfbDirect, 3)} direct)`);
+    const stateDb = join(tmp, '.gw', 'state.db');
+    if (existsSync(stateDb)) {
+      const db = new Database(stateDb, { readonly: true });
+      const logged = (db.prepare('SELECT COUNT(*) AS n FROM request_logs').get() as { n: number }).n;
+      db.close();
+      const bytes = ['', '-wal', '-shm'].reduce((sum, ext) => sum + (existsSync(stateDb + ext) ? statSync(stateDb + ext).size : 0), 0);
+      const cost = 1 - gJson.rps / gBare.rps;
+      console.log(`  ${mark(cost <= 0.15)} ledger + full logs cost      ${(100 * cost).toFixed(1)}%      (target ≤ 15%; ${Math.round(gJson.rps)} req/s with them, ${Math.round(gBare.rps)} without)`);
+      console.log(`    state database: ${(bytes / 1e6).toFixed(1)} MB for ${logged} logged requests = ${((bytes / Math.max(1, logged)) * 10_000 / 1e6).toFixed(1)} MB per 10k requests (${BODY.length} B prompts, WAL included)`);
+    }
     console.log('\nsequential detail (medians)');
     console.log(`  stream first data: direct ${f(ttfbDirect, 3)} ms, gw ${f(ttfbGw, 3)} ms; whole stream: direct ${f(median(sDirect.total), 3)} ms, gw ${f(median(sGw.total), 3)} ms`);
     console.log(`  JSON round trip:   direct ${f(median(jDirect.total), 3)} ms, gw ${f(median(jGw.total), 3)} ms, added ${f(median(jGw.total) - median(jDirect.total), 3)} ms`);
@@ -223,19 +252,18 @@ async function main(): Promise<void> {
       console.log(`\n(profiles kept in ${profDir}: open them in Chrome DevTools, or npx tsx bench/cpuprofile-top.ts FILE)`);
     }
   } finally {
-    await stopAll();
-    rmSync(tmp, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 
 const watchdog = setTimeout(() => {
   console.error(`\ngw bench: still running after ${DEADLINE_MS / 1000} s, giving up`);
-  void stopAll().finally(() => process.exit(1));
+  void cleanUp().finally(() => process.exit(1));
 }, DEADLINE_MS);
 watchdog.unref();
 process.once('SIGINT', () => {
   console.error('\ngw bench: interrupted, stopping the servers');
-  void stopAll().finally(() => process.exit(130));
+  void cleanUp().finally(() => process.exit(130));
 });
 process.once('exit', killAllNow);
 

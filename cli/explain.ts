@@ -5,9 +5,12 @@ import { formatReport } from '../compiler/format-diagnostics.ts';
 import { hasErrors } from '../compiler/diagnostics.ts';
 import { decide } from '../runtime/router/decide.ts';
 import { requestParts } from '../runtime/router/request-text.ts';
-import type { ChatMessage, RouteRequest, StateSnapshot } from '../runtime/router/types.ts';
-import { scanParts } from '../runtime/pii/scan.ts';
+import type { ChatMessage, Decision, RouteRequest, StateSnapshot } from '../runtime/router/types.ts';
+import type { PartFinding } from '../runtime/pii/scan.ts';
 import { maskValue } from '../runtime/pii/mask.ts';
+import { runPiiChecks, scrubTrace, type ClassifyDeps } from '../runtime/server/pii-gate.ts';
+import { redactText } from '../runtime/state/redact-log.ts';
+import type { DecisionTable } from '../runtime/types/decision-table.ts';
 import { UsageError, type Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
 import { renderExplain } from './explain-render.ts';
@@ -15,10 +18,12 @@ import { readStoredState } from '../runtime/state/read-state.ts';
 
 export const explainHelp = `gw explain [--config FILE] [--json] [--draw U] [--now ISO-TIME] [--used P/M=TOKENS]...
            [--model NAME] [--prefer-free] [--priority quality] [--max-tokens N] [--header NAME=VALUE]...
-           (PROMPT | --file PATH)
+           [--classify] (PROMPT | --file PATH)
   Dry-run the router on a prompt: which scenario, which tier, every candidate and why, and what follows on failure.
   --file may hold plain text (one user message) or a JSON chat request body ({"messages": […], …}).
-  --draw fixes the random draw in [0,1) that is compared with the scenario's willingness (default: random).`;
+  --draw fixes the random draw in [0,1) that is compared with the scenario's willingness (default: random).
+  --classify asks the policy's PII classifier (pii { classify with M }) as the gateway would; it needs the local
+  model running, so by default it is not asked and the trace says so. Personal values are always shown masked.`;
 
 interface ExplainArgs {
   request: RouteRequest;
@@ -54,7 +59,7 @@ function readRequest(prompt: string | undefined, file: string | undefined): Part
   return { messages: [{ role: 'user', content: prompt }] };
 }
 
-export function parseExplainArgs(args: string[]): ExplainArgs & { config?: string; json: boolean } {
+export function parseExplainArgs(args: string[]): ExplainArgs & { config?: string; json: boolean; classify: boolean } {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -70,6 +75,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & { config?: strin
       'max-tokens': { type: 'string' },
       header: { type: 'string', multiple: true, default: [] },
       file: { type: 'string' },
+      classify: { type: 'boolean', default: false },
     },
   });
   const draw = values.draw !== undefined ? Number(values.draw) : Math.random();
@@ -87,6 +93,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & { config?: strin
   return {
     config: values.config,
     json: values.json,
+    classify: values.classify,
     draw,
     now,
     state: { quota: parseUsed(values.used) },
@@ -101,7 +108,35 @@ export function parseExplainArgs(args: string[]): ExplainArgs & { config?: strin
   };
 }
 
-export function explain(args: string[], io: Io): number {
+/**
+ * Trace lines may quote the request (a `text ~` condition shows what it matched): with personal data found, every
+ * detected value there is shown masked, and any piece of one starred.
+ */
+function maskTrace(d: Decision, texts: readonly string[], findings: readonly PartFinding[]): void {
+  if (!findings.length) return;
+  const values = findings.map((f) => [texts[f.part].slice(f.start, f.end), maskValue(texts[f.part], f)] as const).sort((a, b) => b[0].length - a[0].length);
+  // whole values become their masks (through a marker, so the mask's own digits are not starred as pieces)
+  const marker = (i: number) => `\u0000${i}\u0000`;
+  for (const t of d.trace) values.forEach(([v], i) => v && (t.message = t.message.split(v).join(marker(i))));
+  d.trace = scrubTrace(d, values.map(([v]) => v)).trace;
+  for (const t of d.trace) values.forEach(([, masked], i) => (t.message = t.message.split(marker(i)).join(masked)));
+}
+
+/** What the classifier call needs, loaded only when --classify asks for it. */
+async function classifierDeps(env: Io['env']): Promise<ClassifyDeps> {
+  const [{ openaiAdapter }, { anthropicAdapter }] = await Promise.all([import('../runtime/providers/openai-adapter.ts'), import('../runtime/providers/anthropic-adapter.ts')]);
+  return { adapters: { openai: openaiAdapter, anthropic: anthropicAdapter }, env };
+}
+
+/** Where the classifier's verdict goes in the trace: with the other PII lines (the router reports a verdict it got). */
+function classifierNote(d: Decision, table: DecisionTable, line: string): void {
+  const at = table.pii?.classify?.at ?? null;
+  const said = d.trace.findIndex((t) => t.step === 'pii' && t.message.startsWith('classifier said'));
+  const i = said !== -1 ? said + 1 : d.trace.findIndex((t) => t.step === 'pii');
+  d.trace.splice(i === -1 ? 1 : i, 0, { step: 'pii', at, message: line });
+}
+
+export async function explain(args: string[], io: Io): Promise<number> {
   const a = parseExplainArgs(args);
   const r = loadPolicy({ path: policyPath(a.config, io), file: a.config ?? 'routes.gw', env: io.env });
   if (!r.table || hasErrors(r.diagnostics)) {
@@ -113,9 +148,19 @@ export function explain(args: string[], io: Io): number {
   const table = stored?.table ?? r.table;
   if (stored) a.state = { ...stored.snapshot, quota: { ...stored.snapshot.quota, ...a.state.quota } };
   const texts = requestParts(a.request).texts;
-  const findings = scanParts(table, texts);
-  const request: RouteRequest = { ...a.request, pii: { findings } };
+  const checks = await runPiiChecks(table, texts, a.classify ? await classifierDeps(io.env) : null);
+  const { findings, classifier } = checks;
+  const request: RouteRequest = { ...a.request, pii: table.pii ? { findings, ...(classifier ? { classifier: { verdict: classifier.verdict, ms: classifier.ms } } : {}) } : null };
   const d = decide(table, request, a.state, a.now, a.draw);
+  const classify = table.pii?.classify;
+  if (classify && !classifier) {
+    if (findings.length) classifierNote(d, table, `classifier ${classify.model} not asked: the detectors already found personal data`);
+    else if (!a.classify) classifierNote(d, table, `classifier ${classify.model} not run (it needs the live local model; pass --classify to ask it)`);
+  } else if (classifier?.verdict === 'error') {
+    const then = table.pii?.onError === 'block' ? 'on_error block refuses the request' : 'on_error allow: routing goes on as without personal data';
+    classifierNote(d, table, `the classifier failed (${redactText(classifier.detail ?? 'no answer').slice(0, 160)}); ${then}`);
+  }
+  maskTrace(d, texts, findings);
   const piiLines = findings.map((f) => `${f.type} by ${f.detector} at part ${f.part} offsets ${f.start}-${f.end}: ${maskValue(texts[f.part], f)}`);
   if (a.json) {
     io.out(
@@ -130,6 +175,7 @@ export function explain(args: string[], io: Io): number {
             detected: d.pii.detected,
             action: d.pii.action,
             findings: findings.map((f) => ({ type: f.type, detector: f.detector, part: f.part, start: f.start, end: f.end, masked: maskValue(texts[f.part], f) })),
+            classifier: classify ? (classifier ? { model: classify.model, verdict: classifier.verdict, ms: classifier.ms } : { model: classify.model, verdict: 'not_run' }) : null,
           },
           tokens: d.tokens,
           estimate: d.estimate,

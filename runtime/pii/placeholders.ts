@@ -40,11 +40,22 @@ export class PlaceholderMap {
     return out + text.slice(pos);
   }
 
-  /** Put the original values back wherever the answer quotes a placeholder. */
-  restore(text: string): string {
+  /**
+   * Put the original values back wherever the answer quotes a placeholder. `encode` renders a value for its context
+   * (`jsonStringText` inside JSON text such as tool-call arguments); plain text by default.
+   */
+  restore(text: string, encode?: (value: string) => string): string {
     if (this.byPlaceholder.size === 0 || !text.includes('[')) return text;
-    return text.replace(/\[[A-Z_]+_\d+\]/g, (p) => this.byPlaceholder.get(p) ?? p);
+    return text.replace(/\[[A-Z_]+_\d+\]/g, (p) => {
+      const v = this.byPlaceholder.get(p);
+      return v === undefined ? p : encode ? encode(v) : v;
+    });
   }
+}
+
+/** A value as it appears inside a JSON string literal (without the quotes): for restoring into JSON text. */
+export function jsonStringText(value: string): string {
+  return JSON.stringify(value).slice(1, -1);
 }
 
 /** The longest a placeholder can be; a stream holds back at most this many characters while one may be arriving. */
@@ -57,8 +68,10 @@ const MAX_PLACEHOLDER = 24;
 export class StreamRestorer {
   private pending = '';
   private map: PlaceholderMap;
-  constructor(map: PlaceholderMap) {
+  private encode: ((value: string) => string) | undefined;
+  constructor(map: PlaceholderMap, encode?: (value: string) => string) {
     this.map = map;
+    this.encode = encode;
   }
 
   push(chunk: string): string {
@@ -66,15 +79,15 @@ export class StreamRestorer {
     const open = text.lastIndexOf('[');
     if (open !== -1 && text.indexOf(']', open) === -1 && text.length - open <= MAX_PLACEHOLDER && /^\[[A-Z_0-9]*$/.test(text.slice(open))) {
       this.pending = text.slice(open);
-      return this.map.restore(text.slice(0, open));
+      return this.map.restore(text.slice(0, open), this.encode);
     }
     this.pending = '';
-    return this.map.restore(text);
+    return this.map.restore(text, this.encode);
   }
 
   flush(): string {
     const rest = this.pending;
     this.pending = '';
-    return this.map.restore(rest);
+    return this.map.restore(rest, this.encode);
   }
 }

@@ -1,5 +1,5 @@
 import { detectPii } from './detect.ts';
-import type { PlaceholderMap } from './placeholders.ts';
+import { jsonStringText, type PlaceholderMap } from './placeholders.ts';
 import type { PiiType } from './types.ts';
 
 /**
@@ -25,7 +25,7 @@ export function redactChatBody(body: Record<string, unknown>, types: readonly Pi
   };
 }
 
-/** Put personal values back into an OpenAI chat.completion JSON text (message content and tool-call arguments). */
+/** Put personal values back into an OpenAI chat.completion JSON text (message content, and tool-call arguments as JSON text). */
 export function restoreCompletion(text: string, map: PlaceholderMap): string {
   if (map.size === 0) return text;
   let j: { choices?: { message?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[] };
@@ -38,7 +38,7 @@ export function restoreCompletion(text: string, map: PlaceholderMap): string {
     const msg = c.message;
     if (!msg) continue;
     if (typeof msg.content === 'string') msg.content = map.restore(msg.content);
-    for (const t of msg.tool_calls ?? []) if (t.function && typeof t.function.arguments === 'string') t.function.arguments = map.restore(t.function.arguments);
+    for (const t of msg.tool_calls ?? []) if (t.function && typeof t.function.arguments === 'string') t.function.arguments = map.restore(t.function.arguments, jsonStringText);
   }
   return JSON.stringify(j);
 }

@@ -75,6 +75,14 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
       error: { type: 'pii_blocked', message: 'the personal-data classifier did not answer and the policy fails closed (on_error block)' },
     });
   }
+  if (piiAction === 'redact' && detected.length === 0) {
+    // a classifier-only hit has no spans to mask: refused rather than sent with the data it cannot locate
+    trace.push({ step: 'pii', at: table.pii?.action.at ?? null, message: 'only the classifier found personal data: without offsets it cannot be redacted → refused' });
+    return base({
+      pii: { detected, action: 'block' },
+      error: { type: 'pii_blocked', message: 'the personal-data classifier flagged the request but no detector located the data, so it cannot be redacted; the policy (redact) refuses it' },
+    });
+  }
   const pii = { detected, action: piiAction };
   if (piiAction === 'block') {
     return base({ pii, error: { type: 'pii_blocked', message: `the request contains personal data (${detected.join(', ') || 'classifier'}) and the policy blocks it` } });

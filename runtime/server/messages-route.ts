@@ -4,23 +4,20 @@ import { requestParts } from '../router/request-text.ts';
 import { modelIndex } from '../router/resolve-model.ts';
 import { estimatePromptTokens } from '../router/tokens.ts';
 import type { RouteRequest } from '../router/types.ts';
-import { scanParts } from '../pii/scan.ts';
+import { redactMessagesBody, restoreMessage, thinkingTexts } from '../pii/redact-messages.ts';
+import { anthropicStreamRestorer } from '../pii/restore-stream.ts';
 import type { AnthropicErrorBody } from '../protocols/anthropic-types.ts';
 import { anthropicErrorTypeForStatus } from '../protocols/openai-to-anthropic.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
-import type { CompletedRequest } from '../state/accounting.ts';
 import { checkAuth, gatewayToken } from './auth.ts';
 import { readJsonObject } from './body.ts';
 import type { ChatContext } from './chat-route.ts';
 import { GwError, jsonResponse } from './errors.ts';
 import { outcomeError } from './failure-response.ts';
 import { gwHeaders } from './gw-headers.ts';
-import { parseMessagesRequest, THINKING_HEADER, type MessagesRequest } from './messages-request.ts';
-
-/** A stream's text kept for the request log, up to this many characters. */
-const STREAM_LOG_CAP = 256 * 1024;
-
-const encoder = new TextEncoder();
+import { parseMessagesRequest, routeMessages, THINKING_HEADER, type MessagesRequest } from './messages-request.ts';
+import { clientAbort, RequestRecord, streamAnswer } from './answer.ts';
+import { assertRedacted, refusalHeaders, headerSafe, piiGate, piiHeaders } from './pii-gate.ts';
 
 /**
  * The error in Anthropic's shape: `{type: "error", error: {type, message}, request_id}`. The status stays the
@@ -43,11 +40,6 @@ export function anthropicError(err: GwError, requestId: string): { status: numbe
 function anthropicErrorResponse(err: GwError, requestId: string, headers: Record<string, string>): Response {
   const { status, body } = anthropicError(err, requestId);
   return jsonResponse(status, body, headers);
-}
-
-/** A header value must be a ByteString: a client's model name is shown as sent when it is printable ASCII. */
-function headerSafe(s: string): string {
-  return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }
 
 /** The anthropic-beta header goes to Anthropic upstreams along with the body it may describe. */
@@ -89,109 +81,89 @@ export function messagesRouteRequest(table: DecisionTable, m: MessagesRequest, h
   };
 }
 
-/** POST /v1/messages: the Anthropic Messages API, routed by the same policy; translated or passed through per upstream. */
+/**
+ * POST /v1/messages: the Anthropic Messages API, routed by the same policy (personal data included); translated or
+ * passed through per upstream. Under `pii { redact }` the upstream gets placeholders and the client the values back.
+ */
 export async function anthropicMessages(req: Request, ctx: ChatContext): Promise<Response> {
-  const t0 = performance.now();
-  const startedAt = Date.now();
-  const id = randomUUID();
   const { table, generation } = ctx.holder.current;
-  const started = (upstreamMs: number) => Math.max(0, performance.now() - t0 - upstreamMs);
-  let body: Record<string, unknown> | null = null;
+  const rec = new RequestRecord(ctx, table, 'messages');
+  const id = rec.id;
   const idHeaders = (model: string | null): Record<string, string> => ({
     'x-gw-request-id': id,
     'request-id': id,
     ...(model !== null ? { 'x-gw-requested-model': headerSafe(model) } : {}),
   });
-  const complete = (r: Omit<CompletedRequest, 'id' | 'startedAt' | 'endpoint' | 'requestBody' | 'latencyMs'>) => {
-    try {
-      ctx.recorder?.complete(table, { id, startedAt, endpoint: 'messages', requestBody: body, latencyMs: performance.now() - t0, ...r });
-    } catch (e) {
-      ctx.log.error(`recording request ${id}: ${(e as Error).message}`);
-    }
-  };
   try {
     checkAuth(req.headers, gatewayToken(table, ctx.deps.env));
-    body = await readJsonObject(req, table.gateway.bodyLimit);
-    const m = parseMessagesRequest(body);
-    const texts = requestParts({ messages: m.routeMessages, tools: m.tools }).texts;
-    const route = messagesRouteRequest(table, m, req.headers, table.pii ? { findings: scanParts(table, texts) } : null);
-    const abort = new AbortController();
-    const onClientGone = () => abort.abort(new Error('client disconnected'));
-    req.signal?.addEventListener('abort', onClientGone, { once: true });
+    rec.body = await readJsonObject(req, table.gateway.bodyLimit);
+    const m = parseMessagesRequest(rec.body);
+    // the router's parts, then the thinking of earlier turns: it goes upstream too
+    const gate = await piiGate(table, [...requestParts({ messages: m.routeMessages, tools: m.tools }).texts, ...thinkingTexts(m.upstreamBody)], ctx, id);
+    rec.privacy = gate.privacy;
+    rec.piiValues = gate.values;
+    let upstreamBody = m.upstreamBody;
+    if (gate.placeholders) {
+      upstreamBody = redactMessagesBody(upstreamBody, gate.types, gate.placeholders);
+      const redacted = routeMessages(upstreamBody.system, upstreamBody.messages as Record<string, unknown>[]);
+      assertRedacted(table, [...requestParts({ messages: redacted, tools: m.tools }).texts, ...thinkingTexts(upstreamBody)]);
+    }
+    const route = messagesRouteRequest(table, m, req.headers, gate.route);
+    const client = clientAbort(req);
     const outcome = await routeAndCall(
-      { table, route, body: m.upstreamBody, stream: m.stream, clientWantsUsage: false, signal: abort.signal, format: 'anthropic', passHeaders: passHeaders(req) },
+      { table, route, body: upstreamBody, stream: m.stream, clientWantsUsage: false, signal: client.controller.signal, format: 'anthropic', passHeaders: passHeaders(req) },
       ctx.deps,
     );
     const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);
     const base = { stream: m.stream, requestedModel: m.model, decision: outcome.decision, attempts: outcome.attempts };
+    const answeredBy = outcome.ok ? outcome.model : null;
+    const headers = {
+      ...idHeaders(m.model),
+      ...gwHeaders(outcome.decision, answeredBy, outcome.attempts, rec.overheadMs(upstreamMs), generation),
+      ...piiHeaders(table, gate, outcome.decision, m.model, answeredBy),
+    };
     if (!outcome.ok) {
-      req.signal?.removeEventListener('abort', onClientGone);
+      client.detach();
       const err = outcomeError(outcome);
       const { status, body: errBody } = anthropicError(err, id);
       ctx.log.warn(`${id} ${m.model} → ${status} ${err.message}`);
-      complete({ ...base, responseBody: JSON.stringify(errBody), model: null, status, usage: null, error: { type: errBody.error.type, message: err.message }, reservation: null });
-      return jsonResponse(status, errBody, { ...idHeaders(m.model), ...gwHeaders(outcome.decision, null, outcome.attempts, started(upstreamMs), generation) });
+      rec.complete({ ...base, responseBody: JSON.stringify(errBody), model: null, status, usage: null, error: { type: errBody.error.type, message: err.message }, reservation: null });
+      return jsonResponse(status, errBody, headers);
     }
-    const headers = { ...idHeaders(m.model), ...gwHeaders(outcome.decision, outcome.model, outcome.attempts, started(upstreamMs), generation) };
     const ok = { ...base, model: outcome.model, status: 200, reservation: outcome.reservation };
+    const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
     if (outcome.result.kind === 'json') {
-      req.signal?.removeEventListener('abort', onClientGone);
-      complete({ ...ok, responseBody: outcome.result.text, usage: outcome.result.usage, error: null });
-      return new Response(outcome.result.text, { status: 200, headers: { 'content-type': 'application/json', ...headers } });
+      client.detach();
+      rec.complete({ ...ok, responseBody: outcome.result.text, usage: outcome.result.usage, error: null });
+      // the log keeps the upstream's text (placeholders under redact); the client gets its values back
+      const text = placeholders ? restoreMessage(outcome.result.text, placeholders) : outcome.result.text;
+      return new Response(text, { status: 200, headers: { 'content-type': 'application/json', ...headers } });
     }
     const upstream = outcome.result.stream;
-    const firstFrame = outcome.firstFrame!;
-    let logged = firstFrame;
-    let finished = false;
-    const finish = (error: CompletedRequest['error']) => {
-      if (finished) return;
-      finished = true;
-      req.signal?.removeEventListener('abort', onClientGone);
-      complete({ ...ok, responseBody: logged, usage: upstream.usage(), error });
-    };
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(encoder.encode(firstFrame));
+    return streamAnswer({
+      upstream,
+      firstFrame: outcome.firstFrame!,
+      headers,
+      rewrite: placeholders ? anthropicStreamRestorer(placeholders) : null,
+      abort: client.controller,
+      // Anthropic's `error` event, typed as the upstream's error when it sent one
+      cutFrame: (e, message) => {
+        const type = (e as { errorType?: unknown }).errorType;
+        return `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: typeof type === 'string' ? type : 'api_error', message } })}\n\n`;
       },
-      async pull(controller) {
-        try {
-          const next = await upstream.frames.next();
-          if (next.done) {
-            controller.close();
-            finish(null);
-          } else {
-            if (logged.length < STREAM_LOG_CAP) logged += next.value;
-            controller.enqueue(encoder.encode(next.value));
-          }
-        } catch (e) {
-          // After the first byte the answer cannot move to another model: the client gets Anthropic's `error` event.
-          const message = `the upstream stream failed midway: ${(e as Error).message.slice(0, 200)}`;
-          ctx.log.warn(`${id} ${outcome.model} stream cut: ${message}`);
-          const type = (e as { errorType?: unknown }).errorType;
-          const frame = `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: typeof type === 'string' ? type : 'api_error', message } })}\n\n`;
-          logged += frame;
-          controller.enqueue(encoder.encode(frame));
-          controller.close();
-          finish({ type: 'stream_interrupted', message });
-        }
+      onCut: (message) => ctx.log.warn(`${id} ${outcome.model} stream cut: ${message}`),
+      finish: (logged, error) => {
+        client.detach();
+        rec.complete({ ...ok, responseBody: logged, usage: upstream.usage(), error });
       },
-      cancel() {
-        abort.abort(new Error('client disconnected'));
-        upstream.cancel();
-        finish({ type: 'client_closed', message: 'the client closed the stream' });
-      },
-    });
-    return new Response(stream, {
-      status: 200,
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers },
     });
   } catch (e) {
     const err = e instanceof GwError ? e : new GwError(500, 'server_error', 'internal gateway error', 'internal_error');
     if (!(e instanceof GwError)) ctx.log.error(`messages ${id}: ${(e as Error).stack ?? e}`);
-    const requested = typeof body?.model === 'string' ? body.model : '';
+    const requested = typeof rec.body?.model === 'string' ? rec.body.model : '';
     const { status, body: errBody } = anthropicError(err, id);
     if (err.status !== 401) {
-      complete({
+      rec.complete({
         stream: false,
         requestedModel: requested,
         decision: null,
@@ -204,7 +176,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
         reservation: null,
       });
     }
-    return jsonResponse(status, errBody, { ...idHeaders(requested || null), 'x-gw-overhead-ms': started(0).toFixed(2), 'x-gw-attempts': '0' });
+    return jsonResponse(status, errBody, { ...idHeaders(requested || null), 'x-gw-overhead-ms': rec.overheadMs(0).toFixed(2), 'x-gw-attempts': '0', ...refusalHeaders(err) });
   }
 }
 

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { UpstreamStream } from '../providers/adapter.ts';
+import type { FrameRewriter } from '../pii/restore-stream.ts';
+import type { CompletedRequest } from '../state/accounting.ts';
+import { redactDeep, redactText } from '../state/redact-log.ts';
+import type { DecisionTable } from '../types/decision-table.ts';
+import type { ChatContext } from './chat-route.ts';
+import { scrubTrace, type LogPrivacy } from './pii-gate.ts';
+
+/**
+ * What /v1/chat/completions and /v1/messages share once a request is routed: its record for the ledger, the client's
+ * abort wired to the upstream call, and the pass-through stream with its log copy and its mid-stream error frame.
+ */
+
+/** A stream's text kept for the request log, up to this many characters. */
+const STREAM_LOG_CAP = 256 * 1024;
+
+const encoder = new TextEncoder();
+
+export type CompletionFields = Omit<CompletedRequest, 'id' | 'startedAt' | 'endpoint' | 'requestBody' | 'latencyMs'>;
+
+const WITHHELD = 'withheld: the personal-data classifier flagged this request and no detector located the values';
+
+/** One request on its way through the gateway: id, clock, body, and how its completion is recorded. */
+export class RequestRecord {
+  readonly id = randomUUID();
+  readonly startedAt = Date.now();
+  private readonly t0 = performance.now();
+  body: Record<string, unknown> | null = null;
+  /**
+   * What the log may keep of the bodies, set by the PII gate. Before the gate ran (a malformed request) a policy with a
+   * `pii` block logs bodies redacted, to be safe; `withhold` (a classifier-only hit: no spans to mask) keeps neither.
+   */
+  privacy: LogPrivacy;
+  /** the detected values (from the PII gate), starred wherever the stored trace quotes them */
+  piiValues: string[] = [];
+  private readonly ctx: ChatContext;
+  private readonly table: DecisionTable;
+  private readonly endpoint: CompletedRequest['endpoint'];
+
+  constructor(ctx: ChatContext, table: DecisionTable, endpoint: CompletedRequest['endpoint']) {
+    this.ctx = ctx;
+    this.table = table;
+    this.endpoint = endpoint;
+    this.privacy = table.pii ? 'redact' : 'clear';
+  }
+
+  /** Gateway time so far, without the upstream's. */
+  overheadMs(upstreamMs: number): number {
+    return Math.max(0, performance.now() - this.t0 - upstreamMs);
+  }
+
+  /** Hand the finished request to the ledger; never throws. */
+  complete(r: CompletionFields): void {
+    try {
+      // the ledger itself redacts the bodies of a request whose decision names detected types
+      const p = this.privacy === 'redact' && r.decision?.pii.detected.length ? 'ledger' : this.privacy;
+      const requestBody = p === 'withhold' ? { withheld: WITHHELD } : p === 'redact' && this.body !== null ? redactDeep(this.body) : this.body;
+      const responseBody = r.responseBody === null ? null : p === 'withhold' ? JSON.stringify({ withheld: WITHHELD }) : p === 'redact' ? redactText(r.responseBody) : r.responseBody;
+      const attempts = p === 'clear' ? r.attempts : r.attempts.map((a) => (a.message ? { ...a, message: redactText(a.message) } : a));
+      const decision = r.decision && p !== 'clear' ? scrubTrace(r.decision, p === 'withhold' ? null : this.piiValues) : r.decision;
+      this.ctx.recorder?.complete(this.table, {
+        ...r,
+        decision,
+        attempts,
+        responseBody,
+        id: this.id,
+        startedAt: this.startedAt,
+        endpoint: this.endpoint,
+        requestBody,
+        latencyMs: performance.now() - this.t0,
+      });
+    } catch (e) {
+      this.ctx.log.error(`recording request ${this.id}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** The client going away aborts the upstream call; `detach` once the answer no longer depends on it. */
+export function clientAbort(req: Request): { controller: AbortController; detach(): void } {
+  const controller = new AbortController();
+  const onClientGone = () => controller.abort(new Error('client disconnected'));
+  req.signal?.addEventListener('abort', onClientGone, { once: true });
+  return { controller, detach: () => req.signal?.removeEventListener('abort', onClientGone) };
+}
+
+export interface StreamAnswer {
+  upstream: UpstreamStream;
+  /** the frame that told route-and-call the stream is answering */
+  firstFrame: string;
+  headers: Record<string, string>;
+  /** rewrites frames on their way to the client (PII restoration); the log keeps the upstream's frames */
+  rewrite: FrameRewriter | null;
+  abort: AbortController;
+  /** the last frame of a stream cut after its first byte, in the client's protocol */
+  cutFrame(e: unknown, message: string): string;
+  onCut(message: string): void;
+  /** called once: the stream ended, broke, or the client left */
+  finish(logged: string, error: CompletedRequest['error']): void;
+}
+
+/**
+ * The answer as a pass-through SSE stream. After the first byte the answer cannot move to another model: a failure
+ * midway ends the stream with the protocol's error frame. The log copy is the upstream's text (capped), so under
+ * `redact` it holds placeholders, never the restored values.
+ */
+export function streamAnswer(o: StreamAnswer): Response {
+  let logged = o.firstFrame;
+  let finished = false;
+  const finish = (error: CompletedRequest['error']) => {
+    if (finished) return;
+    finished = true;
+    o.finish(logged, error);
+  };
+  const out = (frame: string) => (o.rewrite ? o.rewrite.push(frame) : frame);
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const f = out(o.firstFrame);
+      if (f) controller.enqueue(encoder.encode(f));
+    },
+    async pull(controller) {
+      try {
+        for (;;) {
+          const next = await o.upstream.frames.next();
+          if (next.done) {
+            const rest = o.rewrite?.end() ?? '';
+            if (rest) controller.enqueue(encoder.encode(rest));
+            controller.close();
+            finish(null);
+            return;
+          }
+          if (logged.length < STREAM_LOG_CAP) logged += next.value;
+          const f = out(next.value);
+          if (f) {
+            controller.enqueue(encoder.encode(f));
+            return;
+          }
+        }
+      } catch (e) {
+        const message = `the upstream stream failed midway: ${(e as Error).message.slice(0, 200)}`;
+        o.onCut(message);
+        const frame = o.cutFrame(e, message);
+        logged += frame;
+        controller.enqueue(encoder.encode((o.rewrite?.end() ?? '') + frame));
+        controller.close();
+        finish({ type: 'stream_interrupted', message });
+      }
+    },
+    cancel() {
+      o.abort.abort(new Error('client disconnected'));
+      o.upstream.cancel();
+      finish({ type: 'client_closed', message: 'the client closed the stream' });
+    },
+  });
+  return new Response(stream, {
+    status: 200,
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...o.headers },
+  });
+}

@@ -1,0 +1,155 @@
+import type { ProviderAdapter } from '../providers/adapter.ts';
+import type { Env } from '../providers/keys.ts';
+import { classifyPii, type ClassifierVerdict } from '../pii/classify.ts';
+import { PlaceholderMap } from '../pii/placeholders.ts';
+import { scanParts, type PartFinding } from '../pii/scan.ts';
+import type { PiiType } from '../pii/types.ts';
+import { modelIndex, resolveModel } from '../router/resolve-model.ts';
+import type { Decision, RouteRequest } from '../router/types.ts';
+import type { DecisionTable } from '../types/decision-table.ts';
+import { redactText } from '../state/redact-log.ts';
+import { GwError } from './errors.ts';
+import type { Logger } from './log.ts';
+
+/**
+ * The PII step before routing, shared by /v1/chat/completions, /v1/messages and `gw explain`:
+ *
+ * 1. the policy's `detect` rules scan every text part of the request (offsets per part);
+ * 2. only when the rules found nothing and the policy has `classify with M timeout T`, the local model M is asked
+ *    (a timeout or failure is an `error` verdict, which the router treats by `on_error`);
+ * 3. the router (`decide`) turns that into the action: `route` (local models only, explicit cloud models included),
+ *    `redact`, `block`, or a refusal when the classifier failed under `on_error block`.
+ *
+ * A classifier-only hit has no spans to mask: under `redact` the router refuses it (`pii_blocked`, "cannot be
+ * redacted") rather than send personal data it cannot locate.
+ */
+export interface PiiChecks {
+  findings: PartFinding[];
+  /** null: the classifier did not run (no `classify`, the rules already found something, empty text, or not asked) */
+  classifier: ClassifierVerdict | null;
+}
+
+export interface ClassifyDeps {
+  adapters: Record<'openai' | 'anthropic', ProviderAdapter>;
+  env: Env;
+}
+
+/** The rules, then the classifier when it applies; `deps` null: the classifier is not asked (gw explain without --classify). */
+export async function runPiiChecks(table: DecisionTable, texts: readonly string[], deps: ClassifyDeps | null): Promise<PiiChecks> {
+  if (!table.pii) return { findings: [], classifier: null };
+  const findings = scanParts(table, texts);
+  if (findings.length || !table.pii.classify || !deps || !texts.some((t) => t.trim() !== '')) return { findings, classifier: null };
+  let classifier: ClassifierVerdict | null;
+  try {
+    classifier = await classifyPii(table, texts.join('\n'), deps);
+  } catch (e) {
+    classifier = { verdict: 'error', ms: 0, detail: (e as Error).message };
+  }
+  return { findings, classifier };
+}
+
+/** What the request log may keep of a request's bodies. */
+export type LogPrivacy = 'clear' | 'redact' | 'withhold';
+
+export interface PiiGate extends PiiChecks {
+  /** the detected values, in memory only: to keep them out of what the log stores (see scrubTrace) */
+  values: string[];
+  /** what the router sees (null without a `pii` block) */
+  route: RouteRequest['pii'];
+  /** the policy's detect types */
+  types: PiiType[];
+  /** placeholders for the values about to be masked: the policy redacts and the rules found values */
+  placeholders: PlaceholderMap | null;
+  /** `redact` when the rules found values, `withhold` when only the classifier flagged the request */
+  privacy: LogPrivacy;
+}
+
+/** Run the checks for a request on the gateway; the classifier's verdict and latency go to the log (never a value). */
+export async function piiGate(table: DecisionTable, texts: readonly string[], ctx: { deps: ClassifyDeps; log: Logger }, id: string): Promise<PiiGate> {
+  const checks = await runPiiChecks(table, texts, ctx.deps);
+  const types = (table.pii?.detect ?? []) as PiiType[];
+  const c = checks.classifier;
+  if (c && table.pii?.classify) {
+    const detail = c.detail ? ` (${redactText(c.detail).slice(0, 160)})` : '';
+    ctx.log.info(`${id} pii classifier ${table.pii.classify.model}: ${c.verdict} in ${c.ms} ms${detail}`);
+  }
+  return {
+    ...checks,
+    values: checks.findings.map((f) => texts[f.part].slice(f.start, f.end)),
+    types,
+    route: table.pii ? { findings: checks.findings, ...(c ? { classifier: { verdict: c.verdict, ms: c.ms } } : {}) } : null,
+    placeholders: table.pii?.action.kind === 'redact' && checks.findings.length ? new PlaceholderMap() : null,
+    privacy: checks.findings.length ? 'redact' : c?.verdict === 'pii' ? 'withhold' : 'clear',
+  };
+}
+
+/**
+ * After masking: the redacted body's own text parts must hold nothing the rules detect. A value the masking could not
+ * reach is refused rather than sent.
+ */
+export function assertRedacted(table: DecisionTable, texts: readonly string[]): void {
+  const left = scanParts(table, texts);
+  if (!left.length) return;
+  const types = [...new Set(left.map((f) => f.type))];
+  throw new GwError(400, 'invalid_request_error', `the request contains personal data (${types.join(', ')}) that redaction could not replace, so it is not sent`, 'pii_blocked', {
+    pii_types: types,
+  });
+}
+
+/** The shortest piece of a value that is starred where a trace line quotes part of it. */
+const MIN_FRAGMENT = 4;
+
+/**
+ * A decision whose trace cannot show personal values: a `text ~` condition quotes what it matched (`at "…"`), which may
+ * be a value or part of one. With the detected `values` known, every piece of a value (4+ characters) in such a line is
+ * starred; with `null` (a classifier-only hit: no spans), the quote is withheld.
+ */
+export function scrubTrace<D extends Pick<Decision, 'trace'>>(d: D, values: readonly string[] | null): D {
+  const quoting = (m: string) => m.includes(' at "');
+  if (!d.trace.some((t) => quoting(t.message))) return d;
+  const trace = d.trace.map((t) => {
+    if (!quoting(t.message)) return t;
+    if (values === null) return { ...t, message: `${t.message.slice(0, t.message.indexOf(' at "'))} at "[withheld]")` };
+    let m = t.message;
+    for (const v of [...values].sort((a, b) => b.length - a.length))
+      for (let len = v.length; len >= Math.min(MIN_FRAGMENT, v.length); len--)
+        for (let i = 0; i + len <= v.length; i++) {
+          const piece = v.slice(i, i + len);
+          if (m.includes(piece)) m = m.split(piece).join('*'.repeat(len));
+        }
+    return m === t.message ? t : { ...t, message: m };
+  });
+  return { ...d, trace };
+}
+
+/** `x-gw-pii` on the gateway's own refusal of a request redaction could not clean (see assertRedacted). */
+export function refusalHeaders(err: GwError): Record<string, string> {
+  const types = err.code === 'pii_blocked' ? err.extra.pii_types : null;
+  return Array.isArray(types) ? { 'x-gw-pii': `block:${types.join(',')}` } : {};
+}
+
+/** A header value must be a ByteString: a client's model name is shown as sent when it is printable ASCII. */
+export function headerSafe(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+}
+
+/**
+ * PII headers beyond `x-gw-pii` (gwHeaders names the detected types): `x-gw-pii` for a classifier-only verdict,
+ * `x-gw-pii-classifier` (verdict and latency) when the classifier ran, and `x-gw-pii-override` when the client named a
+ * model that is not local and personal data sent the request elsewhere (`requested openai/gpt-4o, routed local`) or
+ * refused it (`requested openai/gpt-4o, blocked`).
+ */
+export function piiHeaders(table: DecisionTable, gate: Pick<PiiChecks, 'classifier'> | null, decision: Decision | null, requested: string, answeredBy: string | null): Record<string, string> {
+  const h: Record<string, string> = {};
+  const c = gate?.classifier;
+  if (c) h['x-gw-pii-classifier'] = `${c.verdict}; ${c.ms}ms`;
+  if (!decision || decision.pii.action === 'none') return h;
+  if (decision.pii.detected.length === 0) h['x-gw-pii'] = `${decision.pii.action}:${c?.verdict === 'pii' ? 'classifier' : 'classifier_error'}`;
+  const name = requested.trim();
+  if (name === '' || name === 'auto') return h;
+  const r = resolveModel(table, name);
+  if (r.kind === 'model' && modelIndex(table).providers.get(r.model.provider)?.local) return h;
+  if (decision.pii.action === 'route' && answeredBy) h['x-gw-pii-override'] = `requested ${headerSafe(name)}, routed local`;
+  else if (decision.pii.action === 'block') h['x-gw-pii-override'] = `requested ${headerSafe(name)}, blocked`;
+  return h;
+}
