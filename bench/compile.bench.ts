@@ -49,10 +49,13 @@ const table = compileFigure('routes.gw', readFileSync(new URL('../routes.gw', im
 compileFigure('generated: 1,000 models, 200 scenarios', generatedPolicy(1000, 200));
 
 const filler = 'Please review the quarterly numbers and summarise the trends. 请总结一下本季度的销售趋势和主要风险。 ';
+/** A prompt of `bytes` UTF-8 bytes (cut at a character boundary): mixed English and Chinese prose. */
 function prompt(bytes: number, salt: number): string {
   let s = `${salt} `;
   while (Buffer.byteLength(s) < bytes) s += filler;
-  return s.slice(0, bytes);
+  let out = Buffer.from(s).subarray(0, bytes).toString('utf8');
+  while (Buffer.byteLength(out) > bytes || out.endsWith('\uFFFD')) out = out.slice(0, -1);
+  return out;
 }
 const now = Date.parse('2026-03-10T08:00:00Z');
 console.log('\ndecide() per request (routes.gw, model "auto"); cold = a new prompt every call, warm = the same prompt again');

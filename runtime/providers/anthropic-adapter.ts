@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
 import { classifyHttp, type Failure } from './failure.ts';
 import { sseEvents, readCapped } from './sse.ts';
-import { MAX_UPSTREAM_BODY, postUpstream } from './upstream-fetch.ts';
+import { MAX_UPSTREAM_BODY, postUpstream, type Fetched } from './upstream-fetch.ts';
 import type { AnthropicMessage, AnthropicUsage } from '../protocols/anthropic-types.ts';
 import type { OpenAIChatChunk, OpenAIChatRequest, OpenAIUsage } from '../protocols/openai-types.ts';
 import {
@@ -73,28 +73,9 @@ export const anthropicAdapter: ProviderAdapter = {
     const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, anthropicHeaders(call), call.provider.timeoutMs, call.signal);
     if (!res.ok) return { ok: false, failure: refine(res.failure) };
     if (!call.stream) {
-      let text: string;
-      try {
-        text = await readCapped(res.body, MAX_UPSTREAM_BODY, res.headers.get('content-length'));
-      } catch (e) {
-        return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
-      } finally {
-        res.done();
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with invalid JSON`, retryAfterMs: null } };
-      }
-      if (!isRecord(parsed) || parsed.type === 'error' || !Array.isArray(parsed.content)) {
-        if (isRecord(parsed) && (parsed.type === 'error' || parsed.error !== undefined)) {
-          const info = fromAnthropicError(500, parsed);
-          return { ok: false, failure: failureOfAnthropicError(res.status, info.type, info.message) };
-        }
-        return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with something other than a message`, retryAfterMs: null } };
-      }
-      const msg = parsed as unknown as AnthropicMessage;
+      const read = await readMessage(res);
+      if (!read.ok) return read;
+      const msg = read.message;
       const completion = fromAnthropicResponse(msg, typeof msg.model === 'string' && msg.model !== '' ? msg.model : call.model.name);
       return { ok: true, kind: 'json', status: res.status, text: JSON.stringify(completion), usage: toUsage(completion.usage) };
     }
@@ -117,6 +98,15 @@ async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
   const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, headers, call.provider.timeoutMs, call.signal);
   if (!res.ok) return { ok: false, failure: refine(res.failure) };
   if (call.stream) return { ok: true, kind: 'stream', status: res.status, stream: anthropicPassThrough(res.body, res.done) };
+  const read = await readMessage(res);
+  if (!read.ok) return read;
+  const { text, message: parsed } = read;
+  const usage = isRecord(parsed.usage) ? toUsage(anthropicUsageToOpenAI(parsed.usage as unknown as AnthropicUsage)) : null;
+  return { ok: true, kind: 'json', status: res.status, text, usage };
+}
+
+/** Read a JSON answer that must be an Anthropic message: a cut, invalid JSON or an error body is a classified failure. */
+async function readMessage(res: Extract<Fetched, { ok: true }>): Promise<{ ok: true; text: string; message: AnthropicMessage } | { ok: false; failure: Failure }> {
   let text: string;
   try {
     text = await readCapped(res.body, MAX_UPSTREAM_BODY, res.headers.get('content-length'));
@@ -138,8 +128,7 @@ async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
     }
     return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with something other than a message`, retryAfterMs: null } };
   }
-  const usage = isRecord(parsed.usage) ? toUsage(anthropicUsageToOpenAI(parsed.usage as unknown as AnthropicUsage)) : null;
-  return { ok: true, kind: 'json', status: res.status, text, usage };
+  return { ok: true, text, message: parsed as unknown as AnthropicMessage };
 }
 
 /** The SSE frame for one event, as the upstream sent it (multi-line data kept multi-line). */

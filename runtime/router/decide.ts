@@ -2,7 +2,7 @@ import type { DecisionTable, Model, Scenario } from '../types/decision-table.ts'
 import type { PiiType } from '../pii/types.ts';
 import { evaluate } from './conditions.ts';
 import type { QuotaView } from './quota-view.ts';
-import { makeJudge } from './eligibility.ts';
+import { Judge } from './eligibility.ts';
 import { modelIndex, resolveModel } from './resolve-model.ts';
 import { requestParts } from './request-text.ts';
 import { estimatePromptTokens } from './tokens.ts';
@@ -39,20 +39,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   });
   if (exclude.size) trace.push({ step: 'request', at: null, message: `excluded after failing earlier: ${[...exclude].join(', ')}` });
 
-  const base = (over: Partial<Decision>): Decision => ({
-    scenario: null,
-    tier: null,
-    model: null,
-    candidates: [],
-    next: [],
-    pii: { detected: [], action: 'none' },
-    tokens,
-    estimate,
-    draw,
-    willingness: null,
-    trace,
-    ...over,
-  });
+  const common: Common = { tokens, estimate, draw, trace };
 
   // 1. PII
   const detected = [...new Set((req.pii?.findings ?? []).map((f) => f.type))] as PiiType[];
@@ -70,7 +57,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   if (table.pii && !piiHit && req.pii?.classifier?.verdict === 'error' && table.pii.onError === 'block') {
     piiAction = 'block';
     trace.push({ step: 'pii', at: table.pii.at, message: 'the classifier failed and on_error is block: refused' });
-    return base({
+    return decision(common, {
       pii: { detected, action: piiAction },
       error: { type: 'pii_blocked', message: 'the personal-data classifier did not answer and the policy fails closed (on_error block)' },
     });
@@ -78,14 +65,14 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   if (piiAction === 'redact' && detected.length === 0) {
     // a classifier-only hit has no spans to mask: refused rather than sent with the data it cannot locate
     trace.push({ step: 'pii', at: table.pii?.action.at ?? null, message: 'only the classifier found personal data: without offsets it cannot be redacted → refused' });
-    return base({
+    return decision(common, {
       pii: { detected, action: 'block' },
       error: { type: 'pii_blocked', message: 'the personal-data classifier flagged the request but no detector located the data, so it cannot be redacted; the policy (redact) refuses it' },
     });
   }
   const pii = { detected, action: piiAction };
   if (piiAction === 'block') {
-    return base({ pii, error: { type: 'pii_blocked', message: `the request contains personal data (${detected.join(', ') || 'classifier'}) and the policy blocks it` } });
+    return decision(common, { pii, error: { type: 'pii_blocked', message: `the request contains personal data (${detected.join(', ') || 'classifier'}) and the policy blocks it` } });
   }
 
   // 2. Budget
@@ -93,7 +80,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   const budgetSpent = budget !== null && (state.spentUsd ?? 0) >= budget.usd;
   if (budget && budgetSpent) {
     trace.push({ step: 'budget', at: budget.at, message: `budget $${budget.usd} per ${budget.per} is spent ($${(state.spentUsd ?? 0).toFixed(2)}) → ${budget.then}` });
-    if (budget.then === 'block') return base({ pii, error: { type: 'budget_exceeded', message: `the ${budget.per}ly budget of $${budget.usd} is spent` } });
+    if (budget.then === 'block') return decision(common, { pii, error: { type: 'budget_exceeded', message: `the ${budget.per}ly budget of $${budget.usd} is spent` } });
   }
 
   // 3. Scenario: first match in file order (the requested model name is what `model ~` sees)
@@ -123,26 +110,22 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
         ? `unknown model "${req.model}"; known models: ${resolution.known.join(', ')}`
         : `model name "${req.model}" is ambiguous: ${resolution.matches.join(', ')}; name it as provider/model`;
     trace.push({ step: 'choice', at: null, message });
-    return base({ scenario: scenario.name, pii, error: { type: 'model_not_found', message, known: resolution.kind === 'unknown' ? resolution.known : resolution.matches } });
+    return decision(common, { scenario: scenario.name, pii, error: { type: 'model_not_found', message, known: resolution.kind === 'unknown' ? resolution.known : resolution.matches } });
   }
   const globalChain = table.fallback;
   const entries: Entry[] = [];
-  const push = (model: string, source: CandidateSource, at: string | null) => {
-    if (!entries.some((e) => e.model === model)) entries.push({ model, source, at });
-  };
   let willingness: number | null = null;
   let tier: Tier | null = null;
-  const eligibility = makeJudge({ byId: idx.byId, providers, state, now, exclude, needContext, estimate, budgetSpent, budget });
-  const view = (id: string): QuotaView | null => eligibility(id, 'free').q;
+  const judge = new Judge({ byId: idx.byId, providers, state, now, exclude, needContext, estimate, budgetSpent, budget });
 
   if (piiAction === 'route' && table.pii?.action.model) {
-    push(table.pii.action.model, 'pii', table.pii.action.at);
+    addEntry(entries, table.pii.action.model, 'pii', table.pii.action.at);
     // Nothing else is tried unless it is local too.
-    for (const m of table.models) if (providers.get(m.provider)?.local) push(m.id, 'pii', table.pii.action.at);
+    for (const m of table.models) if (providers.get(m.provider)?.local) addEntry(entries, m.id, 'pii', table.pii.action.at);
   } else if (resolution.kind === 'model') {
-    push(resolution.model.id, 'explicit', resolution.model.at);
+    addEntry(entries, resolution.model.id, 'explicit', resolution.model.at);
     trace.push({ step: 'tier', at: resolution.model.at, message: `explicit model ${resolution.model.id}` });
-    if (globalChain) for (const id of globalChain.models) push(id, 'fallback', globalChain.at);
+    if (globalChain) for (const id of globalChain.models) addEntry(entries, id, 'fallback', globalChain.at);
   } else {
     willingness = scenario.willingness;
     let why = `willingness ${Math.round(scenario.willingness * 100)}%`;
@@ -157,10 +140,10 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
       willingness = 1;
       why += '; budget spent: free only';
     }
-    const rankedFree = rankFree(scenario, table, view, idx.byId);
+    const rankedFree = rankFree(scenario, judge, idx.byId);
     const wantFree = draw < willingness;
     const freeOrder = rankedFree.map((id) => ({ model: id, source: 'free' as const, at: scenario.lines.free ?? scenario.at }));
-    const anyFreeEligible = freeOrder.some((e) => eligibility(e.model, 'free').eligible);
+    const anyFreeEligible = freeOrder.some((e) => judge.verdict(e.model, 'free').eligible);
     tier = wantFree && anyFreeEligible ? 'free' : 'paid';
     trace.push({
       step: 'tier',
@@ -169,13 +152,13 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     });
     const paidOrder = scenario.paid.map((id) => ({ model: id, source: 'paid' as const, at: scenario.lines.paid ?? scenario.at }));
     const first = tier === 'free' ? [...freeOrder, ...paidOrder] : [...paidOrder, ...freeOrder];
-    for (const e of first) push(e.model, e.source, e.at);
-    if (scenario.fallback) for (const id of scenario.fallback.models) push(id, 'fallback', scenario.fallback.at);
-    if (globalChain) for (const id of globalChain.models) push(id, 'fallback', globalChain.at);
+    for (const e of first) addEntry(entries, e.model, e.source, e.at);
+    if (scenario.fallback) for (const id of scenario.fallback.models) addEntry(entries, id, 'fallback', scenario.fallback.at);
+    if (globalChain) for (const id of globalChain.models) addEntry(entries, id, 'fallback', globalChain.at);
   }
 
   const candidates: Candidate[] = entries.map((e) => {
-    const r = eligibility(e.model, e.source);
+    const r = judge.verdict(e.model, e.source);
     const c: Candidate = { model: e.model, source: e.source, eligible: r.eligible, reason: r.reason, at: e.at };
     if (r.q) {
       c.remaining = r.q.remaining;
@@ -188,7 +171,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   const chosen = eligible[0];
   if (!chosen) {
     trace.push({ step: 'choice', at: null, message: 'no eligible model' });
-    return base({
+    return decision(common, {
       scenario: scenario.name,
       tier,
       candidates,
@@ -202,29 +185,61 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   const next = eligible.slice(1).map((c) => c.model);
   trace.push({ step: 'choice', at: chosen.at, message: `→ ${chosen.model} (${finalTier})` });
   if (next.length) trace.push({ step: 'next', at: null, message: `on failure: ${next.join(' → ')}` });
-  return base({ scenario: scenario.name, tier: finalTier, model: chosen.model, candidates, next, pii, willingness });
+  return decision(common, { scenario: scenario.name, tier: finalTier, model: chosen.model, candidates, next, pii, willingness });
 }
 
 /** Free candidates in the scenario's rank order; ties keep the listed order. */
-function rankFree(s: Scenario, table: DecisionTable, view: (id: string) => QuotaView | null, byId: Map<string, Model>): string[] {
-  const listed = s.free.map((id, i) => ({ id, i, m: byId.get(id)! })).filter((x) => x.m);
-  const key = (x: (typeof listed)[number]): number => {
-    switch (s.rank) {
-      case 'expiry': {
-        const q = view(x.id);
-        return q?.expiresAt ?? Number.POSITIVE_INFINITY;
-      }
-      case 'speed':
-        return -(x.m.speed ?? 0);
-      case 'cost':
-        return x.m.price ? x.m.price.input + x.m.price.output : 0;
-      case 'capability':
-        return x.i;
-    }
+function rankFree(s: Scenario, judge: Judge, byId: Map<string, Model>): string[] {
+  const keyed: { id: string; i: number; k: number }[] = [];
+  for (let i = 0; i < s.free.length; i++) {
+    const m = byId.get(s.free[i]);
+    if (m) keyed.push({ id: m.id, i, k: rankKey(s.rank, m, i, judge) });
+  }
+  return keyed.sort(byRank).map((x) => x.id);
+}
+
+function byRank(a: { k: number; i: number }, b: { k: number; i: number }): number {
+  return a.k - b.k || a.i - b.i;
+}
+
+function rankKey(rank: Scenario['rank'], m: Model, listed: number, judge: Judge): number {
+  switch (rank) {
+    case 'expiry':
+      return judge.view(m)?.expiresAt ?? Number.POSITIVE_INFINITY;
+    case 'speed':
+      return -(m.speed ?? 0);
+    case 'cost':
+      return m.price ? m.price.input + m.price.output : 0;
+    case 'capability':
+      return listed;
+  }
+}
+
+interface Common {
+  tokens: number;
+  estimate: number;
+  draw: number;
+  trace: TraceLine[];
+}
+
+function decision(c: Common, over: Partial<Decision>): Decision {
+  return {
+    scenario: null,
+    tier: null,
+    model: null,
+    candidates: [],
+    next: [],
+    pii: { detected: [], action: 'none' },
+    tokens: c.tokens,
+    estimate: c.estimate,
+    draw: c.draw,
+    willingness: null,
+    trace: c.trace,
+    ...over,
   };
-  void table;
-  return listed
-    .map((x) => ({ x, k: key(x) }))
-    .sort((a, b) => a.k - b.k || a.x.i - b.x.i)
-    .map(({ x }) => x.id);
+}
+
+function addEntry(entries: Entry[], model: string, source: CandidateSource, at: string | null): void {
+  for (const e of entries) if (e.model === model) return;
+  entries.push({ model, source, at });
 }

@@ -26,24 +26,48 @@ export interface JudgeInput {
 /**
  * Eligibility of one candidate: provider enabled, not excluded by earlier attempts, not cooling down, context fits,
  * under its rpm/tpm, and — when it is used as a free model — quota left ≥ the estimate. Memoised per decision.
+ * (A class rather than closures: the router runs on every request and its helpers should not be re-created each time.)
  */
-export function makeJudge(input: JudgeInput): (id: string, source: CandidateSource) => Verdict {
-  const { byId, providers, state, now, exclude, needContext, estimate, budgetSpent, budget } = input;
-  const views = new Map<string, QuotaView | null>();
-  const view = (m: Model): QuotaView | null => {
-    let v = views.get(m.id);
+export class Judge {
+  private input: JudgeInput;
+  private views = new Map<string, QuotaView | null>();
+  private verdicts = new Map<string, Verdict>();
+
+  constructor(input: JudgeInput) {
+    this.input = input;
+  }
+
+  view(m: Model): QuotaView | null {
+    let v = this.views.get(m.id);
     if (v === undefined) {
-      v = quotaView(m, state, now);
-      views.set(m.id, v);
+      v = quotaView(m, this.input.state, this.input.now);
+      this.views.set(m.id, v);
     }
     return v;
-  };
-  const verdicts = new Map<string, Verdict>();
-  const judge = (id: string, source: CandidateSource): Verdict => {
+  }
+
+  /** The free-quota view of a model by id (null: no free quota, or not declared). */
+  viewOf(id: string): QuotaView | null {
+    const m = this.input.byId.get(id);
+    return m ? this.view(m) : null;
+  }
+
+  verdict(id: string, source: CandidateSource): Verdict {
+    const key = `${source}:${id}`;
+    let v = this.verdicts.get(key);
+    if (!v) {
+      v = this.judge(id, source);
+      this.verdicts.set(key, v);
+    }
+    return v;
+  }
+
+  private judge(id: string, source: CandidateSource): Verdict {
+    const { byId, providers, state, now, exclude, needContext, estimate, budgetSpent, budget } = this.input;
     const m = byId.get(id);
     if (!m) return { eligible: false, reason: 'not declared', q: null };
     const p = providers.get(m.provider);
-    const q = view(m);
+    const q = this.view(m);
     const usesQuota = q !== null && (source === 'free' || (m.price === null && source !== 'pii'));
     if (!p?.enabled) return { eligible: false, reason: `provider ${m.provider} disabled (${p?.disabledReason ?? 'unknown'})`, q };
     if (exclude.has(id)) return { eligible: false, reason: 'failed earlier in this request', q };
@@ -56,8 +80,8 @@ export function makeJudge(input: JudgeInput): (id: string, source: CandidateSour
     if (m.limits.tpm !== null && (rate?.tokens ?? 0) + estimate > m.limits.tpm)
       return { eligible: false, reason: `tpm limit ${formatTokens(m.limits.tpm)} would be exceeded`, q };
     if (usesQuota) {
-      const quotaText = describeQuota(q!, now);
       if (q!.expired) return { eligible: false, reason: 'free quota expired', q };
+      const quotaText = describeQuota(q!, now);
       if (q!.exhausted) return { eligible: false, reason: `free quota exhausted (provider said so), ${quotaText.replace(/^.*?, /, '')}`, q };
       if (q!.remaining < estimate) return { eligible: false, reason: `free, ${formatTokens(q!.remaining)} left < ${formatTokens(estimate)} needed`, q };
       return { eligible: true, reason: `free, ${quotaText}`, q };
@@ -66,14 +90,5 @@ export function makeJudge(input: JudgeInput): (id: string, source: CandidateSour
     if (p.local) return { eligible: true, reason: 'local', q };
     if (m.price) return { eligible: true, reason: `paid, $${m.price.input} / $${m.price.output} per 1M tokens`, q };
     return { eligible: true, reason: q ? `free quota used up, no price listed` : 'no price listed', q };
-  };
-  return (id, source) => {
-    const key = `${source}:${id}`;
-    let v = verdicts.get(key);
-    if (!v) {
-      v = judge(id, source);
-      verdicts.set(key, v);
-    }
-    return v;
-  };
+  }
 }

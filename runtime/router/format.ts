@@ -10,8 +10,11 @@ export function thousands(n: number): string {
 
 /** 300000 → "300k", 1500000 → "1.5M". */
 export function formatTokens(n: number): string {
-  const fmt = (x: number) => String(Math.round(x * 10) / 10);
-  if (n >= 1e6) return `${fmt(n / 1e6)}M`;
-  if (n >= 1e3) return `${fmt(n / 1e3)}k`;
+  if (n >= 1e6) return `${oneDecimal(n / 1e6)}M`;
+  if (n >= 1e3) return `${oneDecimal(n / 1e3)}k`;
   return String(n);
+}
+
+function oneDecimal(x: number): string {
+  return String(Math.round(x * 10) / 10);
 }
