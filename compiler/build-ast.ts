@@ -53,23 +53,27 @@ export function tokenLoc(t: IToken): Loc {
   };
 }
 
-function allTokens(n: CstNode, out: IToken[] = []): IToken[] {
-  for (const v of Object.values(n.children as Children)) for (const e of v) isToken(e) ? out.push(e) : allTokens(e, out);
-  return out;
+/** The span of a CST node, newlines excluded: its first and last real tokens, found without collecting them. */
+function nodeLoc(n: CstNode): Loc {
+  const ends: { first: IToken | null; last: IToken | null } = { first: null, last: null };
+  extremes(n, ends);
+  const a = tokenLoc(ends.first!);
+  const z = tokenLoc(ends.last!);
+  return { line: a.line, col: a.col, endLine: z.endLine, endCol: z.endCol, offset: a.offset, endOffset: z.endOffset };
 }
 
-/** The span of a CST node, newlines excluded. */
-function nodeLoc(n: CstNode): Loc {
-  const ts = allTokens(n).filter((t) => t.tokenType.name !== 'Newline' && !Number.isNaN(t.startOffset));
-  let first = ts[0];
-  let last = ts[0];
-  for (const t of ts) {
-    if (t.startOffset < first.startOffset) first = t;
-    if (t.startOffset > last.startOffset) last = t;
+function extremes(n: CstNode, ends: { first: IToken | null; last: IToken | null }): void {
+  for (const key in n.children) {
+    for (const e of (n.children as Children)[key]) {
+      if (!isToken(e)) {
+        extremes(e, ends);
+        continue;
+      }
+      if (e.tokenType.name === 'Newline' || Number.isNaN(e.startOffset)) continue;
+      if (!ends.first || e.startOffset < ends.first.startOffset) ends.first = e;
+      if (!ends.last || e.startOffset > ends.last.startOffset) ends.last = e;
+    }
   }
-  const a = tokenLoc(first);
-  const z = tokenLoc(last);
-  return { line: a.line, col: a.col, endLine: z.endLine, endCol: z.endCol, offset: a.offset, endOffset: z.endOffset };
 }
 
 function unquote(image: string): string {

@@ -44,3 +44,38 @@ function atomImplies(b: A.Cond, a: A.Cond): boolean {
       return false;
   }
 }
+
+/** The regex/has/header atoms of a condition, as comparable keys; null when it has atoms a key cannot stand for. */
+function atomKeys(c: A.Cond, out: Set<string>): Set<string> | null {
+  switch (c.kind) {
+    case 'and':
+    case 'or':
+      for (const x of c.args) if (atomKeys(x, out) === null) return null;
+      return out;
+    case 'text':
+    case 'model':
+      out.add(`${c.kind}/${c.regex.source}/${c.regex.flags}`);
+      return out;
+    case 'has':
+      out.add(`has ${c.what.text}`);
+      return out;
+    case 'header':
+      out.add(`header ${c.name.toLowerCase()}`);
+      return out;
+    default:
+      return null; // tokens comparisons and `not` are decided by implies() itself
+  }
+}
+
+/**
+ * A cheap necessary condition for implies(b, a), so the shadowing check is not quadratic in full: when `a` is built
+ * only of regex/has/header atoms, `b` must share at least one of them.
+ */
+export function mayImply(b: A.Cond, a: A.Cond): boolean {
+  const ka = atomKeys(a, new Set());
+  if (ka === null) return true;
+  const kb = atomKeys(b, new Set());
+  if (kb === null) return true;
+  for (const k of ka) if (kb.has(k)) return true;
+  return false;
+}

@@ -1,7 +1,7 @@
 import type * as A from '../ast.ts';
 import { error, warning, type Diagnostic } from '../diagnostics.ts';
 import { didYouMean } from '../did-you-mean.ts';
-import { implies } from './implies.ts';
+import { implies, mayImply } from './implies.ts';
 import type { CheckContext, CheckPass } from './context.ts';
 
 export const RANKS = ['expiry', 'speed', 'capability', 'cost'] as const;
@@ -56,7 +56,7 @@ function shadowed(ctx: CheckContext): Diagnostic[] {
     for (let i = 0; i < j; i++) {
       const a = sc[i];
       if (a.when === null) break; // GW110 already says it
-      if (implies(b.when, a.when)) {
+      if (mayImply(b.when, a.when) && implies(b.when, a.when)) {
         out.push(
           warning('GW112', ctx.file, b.name.loc, `scenario "${b.name.text}" can never match: every request it matches is taken by "${a.name.text}" first`, [
             { message: `"${a.name.text}" is declared here`, loc: a.name.loc },
