@@ -5,6 +5,7 @@ import type { CompletedRequest } from '../state/accounting.ts';
 import { redactDeep, redactText } from '../state/redact-log.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
 import type { ChatContext } from './chat-route.ts';
+import type { CallOutcome } from '../gateway/route-and-call.ts';
 import { scrubTrace, type LogPrivacy } from './pii-gate.ts';
 
 /**
@@ -155,5 +156,44 @@ export function streamAnswer(o: StreamAnswer): Response {
   return new Response(stream, {
     status: 200,
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...o.headers },
+  });
+}
+
+export interface SuccessAnswer {
+  rec: RequestRecord;
+  client: { controller: AbortController; detach(): void };
+  headers: Record<string, string>;
+  /** the record's fields known before the answer (stream flag, requested model, decision, attempts) */
+  base: Pick<CompletionFields, 'stream' | 'requestedModel' | 'decision' | 'attempts'>;
+  /** under `redact`: puts the values back into a JSON answer, and into stream frames */
+  restoreJson: ((text: string) => string) | null;
+  rewrite: FrameRewriter | null;
+  cutFrame(e: unknown, message: string): string;
+  onCut(message: string): void;
+}
+
+/** A routed request that an upstream answered: the JSON answer, or the stream; recorded either way. */
+export function answerSuccess(outcome: Extract<CallOutcome, { ok: true }>, o: SuccessAnswer): Response {
+  const ok = { ...o.base, model: outcome.model, status: 200, reservation: outcome.reservation };
+  if (outcome.result.kind === 'json') {
+    o.client.detach();
+    // the log keeps the upstream's text (placeholders under redact); the client gets its values back
+    o.rec.complete({ ...ok, responseBody: outcome.result.text, usage: outcome.result.usage, error: null });
+    const text = o.restoreJson ? o.restoreJson(outcome.result.text) : outcome.result.text;
+    return new Response(text, { status: 200, headers: { 'content-type': 'application/json', ...o.headers } });
+  }
+  const upstream = outcome.result.stream;
+  return streamAnswer({
+    upstream,
+    firstFrame: outcome.firstFrame!,
+    headers: o.headers,
+    rewrite: o.rewrite,
+    abort: o.client.controller,
+    cutFrame: o.cutFrame,
+    onCut: o.onCut,
+    finish: (logged, error) => {
+      o.client.detach();
+      o.rec.complete({ ...ok, responseBody: logged, usage: upstream.usage(), error });
+    },
   });
 }

@@ -12,7 +12,7 @@ import { gwHeaders } from './gw-headers.ts';
 import type { PolicyHolder } from './policy-holder.ts';
 import type { Logger } from './log.ts';
 import type { Recorder } from '../state/accounting.ts';
-import { clientAbort, RequestRecord, streamAnswer } from './answer.ts';
+import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
 import { assertRedacted, refusalHeaders, piiGate, piiHeaders } from './pii-gate.ts';
 
 export interface ChatContext {
@@ -72,29 +72,17 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
       rec.complete({ ...base, responseBody: JSON.stringify(err.body()), model: null, status: err.status, usage: null, error: { type: err.type, message: err.message }, reservation: null });
       return errorResponse(err, headers);
     }
-    const ok = { ...base, model: outcome.model, status: 200, reservation: outcome.reservation };
     // the values go back only into an answer to a request they were taken from
     const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
-    if (outcome.result.kind === 'json') {
-      client.detach();
-      rec.complete({ ...ok, responseBody: outcome.result.text, usage: outcome.result.usage, error: null });
-      // the log keeps the upstream's text (placeholders under redact); the client gets its values back
-      const text = placeholders ? restoreCompletion(outcome.result.text, placeholders) : outcome.result.text;
-      return new Response(text, { status: 200, headers: { 'content-type': 'application/json', ...headers } });
-    }
-    const upstream = outcome.result.stream;
-    return streamAnswer({
-      upstream,
-      firstFrame: outcome.firstFrame!,
+    return answerSuccess(outcome, {
+      rec,
+      client,
       headers,
+      base,
+      restoreJson: placeholders ? (text) => restoreCompletion(text, placeholders) : null,
       rewrite: placeholders ? openaiStreamRestorer(placeholders) : null,
-      abort: client.controller,
       cutFrame: (_e, message) => `data: ${JSON.stringify({ error: { message, type: 'server_error', code: 'stream_interrupted' } })}\n\n`,
       onCut: (message) => ctx.log.warn(`${id} ${outcome.model} stream cut: ${message}`),
-      finish: (logged, error) => {
-        client.detach();
-        rec.complete({ ...ok, responseBody: logged, usage: upstream.usage(), error });
-      },
     });
   } catch (e) {
     const err = e instanceof GwError ? e : new GwError(500, 'server_error', 'internal gateway error', 'internal_error');

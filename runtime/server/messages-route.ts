@@ -16,7 +16,7 @@ import { GwError, jsonResponse } from './errors.ts';
 import { outcomeError } from './failure-response.ts';
 import { gwHeaders } from './gw-headers.ts';
 import { parseMessagesRequest, routeMessages, THINKING_HEADER, type MessagesRequest } from './messages-request.ts';
-import { clientAbort, RequestRecord, streamAnswer } from './answer.ts';
+import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
 import { assertRedacted, refusalHeaders, headerSafe, piiGate, piiHeaders } from './pii-gate.ts';
 
 /**
@@ -130,32 +130,20 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
       rec.complete({ ...base, responseBody: JSON.stringify(errBody), model: null, status, usage: null, error: { type: errBody.error.type, message: err.message }, reservation: null });
       return jsonResponse(status, errBody, headers);
     }
-    const ok = { ...base, model: outcome.model, status: 200, reservation: outcome.reservation };
     const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
-    if (outcome.result.kind === 'json') {
-      client.detach();
-      rec.complete({ ...ok, responseBody: outcome.result.text, usage: outcome.result.usage, error: null });
-      // the log keeps the upstream's text (placeholders under redact); the client gets its values back
-      const text = placeholders ? restoreMessage(outcome.result.text, placeholders) : outcome.result.text;
-      return new Response(text, { status: 200, headers: { 'content-type': 'application/json', ...headers } });
-    }
-    const upstream = outcome.result.stream;
-    return streamAnswer({
-      upstream,
-      firstFrame: outcome.firstFrame!,
+    return answerSuccess(outcome, {
+      rec,
+      client,
       headers,
+      base,
+      restoreJson: placeholders ? (text) => restoreMessage(text, placeholders) : null,
       rewrite: placeholders ? anthropicStreamRestorer(placeholders) : null,
-      abort: client.controller,
       // Anthropic's `error` event, typed as the upstream's error when it sent one
       cutFrame: (e, message) => {
         const type = (e as { errorType?: unknown }).errorType;
         return `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: typeof type === 'string' ? type : 'api_error', message } })}\n\n`;
       },
       onCut: (message) => ctx.log.warn(`${id} ${outcome.model} stream cut: ${message}`),
-      finish: (logged, error) => {
-        client.detach();
-        rec.complete({ ...ok, responseBody: logged, usage: upstream.usage(), error });
-      },
     });
   } catch (e) {
     const err = e instanceof GwError ? e : new GwError(500, 'server_error', 'internal gateway error', 'internal_error');
