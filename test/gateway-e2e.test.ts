@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
 import { policyFor, startGateway, TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
@@ -292,6 +293,33 @@ describe('hot reload', () => {
       expect(live.gw.holder.current.generation).toBe(3);
     } finally {
       await live.close();
+    }
+  });
+});
+
+describe('backoff', () => {
+  it('does not wait before giving up when no model is left, and names the network cause', async () => {
+    // a port nothing listens on
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const closedPort = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const slow = await startGateway(
+      `provider deadend { base_url "http://127.0.0.1:${closedPort}/v1"  key env DEAD_KEY }
+model deadend/only { context 32k  price 1 / 1 }
+scenario chat { paid deadend/only }
+retry { attempts 3  backoff 2s }
+`,
+      { DEAD_KEY: 'k' },
+    );
+    try {
+      const t0 = Date.now();
+      const e = await slow.client().chat.completions.create({ model: 'auto', messages: hi }).catch((x) => x);
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(e.status).toBe(502);
+      expect(e.error.errors[0].message).toBe('connection refused');
+    } finally {
+      await slow.close();
     }
   });
 });

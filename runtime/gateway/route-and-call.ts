@@ -82,11 +82,17 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
   let first: Decision | null = null;
   let lastFailure: Failure | null = null;
   for (let attempt = 1; ; attempt++) {
-    const now = deps.now();
-    const state: StateSnapshot = { ...deps.live.snapshot(modelsWithLimits(table), now), ...(deps.accounting?.snapshot(table, now) ?? {}) };
-    const decision = decide(table, { ...input.route, exclude }, state, now, deps.random());
+    let now = deps.now();
+    let decision = decideNow(input, deps, exclude, now);
     first ??= decision;
     if (!decision.model) return { ok: false, decision, first, attempts, failure: lastFailure };
+    if (attempt > 1) {
+      // back off only when there is somewhere left to go; then decide again (time passed) right before reserving
+      await sleep(backoffDelay(table.retry, attempt - 1), input.signal);
+      now = deps.now();
+      decision = decideNow(input, deps, exclude, now);
+      if (!decision.model) return { ok: false, decision, first, attempts, failure: lastFailure };
+    }
     const reservation = deps.accounting?.reserve(table, decision, now) ?? null;
     const model = idx.byId.get(decision.model)!;
     const provider = providers.get(model.provider)!;
@@ -139,6 +145,10 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     const retryable = (table.retry.on as string[]).includes(failure.class);
     if (!retryable || attempt >= table.retry.attempts || input.signal.aborted) return { ok: false, decision, first, attempts, failure };
     exclude.push(model.id);
-    await sleep(backoffDelay(table.retry, attempt), input.signal);
   }
+}
+
+function decideNow(input: CallInput, deps: CallDeps, exclude: string[], now: number): Decision {
+  const state: StateSnapshot = { ...deps.live.snapshot(modelsWithLimits(input.table), now), ...(deps.accounting?.snapshot(input.table, now) ?? {}) };
+  return decide(input.table, { ...input.route, exclude }, state, now, deps.random());
 }

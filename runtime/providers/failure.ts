@@ -51,16 +51,27 @@ export function classifyHttp(status: number, bodyText: string, retryAfterMs: num
   return { class: cls, status, message: `${status} ${snippet || httpText(status)}`.trim(), retryAfterMs };
 }
 
+/** The innermost error of a cause chain (ofetch's FetchError → fetch's TypeError → the socket's error). */
+function rootCause(err: unknown): { name?: string; code?: string; message?: string } {
+  let e = err as { name?: string; code?: string; message?: string; cause?: unknown } | undefined;
+  for (let i = 0; i < 5 && e?.cause && typeof e.cause === 'object'; i++) {
+    if (e.code) break;
+    e = e.cause as typeof e;
+  }
+  return e ?? {};
+}
+
 export function classifyNetwork(err: unknown, timeoutMs: number): Failure {
   const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string; message?: string }; message?: string };
-  const code = e?.cause?.code ?? e?.code ?? '';
-  const name = e?.name ?? e?.cause?.name ?? '';
+  const root = rootCause(err);
+  const code = root.code ?? e?.cause?.code ?? e?.code ?? '';
+  const name = e?.name === 'TimeoutError' ? 'TimeoutError' : (root.name ?? e?.name ?? '');
   let message: string;
   if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') message = `no answer within ${timeoutMs} ms`;
   else if (code === 'ECONNREFUSED') message = 'connection refused';
   else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') message = 'connection reset';
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') message = 'host not found';
-  else message = code ? `network error (${code})` : `network error (${(e?.cause?.message ?? e?.message ?? 'unknown').slice(0, 120)})`;
+  else message = code ? `network error (${code})` : `network error (${(root.message ?? e?.message ?? 'unknown').slice(0, 120)})`;
   return { class: 'network', status: null, message, retryAfterMs: null };
 }
 
