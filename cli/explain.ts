@@ -15,12 +15,14 @@ import { UsageError, type Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
 import { renderExplain } from './explain-render.ts';
 import { readStoredState } from '../runtime/state/read-state.ts';
+import { routesAsAuto } from '../runtime/router/messages-model-rule.ts';
 
 export const explainHelp = `gw explain [--config FILE] [--json] [--draw U] [--now ISO-TIME] [--used P/M=TOKENS]...
            [--model NAME] [--prefer-free] [--priority quality] [--max-tokens N] [--header NAME=VALUE]...
-           [--classify] (PROMPT | --file PATH)
+           [--endpoint chat|messages] [--classify] (PROMPT | --file PATH)
   Dry-run the router on a prompt: which scenario, which tier, every candidate and why, and what follows on failure.
   --file may hold plain text (one user message) or a JSON chat request body ({"messages": […], …}).
+  --endpoint messages applies /v1/messages' model-name rule (a Claude Code model name routes as auto).
   --draw fixes the random draw in [0,1) that is compared with the scenario's willingness (default: random).
   --classify asks the policy's PII classifier (pii { classify with M }) as the gateway would; it needs the local
   model running, so by default it is not asked and the trace says so. Personal values are always shown masked.`;
@@ -59,7 +61,7 @@ function readRequest(prompt: string | undefined, file: string | undefined): Part
   return { messages: [{ role: 'user', content: prompt }] };
 }
 
-export function parseExplainArgs(args: string[]): ExplainArgs & { config?: string; json: boolean; classify: boolean } {
+export function parseExplainArgs(args: string[]): ExplainArgs & { config?: string; json: boolean; classify: boolean; endpoint: 'chat' | 'messages' } {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -76,8 +78,10 @@ export function parseExplainArgs(args: string[]): ExplainArgs & { config?: strin
       header: { type: 'string', multiple: true, default: [] },
       file: { type: 'string' },
       classify: { type: 'boolean', default: false },
+      endpoint: { type: 'string', default: 'chat' },
     },
   });
+  if (values.endpoint !== 'chat' && values.endpoint !== 'messages') throw new UsageError(`--endpoint takes chat or messages, got "${values.endpoint}"`);
   const draw = values.draw !== undefined ? Number(values.draw) : Math.random();
   if (!(draw >= 0 && draw < 1)) throw new UsageError(`--draw takes a number in [0, 1), got "${values.draw}"`);
   const now = values.now !== undefined ? Date.parse(values.now) : Date.now();
@@ -94,6 +98,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & { config?: strin
     config: values.config,
     json: values.json,
     classify: values.classify,
+    endpoint: values.endpoint,
     draw,
     now,
     state: { quota: parseUsed(values.used) },
@@ -147,6 +152,11 @@ export async function explain(args: string[], io: Io): Promise<number> {
   const stored = readStoredState(r.table, policyPath(a.config, io), a.now);
   const table = stored?.table ?? r.table;
   if (stored) a.state = { ...stored.snapshot, quota: { ...stored.snapshot.quota, ...a.state.quota } };
+  if (a.endpoint === 'messages') {
+    // /v1/messages' model-name rule: a name the policy does not pin (Claude Code's ids) routes as auto
+    const name = a.request.model;
+    a.request = { ...a.request, model: routesAsAuto(table, name) ? 'auto' : name, requestedModel: name };
+  }
   const texts = requestParts(a.request).texts;
   const checks = await runPiiChecks(table, texts, a.classify ? await classifierDeps(io.env) : null);
   const { findings, classifier } = checks;

@@ -64,3 +64,28 @@ describe('gw explain and gw quota read the gateway’s state', () => {
     expect(io.stdout).toMatch(/fastfree\/daily\s+on\s+300k\s+0\s/);
   });
 });
+
+describe('gw explain --endpoint messages', () => {
+  it('applies /v1/messages’ model-name rule: a Claude Code name routes as auto and `model ~` sees it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-endpoint-'));
+    writeFileSync(
+      join(dir, 'routes.gw'),
+      `provider fastfree { base_url "http://127.0.0.1:9/v1"  key env FAST_KEY }
+model fastfree/small { context 32k  free 1M tokens every day }
+model fastfree/big   { context 128k  price 3 / 15 }
+scenario background when model ~ /haiku/ {
+  free fastfree/small
+  willingness 100%
+}
+scenario chat { paid fastfree/big }
+`,
+    );
+    const args = ['explain', '--json', '--draw', '0.1', '--model', 'claude-3-5-haiku-20241022', 'summarise this'];
+    const chat = memoryIo(dir, { FAST_KEY: 'k' });
+    await main(args, chat);
+    expect(JSON.parse(chat.stdout)).toMatchObject({ scenario: 'background', model: null, error: { type: 'model_not_found' } });
+    const messages = memoryIo(dir, { FAST_KEY: 'k' });
+    expect(await main([...args, '--endpoint', 'messages'], messages)).toBe(0);
+    expect(JSON.parse(messages.stdout)).toMatchObject({ scenario: 'background', model: 'fastfree/small', tier: 'free' });
+  });
+});
