@@ -17,6 +17,7 @@ export const DIAGNOSTIC_CODES = {
   GW116: 'unknown rank',
   GW117: 'unknown `has` subject',
   GW118: 'scenario without candidates',
+  GW119: '`free any` with no free model',
   GW120: 'personal data routed to a non-local model',
   GW121: 'unknown PII detector',
   GW122: 'PII classifier on a non-local model',

@@ -82,6 +82,13 @@ function settings(ctx: CheckContext): Diagnostic[] {
         );
       }
     }
+    const anyLine = s.settings.find((st) => st.kind === 'free' && st.any);
+    if (anyLine && ctx.symbols.freeModels.length === 0)
+      out.push(
+        warning('GW119', ctx.file, anyLine.loc, `scenario "${s.name.text}" says \`free any\`, but no model has a \`free\` line: it never goes free`, [
+          { message: 'give a model a quota, e.g. `free 1M tokens every month`, or register one with POST /quota/register' },
+        ]),
+      );
     const hasCandidates = s.settings.some((st) => (st.kind === 'paid' && st.models.length > 0) || (st.kind === 'free' && (st.any || st.models.length > 0)));
     const hasFallback = s.settings.some((st) => st.kind === 'fallback') || ctx.symbols.singletons.fallback.length > 0;
     if (!hasCandidates && !hasFallback)
