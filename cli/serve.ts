@@ -24,7 +24,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
   const port = values.port !== undefined ? Number(values.port) : gw.holder.current.table.gateway.listen;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, got "${values.port}"`);
   const listener = await serveGateway(gw, port, values.host);
-  io.out(startupBanner(gw.holder.current.table, io.env, listener.url, quotaStatuses(gw.holder.current.table, gw.ledger.quotas, Date.now())));
+  io.out(startupBanner(gw.holder.current.table, listener.url, quotaStatuses(gw.holder.current.table, gw.ledger.quotas, Date.now())));
   const stop = async () => {
     await gw.close();
     await listener.close();

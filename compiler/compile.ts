@@ -1,11 +1,10 @@
 import type * as A from './ast.ts';
 import type * as T from '../runtime/types/decision-table.ts';
 import { locRef } from './source.ts';
-import { providerOf, type Symbols } from './symbols.ts';
+import { providerOf } from './symbols.ts';
 import { anySet, flatten, resolve } from './values.ts';
 import { keyVariables } from './checks/providers.ts';
 import type { CheckContext } from './checks/context.ts';
-import { minTokens } from './checks/scenarios.ts';
 
 export const DEFAULTS = {
   listen: 3000,
@@ -31,7 +30,7 @@ export function normaliseBaseUrl(url: string, provider: string): string {
 
 /** AST → decision table. Runs only on a policy the checks passed, so references resolve. */
 export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
-  const { policy, symbols, env, file } = ctx;
+  const { symbols, env, file } = ctx;
   const at = (n: A.Node) => locRef(file, n.loc);
   const source = { file: file.replace(/^.*[\\/]/, ''), sha256 };
 
@@ -198,7 +197,6 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
   const fb = symbols.singletons.fallback[0];
   const b = symbols.singletons.budget[0];
   const al = symbols.singletons.alert[0];
-  void policy;
   return {
     version: 1,
     source,
@@ -246,5 +244,3 @@ function condition(c: A.Cond, at: (n: A.Node) => string): T.Condition {
   }
 }
 
-export { minTokens };
-export type { Symbols };

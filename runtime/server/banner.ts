@@ -1,12 +1,10 @@
 import type { DecisionTable } from '../types/decision-table.ts';
-import type { Env } from '../providers/keys.ts';
 import { formatTokens } from '../router/format.ts';
 import type { QuotaStatus } from '../state/quota-status.ts';
 import { formatSpan } from '../quota/period.ts';
 
 /** What `gw serve` prints at start: providers on or off (and what enables each), the free quotas, the URL. */
-export function startupBanner(table: DecisionTable, env: Env, url: string, quotas: readonly QuotaStatus[] = [], now = Date.now()): string {
-  void env;
+export function startupBanner(table: DecisionTable, url: string, quotas: readonly QuotaStatus[] = [], now = Date.now()): string {
   const lines: string[] = [`gw · policy ${table.source.file} (sha256 ${table.source.sha256.slice(0, 12)})`, ''];
   const counts = new Map<string, number>();
   for (const m of table.models) counts.set(m.provider, (counts.get(m.provider) ?? 0) + 1);

@@ -86,7 +86,7 @@ export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledge
       if (!Number.isFinite(threshold) || threshold < 0) throw badRequest('threshold must be a number of tokens', 'invalid_value', 'threshold');
       if (hours !== null && (!Number.isFinite(hours) || hours < 0)) throw badRequest('expiry_hours must be a number of hours', 'invalid_value', 'expiry_hours');
       const now = Date.now();
-      return jsonResponse(200, alertsBody(table(), quotaStatuses(table(), ledger.quotas, now), threshold, hours, now));
+      return jsonResponse(200, alertsBody(quotaStatuses(table(), ledger.quotas, now), threshold, hours, now));
     }),
   );
 

@@ -1,4 +1,3 @@
-import type { DecisionTable } from '../types/decision-table.ts';
 import { formatSpan } from '../quota/period.ts';
 import { thousands } from '../router/format.ts';
 import type { QuotaStatus } from './quota-status.ts';
@@ -41,8 +40,7 @@ export function computeAlerts(quotas: readonly QuotaStatus[], threshold: number,
   return { low, expiring };
 }
 
-export function alertsBody(table: DecisionTable, quotas: readonly QuotaStatus[], threshold: number, expiryHours: number | null, now: number) {
-  void table;
+export function alertsBody(quotas: readonly QuotaStatus[], threshold: number, expiryHours: number | null, now: number) {
   const { low, expiring } = computeAlerts(quotas, threshold, expiryHours === null ? null : expiryHours * 3600e3, now);
   const strip = (a: Alert) => {
     const { key: _k, ...rest } = a;

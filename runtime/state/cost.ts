@@ -1,6 +1,7 @@
 import type { DecisionTable, Model } from '../types/decision-table.ts';
 import type { Decision } from '../router/types.ts';
 import type { Usage } from '../providers/adapter.ts';
+import { modelIndex } from '../router/resolve-model.ts';
 
 /** USD for `usage` at a model's price (prices are per 1M tokens). */
 export function priceOf(model: Model | undefined, usage: Usage): number {
@@ -14,7 +15,7 @@ export function priceOf(model: Model | undefined, usage: Usage): number {
  */
 export function costAndSaving(table: DecisionTable, decision: Decision | null, modelId: string | null, usage: Usage | null): { cost: number; saved: number; freeTokens: number } {
   if (!usage || !modelId || !decision) return { cost: 0, saved: 0, freeTokens: 0 };
-  const models = new Map(table.models.map((m) => [m.id, m]));
+  const models = modelIndex(table).byId;
   if (decision.tier === 'free' || decision.tier === 'local') {
     const paid = decision.candidates.find((c) => c.source === 'paid' && models.get(c.model)?.price);
     return { cost: 0, saved: paid ? priceOf(models.get(paid.model), usage) : 0, freeTokens: decision.tier === 'free' ? usage.total_tokens : 0 };

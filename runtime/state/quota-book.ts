@@ -27,10 +27,8 @@ export class QuotaBook {
   private get: Database.Statement;
   private add: Database.Statement;
   private exhaust: Database.Statement;
-  private db: Database.Database;
 
   constructor(db: Database.Database) {
-    this.db = db;
     this.get = db.prepare('SELECT used, exhausted_until AS exhaustedUntil FROM quota_usage WHERE model = ? AND period_start = ?');
     this.add = db.prepare(
       'INSERT INTO quota_usage (model, period_start, used) VALUES (?, ?, ?) ON CONFLICT (model, period_start) DO UPDATE SET used = used + excluded.used',
@@ -96,10 +94,5 @@ export class QuotaBook {
       out[m.id] = v.exhausted ? { used: v.used, exhausted: true } : { used: v.used };
     }
     return out;
-  }
-
-  close(): void {
-    this.entries.clear();
-    void this.db;
   }
 }

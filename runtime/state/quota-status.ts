@@ -1,6 +1,7 @@
 import type { DecisionTable } from '../types/decision-table.ts';
 import { quotaView } from '../router/quota-view.ts';
 import type { QuotaBook } from './quota-book.ts';
+import { modelIndex } from '../router/resolve-model.ts';
 
 export interface QuotaStatus {
   model: string;
@@ -22,7 +23,7 @@ export interface QuotaStatus {
 
 /** Every free quota's state now: the same numbers the router sees. */
 export function quotaStatuses(table: DecisionTable, book: QuotaBook, now: number): QuotaStatus[] {
-  const enabled = new Map(table.providers.map((p) => [p.name, p.enabled]));
+  const providers = modelIndex(table).providers;
   const out: QuotaStatus[] = [];
   for (const m of table.models) {
     if (!m.free) continue;
@@ -42,7 +43,7 @@ export function quotaStatuses(table: DecisionTable, book: QuotaBook, now: number
       ends: q.ends,
       exhausted: q.exhausted,
       expired: q.expired,
-      enabled: enabled.get(m.provider) ?? false,
+      enabled: providers.get(m.provider)?.enabled ?? false,
       source: f.at,
     });
   }
