@@ -123,6 +123,28 @@ describe('POST /v1/chat/completions', () => {
     expect(third.response.headers.get('x-gw-model')).toBe('freebie/free-model');
   });
 
+  it('a client that hangs up is not the model’s failure: no cooldown, no fallback call', async () => {
+    // more hang-ups than the default cooldown threshold (3 in a row)
+    up.script('free-model', { delayMs: 300 }, { delayMs: 300 }, { delayMs: 300 }, { delayMs: 300 });
+    for (let i = 0; i < 4; i++) {
+      const ctl = new AbortController();
+      const pending = fetch(`${g.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'auto', messages: hi }),
+        signal: ctl.signal,
+      }).catch(() => null);
+      await up.waitForRequests(i + 1);
+      ctl.abort();
+      await pending;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    const { response } = await g.client().chat.completions.create({ model: 'auto', messages: hi }).withResponse();
+    expect(response.headers.get('x-gw-model')).toBe('freebie/free-model');
+    // nothing went to another model on behalf of the clients that left
+    expect(up.requests.filter((r) => r.model !== 'free-model')).toHaveLength(0);
+  });
+
   it('does not retry a 401 or a 400 from the upstream', async () => {
     up.script('free-model', { status: 401 });
     const e401 = await g.client().chat.completions.create({ model: 'auto', messages: hi }).catch((e) => e);

@@ -56,7 +56,7 @@ export type CallOutcome =
       /** settle it with the answer's usage once the answer is complete (streams: at their end) */
       reservation: Reservation | null;
     }
-  | { ok: false; decision: Decision; first: Decision; attempts: Attempt[]; failure: Failure | null };
+  | { ok: false; decision: Decision; first: Decision; attempts: Attempt[]; failure: Failure | null; /** the client hung up while waiting */ clientGone?: true };
 
 const limitedModels = new WeakMap<DecisionTable, string[]>();
 function modelsWithLimits(table: DecisionTable): string[] {
@@ -136,6 +136,13 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       attempts.push({ provider: provider.name, model: model.name, ok: true, ms });
       return { ok: true, decision, first, attempts, result, firstFrame, model: model.id, reservation };
     }
+    if (input.signal.aborted) {
+      // the client hung up: that says nothing about the model (no cooldown, no quota verdict, no other model tried)
+      const failure: Failure = { class: 'network', status: null, message: 'the client disconnected', retryAfterMs: null };
+      attempts.push({ provider: provider.name, model: model.name, ok: false, type: failure.class, status: null, message: failure.message, ms });
+      deps.accounting?.release(reservation);
+      return { ok: false, decision, first, attempts, failure, clientGone: true };
+    }
     const failure = { ...result.failure, message: scrubSecrets(result.failure.message, [apiKey]) };
     lastFailure = failure;
     attempts.push({ provider: provider.name, model: model.name, ok: false, type: failure.class, status: failure.status, message: failure.message, ms });
@@ -143,7 +150,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     deps.accounting?.failed(table, model.id, failure, deps.now());
     deps.live.failed(model.id, failure, table.retry, deps.now());
     const retryable = (table.retry.on as string[]).includes(failure.class);
-    if (!retryable || attempt >= table.retry.attempts || input.signal.aborted) return { ok: false, decision, first, attempts, failure };
+    if (!retryable || attempt >= table.retry.attempts) return { ok: false, decision, first, attempts, failure };
     exclude.push(model.id);
   }
 }

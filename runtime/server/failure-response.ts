@@ -18,6 +18,8 @@ export function outcomeError(outcome: Extract<CallOutcome, { ok: false }>): GwEr
         return new GwError(503, 'server_error', d.error.message, 'no_eligible_model', { scenario: d.scenario, candidates: d.candidates.map((c) => ({ model: c.model, reason: c.reason })) });
     }
   }
+  // nobody reads this answer; the log keeps it as nginx would (499)
+  if (outcome.clientGone) return new GwError(499, 'client_closed_request', 'the client disconnected before the answer', 'client_closed', { attempts: outcome.attempts.length, errors });
   const last = outcome.failure;
   const cls = last?.class ?? 'server';
   const status =
