@@ -194,6 +194,17 @@ async function main(): Promise<void> {
     loads.push(gBare);
     await bare.stop(5000);
 
+    // Floors: the least any proxy costs here (bench/bare-proxy.ts: forward and pipe back, nothing else).
+    const floors: Load[] = [];
+    for (const mode of ['node', 'h3'] as const) {
+      const fp = spawnChild(`bare ${mode} proxy`, ['--import', 'tsx', 'bench/bare-proxy.ts', mode, String(mockPort)], { cwd: ROOT });
+      const port = Number((await waitForLine(fp, /listening (\d+)/))[1]);
+      floors.push(await load(`floor: bare ${mode === 'node' ? 'node:http' : 'h3'} proxy`, `http://127.0.0.1:${port}/v1/chat/completions`, BODY, JSON_HEADERS, mock, fp));
+      await fp.stop(5000);
+    }
+    loads.push(...floors);
+    const [nodeFloor, h3Floor] = floors;
+
     const bad = loads.filter((l) => l.non2xx > 0 || l.errors > 0);
     const seqBad = [sDirect, sGw, jDirect, jGw].filter((s) => s.failures > 0);
 
@@ -218,6 +229,7 @@ async function main(): Promise<void> {
     console.log(`  ${mark(gwVsPortkey >= 4)} gw / Portkey throughput     ${f(gwVsPortkey)}×       (target ≥ 4×)`);
     console.log(`  ${mark(addedP50 <= 1)} gw added p50 under load     ${f(addedP50, 3)} ms  (target ≤ 1 ms; ${f(gJson.p50, 3)} vs ${f(dJson.p50, 3)} direct)`);
     console.log(`  ${mark(ttfbAdded <= 1)} gw added first-chunk time   ${f(ttfbAdded, 3)} ms  (target ≤ 1 ms; median ${f(ttfbGw, 3)} vs ${f(ttfbDirect, 3)} direct)`);
+    console.log(`    (floors, same run: a bare node:http proxy does ${Math.round(nodeFloor!.rps)} req/s = ${(100 * nodeFloor!.rps / dJson.rps).toFixed(1)}% of direct, a bare h3 proxy ${Math.round(h3Floor!.rps)} req/s = ${(100 * h3Floor!.rps / dJson.rps).toFixed(1)}%; gw is at ${(100 * gJson.rps / h3Floor!.rps).toFixed(0)}% of the h3 floor)`);
     const stateDb = join(tmp, '.gw', 'state.db');
     if (existsSync(stateDb)) {
       const db = new Database(stateDb, { readonly: true });

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
 import { classifyHttp, type Failure } from './failure.ts';
@@ -148,7 +149,7 @@ function sseFrame(event: string | undefined, data: string): string {
  *   does a body that ends before `message_stop`.
  * - Usage is read from `message_start` and `message_delta` (cumulative).
  */
-function anthropicPassThrough(body: ReadableStream<Uint8Array>, done: () => void): UpstreamStream {
+function anthropicPassThrough(body: Readable, done: () => void): UpstreamStream {
   let usage: AnthropicUsage | null = null;
   let cancelled = false;
   const events = sseEvents(body);
@@ -195,7 +196,7 @@ function anthropicPassThrough(body: ReadableStream<Uint8Array>, done: () => void
       if (!stopped) throw new Error('the upstream stream ended before message_stop');
     } finally {
       done();
-      if (stopped || cancelled) void body.cancel().catch(() => {});
+      if (stopped || cancelled) body.destroy();
     }
   }
   const it = frames();
@@ -205,7 +206,7 @@ function anthropicPassThrough(body: ReadableStream<Uint8Array>, done: () => void
     cancel: () => {
       cancelled = true;
       void it.return(undefined);
-      void body.cancel().catch(() => {});
+      body.destroy();
     },
   };
 }
@@ -234,7 +235,7 @@ function startInfo(data: string): { id: string | null; model: string | null } {
  *   before `message_stop` (a cut the transport did not report as an error).
  * - The usage chunk reaches the client only when it asked for it; `usage()` always has the running total.
  */
-function anthropicStream(body: ReadableStream<Uint8Array>, call: UpstreamCall, done: () => void): UpstreamStream {
+function anthropicStream(body: Readable, call: UpstreamCall, done: () => void): UpstreamStream {
   let translator: AnthropicToOpenAIStream | null = null;
   let cancelled = false;
   const events = sseEvents(body);
@@ -274,7 +275,7 @@ function anthropicStream(body: ReadableStream<Uint8Array>, call: UpstreamCall, d
     } finally {
       done();
       // Breaking out after message_stop leaves the body unread: release the connection.
-      if (stopped || cancelled) void body.cancel().catch(() => {});
+      if (stopped || cancelled) body.destroy();
     }
   }
   const it = frames();
@@ -284,7 +285,7 @@ function anthropicStream(body: ReadableStream<Uint8Array>, call: UpstreamCall, d
     cancel: () => {
       cancelled = true;
       void it.return(undefined);
-      void body.cancel().catch(() => {});
+      body.destroy();
     },
   };
 }

@@ -24,7 +24,7 @@ const FILTER_WORDS = /content[_ ]?filter|content_policy|data_inspection_failed|s
 const MODEL_WORDS = /model[_ ]?not[_ ]?found|does not exist|unknown model|no such model|model .* not (?:found|available)|invalid model/i;
 
 /** Retry-After in seconds or as an HTTP date, or retry-after-ms; null when absent or unreadable. */
-export function parseRetryAfter(headers: Headers, now = Date.now()): number | null {
+export function parseRetryAfter(headers: { get(name: string): string | null }, now = Date.now()): number | null {
   const ms = headers.get('retry-after-ms');
   if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
   const v = headers.get('retry-after');

@@ -73,25 +73,28 @@ function translatedStream(inner: UpstreamStream, call: UpstreamCall): UpstreamSt
     for (;;) {
       const next = await inner.frames.next();
       if (next.done) break;
-      const data = next.value.replace(/^data: ?/, '').trim();
-      // [DONE] is the adapter's last frame: reading on (instead of breaking) lets its generator finish and clean up
-      if (data === '[DONE]' || data === '') continue;
-      let chunk: OpenAIChatChunk;
-      try {
-        chunk = JSON.parse(data) as OpenAIChatChunk;
-      } catch {
-        throw Object.assign(new Error(`malformed upstream stream chunk: ${data.slice(0, 200)}`), { upstreamError: true });
-      }
-      try {
-        take(open(chunk).push(chunk));
-      } catch (e) {
-        if (e instanceof UpstreamStreamError) {
-          throw Object.assign(new Error(`${e.type}: ${e.message}`.slice(0, 300)), {
-            upstreamError: true,
-            failure: classifyHttp(e.status, JSON.stringify({ error: { type: e.type, message: e.message } }), null),
-          });
+      // one string may hold several frames (one read of the upstream body)
+      for (const frame of next.value.split('\n\n')) {
+        const data = frame.replace(/^data: ?/, '').trim();
+        // [DONE] is the adapter's last frame: reading on (instead of breaking) lets its generator finish and clean up
+        if (data === '[DONE]' || data === '') continue;
+        let chunk: OpenAIChatChunk;
+        try {
+          chunk = JSON.parse(data) as OpenAIChatChunk;
+        } catch {
+          throw Object.assign(new Error(`malformed upstream stream chunk: ${data.slice(0, 200)}`), { upstreamError: true });
         }
-        throw e;
+        try {
+          take(open(chunk).push(chunk));
+        } catch (e) {
+          if (e instanceof UpstreamStreamError) {
+            throw Object.assign(new Error(`${e.type}: ${e.message}`.slice(0, 300)), {
+              upstreamError: true,
+              failure: classifyHttp(e.status, JSON.stringify({ error: { type: e.type, message: e.message } }), null),
+            });
+          }
+          throw e;
+        }
       }
       if (released && held) {
         const out = held;

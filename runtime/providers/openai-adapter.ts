@@ -1,6 +1,7 @@
+import type { Readable } from 'node:stream';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
 import { classifyHttp } from './failure.ts';
-import { sseEvents, readCapped } from './sse.ts';
+import { sseBatches, readCapped } from './sse.ts';
 import { MAX_UPSTREAM_BODY, postUpstream } from './upstream-fetch.ts';
 
 /** Usage from an OpenAI chat.completion or chunk object, if present. */
@@ -45,31 +46,40 @@ export const openaiAdapter: ProviderAdapter = {
 };
 
 /**
- * Pass an OpenAI SSE stream through frame by frame. The usage chunk (requested from the upstream so the gateway can
+ * Pass an OpenAI SSE stream through as it comes: the frames of one read of the upstream body go on as one string (one
+ * write to the client), ending with `data: [DONE]`. The usage chunk (requested from the upstream so the gateway can
  * count tokens) reaches the client only when the client asked for it.
  */
-function openaiStream(body: ReadableStream<Uint8Array>, clientWantsUsage: boolean, done: () => void): UpstreamStream {
+function openaiStream(body: Readable, clientWantsUsage: boolean, done: () => void): UpstreamStream {
   let usage: Usage | null = null;
-  const events = sseEvents(body);
+  const batches = sseBatches(body);
   async function* frames(): AsyncGenerator<string> {
     try {
-      for await (const ev of events) {
-        const data = ev.data;
-        if (data === '[DONE]') break;
-        if (data.includes('"usage"')) {
-          let chunk: { usage?: unknown; choices?: unknown[]; error?: unknown };
-          try {
-            chunk = JSON.parse(data);
-          } catch {
-            chunk = {};
+      for await (const batch of batches) {
+        let out = '';
+        for (const ev of batch) {
+          const data = ev.data;
+          if (data === '[DONE]') {
+            yield `${out}data: [DONE]\n\n`;
+            return;
           }
-          const u = usageOf(chunk);
-          if (u) usage = u;
-          if (u && !clientWantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
-        } else if (data.startsWith('{"error"')) {
-          throw Object.assign(new Error(data.slice(0, 300)), { upstreamError: true });
+          if (data.includes('"usage"')) {
+            let chunk: { usage?: unknown; choices?: unknown[]; error?: unknown };
+            try {
+              chunk = JSON.parse(data);
+            } catch {
+              chunk = {};
+            }
+            const u = usageOf(chunk);
+            if (u) usage = u;
+            if (u && !clientWantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
+          } else if (data.startsWith('{"error"')) {
+            if (out) yield out; // what came before the error still reaches the client
+            throw Object.assign(new Error(data.slice(0, 300)), { upstreamError: true });
+          }
+          out += `data: ${data}\n\n`;
         }
-        yield `data: ${data}\n\n`;
+        if (out) yield out;
       }
       yield 'data: [DONE]\n\n';
     } finally {
@@ -82,7 +92,7 @@ function openaiStream(body: ReadableStream<Uint8Array>, clientWantsUsage: boolea
     usage: () => usage,
     cancel: () => {
       void it.return(undefined);
-      void body.cancel().catch(() => {});
+      body.destroy();
     },
   };
 }

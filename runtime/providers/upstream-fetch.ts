@@ -1,11 +1,16 @@
-import { ofetch } from 'ofetch';
+import { createFetch } from 'ofetch';
+import type { IncomingMessage } from 'node:http';
 import { classifyHttp, classifyNetwork, parseRetryAfter, type Failure } from './failure.ts';
+import { keepAliveFetch, type HeaderReader, type NodeFetchResponse } from './keep-alive-fetch.ts';
 import { readCapped } from './sse.ts';
 
 /** An upstream answer must not make the gateway buffer more than this (JSON answers and error bodies). */
 export const MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
 
-export type Fetched = { ok: true; status: number; body: ReadableStream<Uint8Array>; headers: Headers; done(): void } | { ok: false; failure: Failure };
+export type Fetched = { ok: true; status: number; body: IncomingMessage; headers: HeaderReader; done(): void } | { ok: false; failure: Failure };
+
+/** ofetch over the keep-alive node:http transport (see keep-alive-fetch.ts). */
+const upstream = createFetch({ fetch: keepAliveFetch as unknown as typeof globalThis.fetch });
 
 /**
  * POST JSON to an upstream with ofetch. The provider's timeout bounds the wait for the response headers; once
@@ -23,7 +28,7 @@ export async function postUpstream(url: string, body: unknown, headers: Record<s
     signal.removeEventListener('abort', onAbort);
   };
   try {
-    const res = await ofetch.raw(url, {
+    const res = (await upstream.raw(url, {
       method: 'POST',
       body: JSON.stringify(body),
       headers: { 'content-type': 'application/json', ...headers },
@@ -31,13 +36,12 @@ export async function postUpstream(url: string, body: unknown, headers: Record<s
       ignoreResponseError: true,
       retry: false,
       signal: ctl.signal,
-    });
+    })) as unknown as NodeFetchResponse;
     clearTimeout(timer);
-    const stream = res._data as ReadableStream<Uint8Array> | undefined;
-    if (res.status >= 200 && res.status < 300 && stream) return { ok: true, status: res.status, body: stream, headers: res.headers, done };
+    if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, body: res.body, headers: res.headers, done };
     let text = '';
     try {
-      text = await readCapped(stream ?? null, 64 * 1024, res.headers.get('content-length'));
+      text = await readCapped(res.body, 64 * 1024, res.headers.get('content-length'));
     } catch {
       /* an unreadable error body is classified by status alone */
     }

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { FastResponse } from 'srvx';
 import type { UpstreamStream } from '../providers/adapter.ts';
 import type { FrameRewriter } from '../pii/restore-stream.ts';
 import type { CompletedRequest } from '../state/accounting.ts';
@@ -15,8 +18,6 @@ import { scrubTrace, type LogPrivacy } from './pii-gate.ts';
 
 /** A stream's text kept for the request log, up to this many characters. */
 const STREAM_LOG_CAP = 256 * 1024;
-
-const encoder = new TextEncoder();
 
 export type CompletionFields = Omit<CompletedRequest, 'id' | 'startedAt' | 'endpoint' | 'requestBody' | 'latencyMs'>;
 
@@ -77,9 +78,20 @@ export class RequestRecord {
   }
 }
 
-/** The client going away aborts the upstream call; `detach` once the answer no longer depends on it. */
+/**
+ * The client going away aborts the upstream call; `detach` once the answer no longer depends on it. On Node the
+ * response's `close` before its end is the signal (what srvx's `req.signal` listens to, without building it).
+ */
 export function clientAbort(req: Request): { controller: AbortController; detach(): void } {
   const controller = new AbortController();
+  const res = (req as { runtime?: { node?: { res?: ServerResponse } } }).runtime?.node?.res;
+  if (res) {
+    const onClose = () => {
+      if (!res.writableEnded) controller.abort(new Error('client disconnected'));
+    };
+    res.once('close', onClose);
+    return { controller, detach: () => res.off('close', onClose) };
+  }
   const onClientGone = () => controller.abort(new Error('client disconnected'));
   req.signal?.addEventListener('abort', onClientGone, { once: true });
   return { controller, detach: () => req.signal?.removeEventListener('abort', onClientGone) };
@@ -114,46 +126,55 @@ export function streamAnswer(o: StreamAnswer): Response {
     o.finish(logged, error);
   };
   const out = (frame: string) => (o.rewrite ? o.rewrite.push(frame) : frame);
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const f = out(o.firstFrame);
-      if (f) controller.enqueue(encoder.encode(f));
-    },
-    async pull(controller) {
-      try {
-        for (;;) {
-          const next = await o.upstream.frames.next();
-          if (next.done) {
-            const rest = o.rewrite?.end() ?? '';
-            if (rest) controller.enqueue(encoder.encode(rest));
-            controller.close();
-            finish(null);
-            return;
-          }
-          if (logged.length < STREAM_LOG_CAP) logged += next.value;
-          const f = out(next.value);
-          if (f) {
-            controller.enqueue(encoder.encode(f));
-            return;
-          }
+  // A Node stream that pulls one upstream frame per read: srvx pipes it into the response as it comes, and destroys
+  // it when the client leaves.
+  // (Node calls read() again only after a push, so one pull runs at a time.)
+  const pull = async () => {
+    try {
+      for (;;) {
+        const next = await o.upstream.frames.next();
+        if (finished) return;
+        if (next.done) {
+          const rest = o.rewrite?.end() ?? '';
+          if (rest) stream.push(rest);
+          finish(null);
+          stream.push(null);
+          return;
         }
-      } catch (e) {
-        const message = `the upstream stream failed midway: ${(e as Error).message.slice(0, 200)}`;
-        o.onCut(message);
-        const frame = o.cutFrame(e, message);
-        logged += frame;
-        controller.enqueue(encoder.encode((o.rewrite?.end() ?? '') + frame));
-        controller.close();
-        finish({ type: 'stream_interrupted', message });
+        if (logged.length < STREAM_LOG_CAP) logged += next.value;
+        const f = out(next.value);
+        if (f) {
+          stream.push(f);
+          return;
+        }
       }
+    } catch (e) {
+      if (finished) return;
+      const message = `the upstream stream failed midway: ${(e as Error).message.slice(0, 200)}`;
+      o.onCut(message);
+      const frame = o.cutFrame(e, message);
+      logged += frame;
+      stream.push((o.rewrite?.end() ?? '') + frame);
+      finish({ type: 'stream_interrupted', message });
+      stream.push(null);
+    }
+  };
+  const stream = new Readable({
+    read() {
+      void pull();
     },
-    cancel() {
-      o.abort.abort(new Error('client disconnected'));
-      o.upstream.cancel();
-      finish({ type: 'client_closed', message: 'the client closed the stream' });
+    destroy(err, cb) {
+      if (!finished) {
+        o.abort.abort(new Error('client disconnected'));
+        o.upstream.cancel();
+        finish({ type: 'client_closed', message: 'the client closed the stream' });
+      }
+      cb(err);
     },
   });
-  return new Response(stream, {
+  const first = out(o.firstFrame);
+  if (first) stream.push(first);
+  return new FastResponse(stream, {
     status: 200,
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...o.headers },
   });
@@ -180,7 +201,7 @@ export function answerSuccess(outcome: Extract<CallOutcome, { ok: true }>, o: Su
     // the log keeps the upstream's text (placeholders under redact); the client gets its values back
     o.rec.complete({ ...ok, responseBody: outcome.result.text, usage: outcome.result.usage, error: null });
     const text = o.restoreJson ? o.restoreJson(outcome.result.text) : outcome.result.text;
-    return new Response(text, { status: 200, headers: { 'content-type': 'application/json', ...o.headers } });
+    return new FastResponse(text, { status: 200, headers: { 'content-type': 'application/json', ...o.headers } });
   }
   const upstream = outcome.result.stream;
   return streamAnswer({

@@ -1,10 +1,73 @@
+import type { IncomingMessage } from 'node:http';
 import { GwError } from './errors.ts';
 
 /** Read a JSON request body: 413 past `limit` bytes, 400 for anything that is not a JSON object. Never throws anything else. */
 export async function readJsonObject(req: Request, limit: number): Promise<Record<string, unknown>> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  if (!req.body) throw new GwError(400, 'invalid_request_error', 'the request has no body: send a JSON object', 'invalid_body');
+  const node = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+  const text = node ? await readNode(node, limit) : await readWeb(req, limit);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new GwError(400, 'invalid_request_error', `the request body is not valid JSON: ${(e as Error).message}`, 'invalid_json');
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new GwError(400, 'invalid_request_error', 'the request body must be a JSON object', 'invalid_body');
+  return v as Record<string, unknown>;
+}
+
+function tooLarge(limit: number): GwError {
+  return new GwError(413, 'invalid_request_error', `the request body is larger than the gateway's limit of ${limit} bytes`, 'request_too_large');
+}
+
+const unreadable = () => new GwError(400, 'invalid_request_error', 'the request body could not be read', 'invalid_body');
+const noBody = () => new GwError(400, 'invalid_request_error', 'the request has no body: send a JSON object', 'invalid_body');
+
+/** On Node: straight from the request stream (no Web stream in between). */
+function readNode(req: IncomingMessage, limit: number): Promise<string> {
+  if (req.readableEnded || req.destroyed) return Promise.reject(unreadable());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        cleanup();
+        req.resume(); // drain the rest so the 413 can still be read by the client
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(c);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8'));
+    };
+    const onError = () => {
+      cleanup();
+      reject(unreadable());
+    };
+    const onClose = () => {
+      cleanup();
+      reject(unreadable());
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('close', onClose);
+  });
+}
+
+/** Elsewhere (a Web Request, as in app.fetch): through the body stream. */
+async function readWeb(req: Request, limit: number): Promise<string> {
+  if (!req.body) throw noBody();
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -21,19 +84,7 @@ export async function readJsonObject(req: Request, limit: number): Promise<Recor
     }
   } catch (e) {
     if (e instanceof GwError) throw e;
-    throw new GwError(400, 'invalid_request_error', 'the request body could not be read', 'invalid_body');
+    throw unreadable();
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new GwError(400, 'invalid_request_error', `the request body is not valid JSON: ${(e as Error).message}`, 'invalid_json');
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new GwError(400, 'invalid_request_error', 'the request body must be a JSON object', 'invalid_body');
-  return v as Record<string, unknown>;
-}
-
-function tooLarge(limit: number): GwError {
-  return new GwError(413, 'invalid_request_error', `the request body is larger than the gateway's limit of ${limit} bytes`, 'request_too_large');
+  return Buffer.concat(chunks).toString('utf8');
 }

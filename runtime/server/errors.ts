@@ -1,3 +1,5 @@
+import { FastResponse } from 'srvx';
+
 /** An error the gateway answers with, in OpenAI's shape: `{"error": {"message", "type", "code", …}}`. */
 export class GwError extends Error {
   status: number;
@@ -20,7 +22,7 @@ export const badRequest = (message: string, code: string | null = null, param: s
   new GwError(400, 'invalid_request_error', message, code, param ? { param } : {});
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+  return new FastResponse(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
 export function errorResponse(e: GwError, headers: Record<string, string> = {}): Response {
