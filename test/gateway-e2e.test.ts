@@ -319,6 +319,31 @@ describe('hot reload', () => {
   });
 });
 
+describe('upstream timeout', () => {
+  it('gives up on an upstream with no response head within the provider timeout: 504, and says so', async () => {
+    const slowUp = await startFakeUpstream();
+    const slow = await startGateway(
+      `provider lazy { base_url "${slowUp.url}/lazy/v1"  key env LAZY_KEY  timeout 300ms }
+model lazy/only { context 32k  price 1 / 1 }
+scenario chat { paid lazy/only }
+retry { attempts 1 }
+`,
+      { LAZY_KEY: 'k' },
+    );
+    try {
+      slowUp.script('only', { delayMs: 2000 });
+      const t0 = Date.now();
+      const e = await slow.client().chat.completions.create({ model: 'auto', messages: hi }).catch((x) => x);
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(e.status).toBe(504);
+      expect(e.error.errors[0].message).toBe('no answer within 300 ms');
+    } finally {
+      await slow.close();
+      await slowUp.close();
+    }
+  });
+});
+
 describe('backoff', () => {
   it('does not wait before giving up when no model is left, and names the network cause', async () => {
     // a port nothing listens on

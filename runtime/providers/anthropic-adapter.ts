@@ -80,7 +80,7 @@ export const anthropicAdapter: ProviderAdapter = {
       const completion = fromAnthropicResponse(msg, typeof msg.model === 'string' && msg.model !== '' ? msg.model : call.model.name);
       return { ok: true, kind: 'json', status: res.status, text: JSON.stringify(completion), usage: toUsage(completion.usage) };
     }
-    return { ok: true, kind: 'stream', status: res.status, stream: anthropicStream(res.body, call, res.done) };
+    return { ok: true, kind: 'stream', status: res.status, stream: anthropicStream(res.body, call) };
   },
   messages: anthropicMessages,
 };
@@ -98,7 +98,7 @@ async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
   for (const [k, v] of Object.entries(call.passHeaders ?? {})) if (!(k.toLowerCase() in headers)) headers[k.toLowerCase()] = v;
   const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, headers, call.provider.timeoutMs, call.signal);
   if (!res.ok) return { ok: false, failure: refine(res.failure) };
-  if (call.stream) return { ok: true, kind: 'stream', status: res.status, stream: anthropicPassThrough(res.body, res.done) };
+  if (call.stream) return { ok: true, kind: 'stream', status: res.status, stream: anthropicPassThrough(res.body) };
   const read = await readMessage(res);
   if (!read.ok) return read;
   const { text, message: parsed } = read;
@@ -113,8 +113,6 @@ async function readMessage(res: Extract<Fetched, { ok: true }>): Promise<{ ok: t
     text = await readCapped(res.body, MAX_UPSTREAM_BODY, res.headers.get('content-length'));
   } catch (e) {
     return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
-  } finally {
-    res.done();
   }
   let parsed: unknown;
   try {
@@ -149,7 +147,7 @@ function sseFrame(event: string | undefined, data: string): string {
  *   does a body that ends before `message_stop`.
  * - Usage is read from `message_start` and `message_delta` (cumulative).
  */
-function anthropicPassThrough(body: Readable, done: () => void): UpstreamStream {
+function anthropicPassThrough(body: Readable): UpstreamStream {
   let usage: AnthropicUsage | null = null;
   let cancelled = false;
   const events = sseEvents(body);
@@ -195,8 +193,8 @@ function anthropicPassThrough(body: Readable, done: () => void): UpstreamStream 
       }
       if (!stopped) throw new Error('the upstream stream ended before message_stop');
     } finally {
-      done();
-      if (stopped || cancelled) body.destroy();
+      // after message_stop the SSE reader lets a complete body go back to the pool; a cancelled one is cut
+      if (cancelled) body.destroy();
     }
   }
   const it = frames();
@@ -235,7 +233,7 @@ function startInfo(data: string): { id: string | null; model: string | null } {
  *   before `message_stop` (a cut the transport did not report as an error).
  * - The usage chunk reaches the client only when it asked for it; `usage()` always has the running total.
  */
-function anthropicStream(body: Readable, call: UpstreamCall, done: () => void): UpstreamStream {
+function anthropicStream(body: Readable, call: UpstreamCall): UpstreamStream {
   let translator: AnthropicToOpenAIStream | null = null;
   let cancelled = false;
   const events = sseEvents(body);
@@ -273,9 +271,8 @@ function anthropicStream(body: Readable, call: UpstreamCall, done: () => void): 
       if (!stopped) throw new Error('the upstream stream ended before message_stop');
       yield 'data: [DONE]\n\n';
     } finally {
-      done();
-      // Breaking out after message_stop leaves the body unread: release the connection.
-      if (stopped || cancelled) body.destroy();
+      // after message_stop the SSE reader lets a complete body go back to the pool; a cancelled one is cut
+      if (cancelled) body.destroy();
     }
   }
   const it = frames();

@@ -46,6 +46,18 @@ interface FetchInit {
   headers?: Iterable<[string, string]> | Record<string, string>;
   body?: string | Uint8Array | null;
   signal?: AbortSignal | null;
+  /** gw's own option (ofetch passes unknown options through): give up when no response head arrived within it */
+  headersTimeoutMs?: number;
+}
+
+/** The error of a request that got no response head in time. */
+export class HeadersTimeoutError extends Error {
+  override name = 'TimeoutError';
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(`no response within ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
 }
 
 function headerObject(h: FetchInit['headers']): Record<string, string> {
@@ -85,6 +97,7 @@ export function keepAliveFetch(input: string | URL, init: FetchInit = {}): Promi
     const mod = url.protocol === 'https:' ? https : http;
     const req = mod.request(url, { method: init.method ?? 'GET', headers, agent });
     let response: IncomingMessage | null = null;
+    const timer = init.headersTimeoutMs ? setTimeout(() => req.destroy(new HeadersTimeoutError(init.headersTimeoutMs!)), init.headersTimeoutMs) : null;
     const onAbort = () => {
       const err = abortError(signal!);
       if (response) response.destroy(err);
@@ -93,10 +106,12 @@ export function keepAliveFetch(input: string | URL, init: FetchInit = {}): Promi
     signal?.addEventListener('abort', onAbort, { once: true });
     const unlisten = () => signal?.removeEventListener('abort', onAbort);
     req.on('error', (e) => {
+      if (timer) clearTimeout(timer);
       unlisten();
       reject(e);
     });
     req.once('response', (res) => {
+      if (timer) clearTimeout(timer);
       response = res;
       res.once('close', unlisten);
       // a cut after the headers reaches whoever reads the body (their own listeners); unread, it must not crash

@@ -27,7 +27,6 @@ export const openaiAdapter: ProviderAdapter = {
     if (!call.stream) {
       try {
         const text = await readCapped(res.body, MAX_UPSTREAM_BODY, res.headers.get('content-length'));
-        res.done();
         let parsed: { usage?: unknown; choices?: unknown; error?: unknown };
         try {
           parsed = JSON.parse(text);
@@ -37,11 +36,10 @@ export const openaiAdapter: ProviderAdapter = {
         if (parsed.error && !parsed.choices) return { ok: false, failure: classifyHttp(500, text, null) };
         return { ok: true, kind: 'json', status: res.status, text, usage: usageOf(parsed) };
       } catch (e) {
-        res.done();
         return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
       }
     }
-    return { ok: true, kind: 'stream', status: res.status, stream: openaiStream(res.body, call.clientWantsUsage, res.done) };
+    return { ok: true, kind: 'stream', status: res.status, stream: openaiStream(res.body, call.clientWantsUsage) };
   },
 };
 
@@ -50,41 +48,37 @@ export const openaiAdapter: ProviderAdapter = {
  * write to the client), ending with `data: [DONE]`. The usage chunk (requested from the upstream so the gateway can
  * count tokens) reaches the client only when the client asked for it.
  */
-function openaiStream(body: Readable, clientWantsUsage: boolean, done: () => void): UpstreamStream {
+function openaiStream(body: Readable, clientWantsUsage: boolean): UpstreamStream {
   let usage: Usage | null = null;
   const batches = sseBatches(body);
   async function* frames(): AsyncGenerator<string> {
-    try {
-      for await (const batch of batches) {
-        let out = '';
-        for (const ev of batch) {
-          const data = ev.data;
-          if (data === '[DONE]') {
-            yield `${out}data: [DONE]\n\n`;
-            return;
-          }
-          if (data.includes('"usage"')) {
-            let chunk: { usage?: unknown; choices?: unknown[]; error?: unknown };
-            try {
-              chunk = JSON.parse(data);
-            } catch {
-              chunk = {};
-            }
-            const u = usageOf(chunk);
-            if (u) usage = u;
-            if (u && !clientWantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
-          } else if (data.startsWith('{"error"')) {
-            if (out) yield out; // what came before the error still reaches the client
-            throw Object.assign(new Error(data.slice(0, 300)), { upstreamError: true });
-          }
-          out += `data: ${data}\n\n`;
+    for await (const batch of batches) {
+      let out = '';
+      for (const ev of batch) {
+        const data = ev.data;
+        if (data === '[DONE]') {
+          yield `${out}data: [DONE]\n\n`;
+          return;
         }
-        if (out) yield out;
+        if (data.includes('"usage"')) {
+          let chunk: { usage?: unknown; choices?: unknown[]; error?: unknown };
+          try {
+            chunk = JSON.parse(data);
+          } catch {
+            chunk = {};
+          }
+          const u = usageOf(chunk);
+          if (u) usage = u;
+          if (u && !clientWantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
+        } else if (data.startsWith('{"error"')) {
+          if (out) yield out; // what came before the error still reaches the client
+          throw Object.assign(new Error(data.slice(0, 300)), { upstreamError: true });
+        }
+        out += `data: ${data}\n\n`;
       }
-      yield 'data: [DONE]\n\n';
-    } finally {
-      done();
+      if (out) yield out;
     }
+    yield 'data: [DONE]\n\n';
   }
   const it = frames();
   return {

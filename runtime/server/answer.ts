@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { FastResponse } from 'srvx';
 import type { UpstreamStream } from '../providers/adapter.ts';
@@ -10,6 +9,7 @@ import type { DecisionTable } from '../types/decision-table.ts';
 import type { ChatContext } from './chat-route.ts';
 import type { CallOutcome } from '../gateway/route-and-call.ts';
 import { scrubTrace, type LogPrivacy } from './pii-gate.ts';
+import { nodeContext } from './node-context.ts';
 
 /**
  * What /v1/chat/completions and /v1/messages share once a request is routed: its record for the ledger, the client's
@@ -84,7 +84,7 @@ export class RequestRecord {
  */
 export function clientAbort(req: Request): { controller: AbortController; detach(): void } {
   const controller = new AbortController();
-  const res = (req as { runtime?: { node?: { res?: ServerResponse } } }).runtime?.node?.res;
+  const res = nodeContext(req)?.res;
   if (res) {
     const onClose = () => {
       if (!res.writableEnded) controller.abort(new Error('client disconnected'));

@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { GwError } from './errors.ts';
+import { nodeContext } from './node-context.ts';
 
 /** Read a JSON request body: 413 past `limit` bytes, 400 for anything that is not a JSON object. Never throws anything else. */
 export async function readJsonObject(req: Request, limit: number): Promise<Record<string, unknown>> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const node = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+  const node = nodeContext(req)?.req;
   const text = node ? await readNode(node, limit) : await readWeb(req, limit);
   let v: unknown;
   try {

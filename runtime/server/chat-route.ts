@@ -9,6 +9,7 @@ import { parseChatRequest } from './chat-request.ts';
 import { errorResponse, GwError } from './errors.ts';
 import { outcomeError } from './failure-response.ts';
 import { gwHeaders } from './gw-headers.ts';
+import { headerRecord } from './node-context.ts';
 import type { PolicyHolder } from './policy-holder.ts';
 import type { Logger } from './log.ts';
 import type { Recorder } from '../state/accounting.ts';
@@ -46,7 +47,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
       model: chat.model,
       messages: chat.messages,
       tools: chat.tools,
-      headers: Object.fromEntries(req.headers),
+      headers: headerRecord(req),
       preferFreeTier: chat.preferFreeTier,
       priority: chat.priority,
       maxTokens: chat.maxTokens,
