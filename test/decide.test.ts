@@ -188,3 +188,49 @@ describe('limits', () => {
     expect(d.candidates[0].reason).toBe('tpm limit 200k would be exceeded');
   });
 });
+
+describe('decide: what it remembers between calls never changes a decision', () => {
+  const fresh = () => compileFile(EXAMPLE);
+  const chat = (d: ReturnType<typeof decide>) => d.candidates.filter((c) => c.source === 'free').map((c) => c.model);
+
+  it('rank expiry follows the clock across resets, forwards and back, on one table', () => {
+    const t = fresh();
+    const before = at('2026-03-29T08:00:00Z'); // SiliconFlow resets in 8h, Groq on 1 April 00:00Z
+    const after = at('2026-03-31T20:00:00Z'); // Groq resets in 4h, SiliconFlow on 1 April 16:00Z
+    const a = decide(t, user('hello there'), {}, before, 0.1);
+    const b = decide(t, user('hello there'), {}, after, 0.1);
+    const c = decide(t, user('hello there'), {}, before, 0.1);
+    expect(chat(a)[0]).toBe(SF);
+    expect(chat(b)[0]).toBe(GROQ);
+    expect(c).toEqual(a);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(decide(fresh(), user('hello there'), {}, after, 0.1)));
+    expect(JSON.stringify(a)).toBe(JSON.stringify(decide(fresh(), user('hello there'), {}, before, 0.1)));
+  });
+
+  it('a retry with the same messages counts again what changed in them', () => {
+    const now = at('2026-03-10T08:00:00Z');
+    const req = user('The quarterly report discusses revenue, churn and hiring plans. '.repeat(200));
+    const first = decide(table, req, {}, now, 0.5);
+    expect(decide(table, { ...req, exclude: [GROQ] }, {}, now, 0.5).tokens).toBe(first.tokens);
+    req.messages[0].content += ' And one more sentence about hiring.';
+    const changed = decide(table, { ...req, exclude: [GROQ] }, {}, now, 0.5);
+    expect(changed.tokens).toBeGreaterThan(first.tokens);
+    expect(changed.tokens).toBe(decide(table, user(req.messages[0].content as string), {}, now, 0.5).tokens);
+    req.messages.push({ role: 'assistant', content: 'ok' });
+    expect(decide(table, req, {}, now, 0.5).tokens).toBe(changed.tokens + 3 + 1);
+  });
+
+  it('trace and candidates are plain data: what JSON, spread and Object.entries see is the same', () => {
+    const d = decide(table, { ...user('写一个 Python 快排'), exclude: [GROQ] }, { quota: { [SF]: { used: 499_990 } } }, at('2026-03-10T08:00:00Z'), 0.5);
+    for (const line of [...d.trace, ...d.candidates]) {
+      expect(Object.getPrototypeOf(line)).toBe(Object.prototype);
+      expect(JSON.parse(JSON.stringify(line))).toEqual(Object.fromEntries(Object.entries(line)));
+    }
+    expect(Object.keys(d.trace[0])).toEqual(['step', 'at', 'message']);
+    expect(d.trace[0].message).toBe('1 message, ~11 prompt tokens (o200k), 1,035 reserved with the answer; model "auto"');
+    expect(d.trace.find((t) => t.step === 'scenario')!.message).toBe('long_text: no (tokens 11 not > 50,000)');
+    expect(d.trace.find((t) => t.message.startsWith('code'))!.message).toBe(
+      'code: matched (text matches /```|\\bdef |\\bfunction\\b|代码|函数|python|javascript/ at "Python")',
+    );
+  });
+});

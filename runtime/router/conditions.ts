@@ -22,38 +22,163 @@ function regexOf(r: RegexRow): RegExp {
 
 /** Evaluate a scenario condition; `why` collects the atoms that decided it, for the trace. */
 export function evaluate(c: Condition, input: ConditionInput, why: string[]): boolean {
+  const ctx = new CondContext(input.tokens, thousands(input.tokens), null, input.text, input.model, input.images, input.hasTools, input.headers);
+  ctx.list = why;
+  return holds(planOf(c), ctx);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The router's form: a condition compiled once (per condition object) with the fixed parts of its trace text, evaluated
+// against a per-request context that joins the request's texts only if a `text ~` atom reads them and builds the
+// `why` text as one string.
+
+/** A condition with the constant parts of its trace text, built once per condition row. */
+export type CondPlan =
+  | { op: 'and' | 'or'; args: CondPlan[] }
+  | { op: 'not'; arg: CondPlan }
+  | { op: 'tokens'; cmp: '>' | '>=' | '<' | '<='; value: number; yes: string; no: string }
+  | { op: 'text'; regex: RegexRow; re: RegExp | null; yes: string; no: string }
+  | { op: 'model'; regex: RegexRow; re: RegExp | null; yes: string; no: string }
+  | { op: 'has'; image: boolean; yes: string; no: string }
+  | { op: 'header'; name: string; equals: string | null; regex: RegexRow | null; re: RegExp | null; absent: string; yes: string; no: string };
+
+const plans = new WeakMap<Condition, CondPlan>();
+
+/** The compiled form of a condition row (cached per row; rows are immutable once compiled). */
+export function planOf(c: Condition): CondPlan {
+  let p = plans.get(c);
+  if (!p) {
+    p = compile(c);
+    plans.set(c, p);
+  }
+  return p;
+}
+
+function compile(c: Condition): CondPlan {
   switch (c.op) {
     case 'and':
-      return c.args.every((a) => evaluate(a, input, why));
     case 'or':
-      return c.args.some((a) => evaluate(a, input, why));
+      return { op: c.op, args: c.args.map(planOf) };
     case 'not':
-      return !evaluate(c.arg, input, why);
+      return { op: 'not', arg: planOf(c.arg) };
     case 'tokens': {
-      const v = input.tokens;
+      const v = thousands(c.value);
+      return { op: 'tokens', cmp: c.cmp, value: c.value, yes: ` ${c.cmp} ${v}`, no: ` not ${c.cmp} ${v}` };
+    }
+    case 'text':
+      return { op: 'text', regex: c.regex, re: null, yes: `text matches /${c.regex.source}/ at "`, no: `text does not match /${c.regex.source}/` };
+    case 'model':
+      return { op: 'model', regex: c.regex, re: null, yes: `" matches /${c.regex.source}/`, no: `" does not match /${c.regex.source}/` };
+    case 'has':
+      return { op: 'has', image: c.what === 'image', yes: `has ${c.what}`, no: `no ${c.what}` };
+    case 'header':
+      return {
+        op: 'header',
+        name: c.name,
+        equals: c.equals,
+        regex: c.regex,
+        re: null,
+        absent: `header ${c.name} absent`,
+        yes: `header ${c.name} matches`,
+        no: `header ${c.name} differs`,
+      };
+  }
+}
+
+/** What a condition reads of a request, and the `why` text of the scenario being tested. */
+export class CondContext {
+  readonly tokens: number;
+  /** `thousands(tokens)` */
+  readonly tokensText: string;
+  private readonly texts: readonly string[] | null;
+  private joined: string | null;
+  readonly model: string;
+  readonly images: number;
+  readonly hasTools: boolean;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** the atoms that decided the condition so far, joined by "; " (see `reset`) */
+  why = '';
+  atoms = 0;
+  /** when set, atoms are pushed here instead of joined into `why` */
+  list: string[] | null = null;
+
+  /** `texts` are joined with "\n" when a `text ~` atom first reads them; `text` is used as is when `texts` is null. */
+  constructor(
+    tokens: number,
+    tokensText: string,
+    texts: readonly string[] | null,
+    text: string | null,
+    model: string,
+    images: number,
+    hasTools: boolean,
+    headers: Readonly<Record<string, string | undefined>>,
+  ) {
+    this.tokens = tokens;
+    this.tokensText = tokensText;
+    this.texts = texts;
+    this.joined = text;
+    this.model = model;
+    this.images = images;
+    this.hasTools = hasTools;
+    this.headers = headers;
+  }
+
+  get text(): string {
+    if (this.joined === null) {
+      const t = this.texts!;
+      this.joined = t.length === 1 ? t[0] : t.join('\n');
+    }
+    return this.joined;
+  }
+
+  /** Start the `why` of another condition. */
+  reset(): void {
+    this.why = '';
+    this.atoms = 0;
+  }
+
+  add(atom: string): void {
+    if (this.list !== null) this.list.push(atom);
+    else this.why = this.atoms++ === 0 ? atom : `${this.why}; ${atom}`;
+  }
+}
+
+/** Whether a compiled condition holds; adds the atoms that decided it to `ctx.why`, in evaluation order. */
+export function holds(c: CondPlan, ctx: CondContext): boolean {
+  switch (c.op) {
+    case 'and':
+      for (let i = 0; i < c.args.length; i++) if (!holds(c.args[i], ctx)) return false;
+      return true;
+    case 'or':
+      for (let i = 0; i < c.args.length; i++) if (holds(c.args[i], ctx)) return true;
+      return false;
+    case 'not':
+      return !holds(c.arg, ctx);
+    case 'tokens': {
+      const v = ctx.tokens;
       const ok = c.cmp === '>' ? v > c.value : c.cmp === '>=' ? v >= c.value : c.cmp === '<' ? v < c.value : v <= c.value;
-      why.push(`tokens ${thousands(v)} ${ok ? '' : 'not '}${c.cmp} ${thousands(c.value)}`);
+      ctx.add(`tokens ${ctx.tokensText}${ok ? c.yes : c.no}`);
       return ok;
     }
     case 'text': {
-      const m = regexOf(c.regex).exec(input.text);
-      why.push(m ? `text matches /${c.regex.source}/ at "${m[0].slice(0, 24)}"` : `text does not match /${c.regex.source}/`);
+      const m = (c.re ??= regexOf(c.regex)).exec(ctx.text);
+      ctx.add(m ? `${c.yes}${m[0].slice(0, 24)}"` : c.no);
       return m !== null;
     }
     case 'model': {
-      const ok = regexOf(c.regex).test(input.model);
-      why.push(`model "${input.model}" ${ok ? 'matches' : 'does not match'} /${c.regex.source}/`);
+      const ok = (c.re ??= regexOf(c.regex)).test(ctx.model);
+      ctx.add(`model "${ctx.model}${ok ? c.yes : c.no}`);
       return ok;
     }
     case 'has': {
-      const ok = c.what === 'image' ? input.images > 0 : input.hasTools;
-      why.push(`${ok ? 'has' : 'no'} ${c.what}`);
+      const ok = c.image ? ctx.images > 0 : ctx.hasTools;
+      ctx.add(ok ? c.yes : c.no);
       return ok;
     }
     case 'header': {
-      const v = input.headers[c.name];
-      const ok = v !== undefined && (c.equals !== null ? v === c.equals : c.regex ? regexOf(c.regex).test(v) : true);
-      why.push(`header ${c.name} ${v === undefined ? 'absent' : ok ? 'matches' : 'differs'}`);
+      const v = ctx.headers[c.name];
+      const ok = v !== undefined && (c.equals !== null ? v === c.equals : c.regex ? (c.re ??= regexOf(c.regex)).test(v) : true);
+      ctx.add(v === undefined ? c.absent : ok ? c.yes : c.no);
       return ok;
     }
   }

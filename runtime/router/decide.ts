@@ -1,48 +1,50 @@
-import type { DecisionTable, Model, Scenario } from '../types/decision-table.ts';
+import type { DecisionTable } from '../types/decision-table.ts';
 import type { PiiType } from '../pii/types.ts';
-import { evaluate } from './conditions.ts';
-import type { QuotaView } from './quota-view.ts';
+import { CondContext, holds } from './conditions.ts';
 import { Judge } from './eligibility.ts';
-import { modelIndex, resolveModel } from './resolve-model.ts';
+import { byRank, candidatePrefix, tablePlan, type ChainPlan, type ModelPlan, type ScenarioPlan, type TablePlan } from './plan.ts';
+import { resolveModel } from './resolve-model.ts';
 import { requestParts } from './request-text.ts';
-import { estimatePromptTokens } from './tokens.ts';
+import { promptTokens } from './tokens.ts';
 import { thousands } from './format.ts';
 import type { Candidate, CandidateSource, Decision, RouteRequest, StateSnapshot, Tier, TraceLine } from './types.ts';
 
 /** What a free quota is charged up front for the answer when the client sets no max_tokens. */
 export const DEFAULT_ANSWER_TOKENS = 1024;
 
-interface Entry {
-  model: string;
-  source: CandidateSource;
-  at: string | null;
-}
+const NO_EXCLUDE: ReadonlySet<string> = new Set();
+const NO_HEADERS: Readonly<Record<string, string | undefined>> = Object.freeze({});
 
 /**
  * The router: a pure function of (table, request, state snapshot, clock, random draw). `gw explain` and `gw serve`
  * both call it, so a dry run and a real request cannot disagree.
+ *
+ * It runs on every request (and again on every retry), so what does not depend on the request is prepared once per
+ * table (see plan.ts) and the trace formats only what does.
  */
 export function decide(table: DecisionTable, req: RouteRequest, state: StateSnapshot, now: number, draw: number): Decision {
+  const plan = tablePlan(table);
   const trace: TraceLine[] = [];
   const parts = requestParts(req);
-  const tokens = estimatePromptTokens(parts, req.messages.length, req.tools);
+  const tokens = promptTokens(req, parts);
   const answer = req.maxTokens && req.maxTokens > 0 ? req.maxTokens : DEFAULT_ANSWER_TOKENS;
   const estimate = tokens + answer;
   const needContext = tokens + (req.maxTokens && req.maxTokens > 0 ? req.maxTokens : 0);
-  const idx = modelIndex(table);
-  const providers = idx.providers;
-  const exclude = new Set(req.exclude ?? []);
+  const exclude = req.exclude && req.exclude.length > 0 ? new Set(req.exclude) : NO_EXCLUDE;
+  const count = req.messages.length;
+  const tokensText = thousands(tokens);
   trace.push({
     step: 'request',
     at: null,
-    message: `${req.messages.length} message${req.messages.length === 1 ? '' : 's'}, ~${thousands(tokens)} prompt tokens (o200k), ${thousands(estimate)} reserved with the answer${parts.images ? `, ${parts.images} image(s)` : ''}${parts.hasTools ? ', tools' : ''}; model "${req.model || 'auto'}"`,
+    message: `${count} message${count === 1 ? '' : 's'}, ~${tokensText} prompt tokens (o200k), ${thousands(estimate)} reserved with the answer${parts.images ? `, ${parts.images} image(s)` : ''}${parts.hasTools ? ', tools' : ''}; model "${req.model || 'auto'}"`,
   });
   if (exclude.size) trace.push({ step: 'request', at: null, message: `excluded after failing earlier: ${[...exclude].join(', ')}` });
 
   const common: Common = { tokens, estimate, draw, trace };
 
   // 1. PII
-  const detected = [...new Set((req.pii?.findings ?? []).map((f) => f.type))] as PiiType[];
+  const findings = req.pii?.findings;
+  const detected = (findings && findings.length > 0 ? [...new Set(findings.map((f) => f.type))] : []) as PiiType[];
   const classifierHit = req.pii?.classifier?.verdict === 'pii';
   const piiHit = table.pii !== null && (detected.length > 0 || classifierHit);
   let piiAction: Decision['pii']['action'] = 'none';
@@ -52,7 +54,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
       piiAction = table.pii.action.kind;
       const types = detected.length ? detected.join(', ') : 'personal data (classifier)';
       trace.push({ step: 'pii', at: table.pii.action.at, message: `found ${types} → ${piiAction}${table.pii.action.model ? ` ${table.pii.action.model}` : ''}` });
-    } else trace.push({ step: 'pii', at: table.pii.at, message: `no personal data found (${table.pii.detect.join(', ') || 'no detectors'})` });
+    } else trace.push({ step: 'pii', at: table.pii.at, message: plan.piiClean! });
   }
   if (table.pii && !piiHit && req.pii?.classifier?.verdict === 'error' && table.pii.onError === 'block') {
     piiAction = 'block';
@@ -84,25 +86,27 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   }
 
   // 3. Scenario: first match in file order (the requested model name is what `model ~` sees)
-  const text = parts.texts.join('\n');
-  const condInput = { tokens, text, model: req.requestedModel ?? req.model, images: parts.images, hasTools: parts.hasTools, headers: req.headers ?? {} };
-  let scenario: Scenario = table.scenarios[table.scenarios.length - 1];
-  for (const s of table.scenarios) {
-    if (!s.when) {
-      trace.push({ step: 'scenario', at: s.at, message: `${s.name}: the default scenario` });
-      scenario = s;
+  const cond = new CondContext(tokens, tokensText, parts.texts, null, req.requestedModel ?? req.model, parts.images, parts.hasTools, req.headers ?? NO_HEADERS);
+  const scenarios = plan.scenarios;
+  let sp: ScenarioPlan = scenarios[scenarios.length - 1];
+  for (let i = 0; i < scenarios.length; i++) {
+    const s = scenarios[i];
+    if (s.when === null) {
+      trace.push({ step: 'scenario', at: s.scenario.at, message: s.isDefault });
+      sp = s;
       break;
     }
-    const why: string[] = [];
-    const ok = evaluate(s.when, condInput, why);
-    trace.push({ step: 'scenario', at: s.at, message: `${s.name}: ${ok ? 'matched' : 'no'} (${why.join('; ')})` });
+    cond.reset();
+    const ok = holds(s.when, cond);
+    trace.push({ step: 'scenario', at: s.scenario.at, message: `${ok ? s.matched : s.notMatched}${cond.why})` });
     if (ok) {
-      scenario = s;
+      sp = s;
       break;
     }
   }
+  const scenario = sp.scenario;
 
-  // 4. Candidate list
+  // 4. Candidate list, each judged as it joins (a model joins once, where it is first listed)
   const resolution = resolveModel(table, req.model);
   if (resolution.kind === 'unknown' || resolution.kind === 'ambiguous') {
     const message =
@@ -112,64 +116,63 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     trace.push({ step: 'choice', at: null, message });
     return decision(common, { scenario: scenario.name, pii, error: { type: 'model_not_found', message, known: resolution.kind === 'unknown' ? resolution.known : resolution.matches } });
   }
-  const globalChain = table.fallback;
-  const entries: Entry[] = [];
+  const judge = new Judge({ state, now, exclude, needContext, estimate, budgetSpent, budget });
+  const list = new Candidates(plan, judge, trace);
   let willingness: number | null = null;
   let tier: Tier | null = null;
-  const judge = new Judge({ byId: idx.byId, providers, state, now, exclude, needContext, estimate, budgetSpent, budget });
 
   if (piiAction === 'route' && table.pii?.action.model) {
-    addEntry(entries, table.pii.action.model, 'pii', table.pii.action.at);
+    const at = table.pii.action.at;
+    list.add(table.pii.action.model, 'pii', at);
     // Nothing else is tried unless it is local too.
-    for (const m of table.models) if (providers.get(m.provider)?.local) addEntry(entries, m.id, 'pii', table.pii.action.at);
+    for (const mp of plan.local) list.addPlanned(mp, 'pii', at);
   } else if (resolution.kind === 'model') {
-    addEntry(entries, resolution.model.id, 'explicit', resolution.model.at);
-    trace.push({ step: 'tier', at: resolution.model.at, message: `explicit model ${resolution.model.id}` });
-    if (globalChain) for (const id of globalChain.models) addEntry(entries, id, 'fallback', globalChain.at);
+    const m = resolution.model;
+    trace.push({ step: 'tier', at: m.at, message: `explicit model ${m.id}` });
+    list.add(m.id, 'explicit', m.at);
+    if (plan.fallback) list.addChain(plan.fallback, 'fallback');
   } else {
     willingness = scenario.willingness;
-    let why = `willingness ${Math.round(scenario.willingness * 100)}%`;
+    let willingnessText = sp.willingnessFixed;
+    let why = sp.willingness;
     if (req.priority === 'quality') {
       willingness = 0;
+      willingnessText = '0.00';
       why = 'priority "quality" sets willingness to 0%';
     } else if (req.preferFreeTier) {
       willingness = 1;
+      willingnessText = '1.00';
       why = 'prefer_free_tier sets willingness to 100%';
     }
     if (budgetSpent && budget?.then === 'free_only') {
       willingness = 1;
+      willingnessText = '1.00';
       why += '; budget spent: free only';
     }
-    const rankedFree = rankFree(scenario, judge, idx.byId);
+    const rankedFree = rankFree(sp, judge, now);
     const wantFree = draw < willingness;
-    const freeOrder = rankedFree.map((id) => ({ model: id, source: 'free' as const, at: scenario.lines.free ?? scenario.at }));
-    const anyFreeEligible = freeOrder.some((e) => judge.verdict(e.model, 'free').eligible);
+    let anyFreeEligible = false;
+    for (let i = 0; i < rankedFree.length && !anyFreeEligible; i++) anyFreeEligible = judge.verdict(rankedFree[i], 'free').eligible;
     tier = wantFree && anyFreeEligible ? 'free' : 'paid';
     trace.push({
       step: 'tier',
-      at: scenario.lines.willingness ?? scenario.at,
-      message: `draw ${draw.toFixed(3)} ${wantFree ? '<' : '≥'} ${willingness.toFixed(2)} (${why}) → ${wantFree ? (anyFreeEligible ? 'free' : 'free wanted, but no free model is eligible → paid') : 'paid'}; free ranked by ${scenario.rank}`,
+      at: sp.willingnessAt,
+      message: `draw ${draw.toFixed(3)} ${wantFree ? '<' : '≥'} ${willingnessText} (${why}) → ${wantFree ? (anyFreeEligible ? 'free' : 'free wanted, but no free model is eligible → paid') : 'paid'}${sp.rankedBy}`,
     });
-    const paidOrder = scenario.paid.map((id) => ({ model: id, source: 'paid' as const, at: scenario.lines.paid ?? scenario.at }));
-    const first = tier === 'free' ? [...freeOrder, ...paidOrder] : [...paidOrder, ...freeOrder];
-    for (const e of first) addEntry(entries, e.model, e.source, e.at);
-    if (scenario.fallback) for (const id of scenario.fallback.models) addEntry(entries, id, 'fallback', scenario.fallback.at);
-    if (globalChain) for (const id of globalChain.models) addEntry(entries, id, 'fallback', globalChain.at);
+    if (tier === 'free') {
+      for (let i = 0; i < rankedFree.length; i++) list.addPlanned(rankedFree[i], 'free', sp.freeAt);
+      list.addChain(sp.paid, 'paid');
+    } else {
+      list.addChain(sp.paid, 'paid');
+      for (let i = 0; i < rankedFree.length; i++) list.addPlanned(rankedFree[i], 'free', sp.freeAt);
+    }
+    if (sp.fallback) list.addChain(sp.fallback, 'fallback');
+    if (plan.fallback) list.addChain(plan.fallback, 'fallback');
   }
 
-  const candidates: Candidate[] = entries.map((e) => {
-    const r = judge.verdict(e.model, e.source);
-    const c: Candidate = { model: e.model, source: e.source, eligible: r.eligible, reason: r.reason, at: e.at };
-    if (r.q) {
-      c.remaining = r.q.remaining;
-      c.expiresAt = r.q.expiresAt;
-    }
-    trace.push({ step: 'candidate', at: e.at, message: `${r.eligible ? '✓' : '✗'} ${e.model} [${e.source}] ${r.reason}` });
-    return c;
-  });
-  const eligible = candidates.filter((c) => c.eligible);
-  const chosen = eligible[0];
-  if (!chosen) {
+  const candidates = list.candidates;
+  const chosen = list.first;
+  if (chosen === null) {
     trace.push({ step: 'choice', at: null, message: 'no eligible model' });
     return decision(common, {
       scenario: scenario.name,
@@ -180,39 +183,111 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
       error: { type: 'no_eligible_model', message: `no model can take this request (scenario ${scenario.name}): ${candidates.map((c) => `${c.model}: ${c.reason}`).join('; ') || 'no candidates'}` },
     });
   }
-  const chosenModel = idx.byId.get(chosen.model)!;
-  const finalTier: Tier = providers.get(chosenModel.provider)?.local ? 'local' : chosen.reason.startsWith('free,') ? 'free' : 'paid';
-  const next = eligible.slice(1).map((c) => c.model);
+  const finalTier: Tier = list.firstLocal ? 'local' : list.firstFree ? 'free' : 'paid';
+  const next = list.next;
   trace.push({ step: 'choice', at: chosen.at, message: `→ ${chosen.model} (${finalTier})` });
   if (next.length) trace.push({ step: 'next', at: null, message: `on failure: ${next.join(' → ')}` });
-  return decision(common, { scenario: scenario.name, tier: finalTier, model: chosen.model, candidates, next, pii, willingness });
+  return {
+    scenario: scenario.name,
+    tier: finalTier,
+    model: chosen.model,
+    candidates,
+    next,
+    pii,
+    tokens,
+    estimate,
+    draw,
+    willingness,
+    trace,
+  };
+}
+
+/**
+ * The candidate list of one decision: a model joins once (where it is first listed), is judged as it joins, and its
+ * trace line follows. Models are de-duplicated by the judge's stamp on their plans, not by scanning the list.
+ */
+class Candidates {
+  readonly candidates: Candidate[] = [];
+  /** the eligible models after the first, in order */
+  readonly next: string[] = [];
+  first: Candidate | null = null;
+  firstLocal = false;
+  firstFree = false;
+  private readonly plan: TablePlan;
+  private readonly judge: Judge;
+  private readonly trace: TraceLine[];
+  /** ids not declared by the policy that joined already */
+  private undeclared: string[] | null = null;
+
+  constructor(plan: TablePlan, judge: Judge, trace: TraceLine[]) {
+    this.plan = plan;
+    this.judge = judge;
+    this.trace = trace;
+  }
+
+  add(id: string, source: CandidateSource, at: string | null): void {
+    const mp = this.plan.models.get(id);
+    if (mp) this.addPlanned(mp, source, at);
+    else if (this.undeclared === null) this.addUndeclared((this.undeclared = []), id, source, at);
+    else if (!this.undeclared.includes(id)) this.addUndeclared(this.undeclared, id, source, at);
+  }
+
+  addChain(chain: ChainPlan, source: CandidateSource): void {
+    for (let i = 0; i < chain.ids.length; i++) {
+      const mp = chain.models[i];
+      if (mp) this.addPlanned(mp, source, chain.at);
+      else this.add(chain.ids[i], source, chain.at);
+    }
+  }
+
+  addPlanned(mp: ModelPlan, source: CandidateSource, at: string | null): void {
+    const stamp = this.judge.stamp;
+    if (mp.entryStamp === stamp) return;
+    mp.entryStamp = stamp;
+    const r = this.judge.verdict(mp, source);
+    const c: Candidate = { model: mp.id, source, eligible: r.eligible, reason: r.reason, at };
+    if (r.q) {
+      c.remaining = r.q.remaining;
+      c.expiresAt = r.q.expiresAt;
+    }
+    this.candidates.push(c);
+    this.trace.push({ step: 'candidate', at, message: `${mp.prefix(source, r.eligible)}${r.reason}` });
+    if (!r.eligible) return;
+    if (this.first === null) {
+      this.first = c;
+      this.firstLocal = mp.local;
+      this.firstFree = r.free;
+    } else this.next.push(mp.id);
+  }
+
+  private addUndeclared(seen: string[], id: string, source: CandidateSource, at: string | null): void {
+    seen.push(id);
+    const r = this.judge.verdict(null, source);
+    this.candidates.push({ model: id, source, eligible: r.eligible, reason: r.reason, at });
+    this.trace.push({ step: 'candidate', at, message: `${candidatePrefix(id, source, r.eligible)}${r.reason}` });
+  }
 }
 
 /** Free candidates in the scenario's rank order; ties keep the listed order. */
-function rankFree(s: Scenario, judge: Judge, byId: Map<string, Model>): string[] {
-  const keyed: { id: string; i: number; k: number }[] = [];
-  for (let i = 0; i < s.free.length; i++) {
-    const m = byId.get(s.free[i]);
-    if (m) keyed.push({ id: m.id, i, k: rankKey(s.rank, m, i, judge) });
+function rankFree(sp: ScenarioPlan, judge: Judge, now: number): ModelPlan[] {
+  if (sp.ranked) return sp.ranked;
+  // rank expiry: a quota's expiry (its next reset or its until date) only moves when a reset passes, so the order
+  // holds from when it was computed until the earliest next reset among them
+  if (sp.expiryOrder !== null && now >= sp.expiryFrom && now < sp.expiryUntil) return sp.expiryOrder;
+  const keyed: { mp: ModelPlan; i: number; k: number }[] = [];
+  let until = Number.POSITIVE_INFINITY;
+  for (let j = 0; j < sp.free.length; j++) {
+    const mp = sp.free[j];
+    const q = judge.view(mp);
+    keyed.push({ mp, i: sp.listed[j], k: q?.expiresAt ?? Number.POSITIVE_INFINITY });
+    // the view just read the model's next reset into its plan
+    if (q !== null && mp.resetAt !== null && mp.resetAt < until) until = mp.resetAt;
   }
-  return keyed.sort(byRank).map((x) => x.id);
-}
-
-function byRank(a: { k: number; i: number }, b: { k: number; i: number }): number {
-  return a.k - b.k || a.i - b.i;
-}
-
-function rankKey(rank: Scenario['rank'], m: Model, listed: number, judge: Judge): number {
-  switch (rank) {
-    case 'expiry':
-      return judge.view(m)?.expiresAt ?? Number.POSITIVE_INFINITY;
-    case 'speed':
-      return -(m.speed ?? 0);
-    case 'cost':
-      return m.price ? m.price.input + m.price.output : 0;
-    case 'capability':
-      return listed;
-  }
+  const order = keyed.sort(byRank).map((x) => x.mp);
+  sp.expiryOrder = order;
+  sp.expiryFrom = now;
+  sp.expiryUntil = until;
+  return order;
 }
 
 interface Common {
@@ -237,9 +312,4 @@ function decision(c: Common, over: Partial<Decision>): Decision {
     trace: c.trace,
     ...over,
   };
-}
-
-function addEntry(entries: Entry[], model: string, source: CandidateSource, at: string | null): void {
-  for (const e of entries) if (e.model === model) return;
-  entries.push({ model, source, at });
 }

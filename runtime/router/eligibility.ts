@@ -1,17 +1,19 @@
-import type { DecisionTable, Model, Provider } from '../types/decision-table.ts';
-import { describeQuota, quotaView, type QuotaView } from './quota-view.ts';
+import type { DecisionTable } from '../types/decision-table.ts';
+import { nextReset, untilToEpoch, type QuotaPeriod } from '../quota/period.ts';
+import { quotaTail, viewOf, type QuotaView } from './quota-view.ts';
 import { formatTokens } from './format.ts';
+import type { ModelPlan } from './plan.ts';
 import type { CandidateSource, StateSnapshot } from './types.ts';
 
 export interface Verdict {
   eligible: boolean;
   reason: string;
   q: QuotaView | null;
+  /** eligible as a free model: charged to its free quota (the reason starts "free,") */
+  free: boolean;
 }
 
 export interface JudgeInput {
-  byId: Map<string, Model>;
-  providers: Map<string, Provider>;
   state: StateSnapshot;
   now: number;
   exclude: ReadonlySet<string>;
@@ -23,72 +25,110 @@ export interface JudgeInput {
   budget: DecisionTable['budget'];
 }
 
+const NOT_DECLARED: Verdict = Object.freeze({ eligible: false, reason: 'not declared', q: null, free: false });
+
+/** Stamps of decisions: a model's memo (see ModelPlan) belongs to the decision whose stamp it holds. */
+let stamps = 0;
+
 /**
  * Eligibility of one candidate: provider enabled, not excluded by earlier attempts, not cooling down, context fits,
- * under its rpm/tpm, and — when it is used as a free model — quota left ≥ the estimate. Memoised per decision.
- * (A class rather than closures: the router runs on every request and its helpers should not be re-created each time.)
+ * under its rpm/tpm, and — when it is used as a free model — quota left ≥ the estimate. Memoised per decision on the
+ * table's model plans, under this judge's stamp: no map or key string per request.
  */
 export class Judge {
-  private input: JudgeInput;
-  private views = new Map<string, QuotaView | null>();
-  private verdicts = new Map<string, Verdict>();
+  readonly stamp: number;
+  private readonly input: JudgeInput;
 
   constructor(input: JudgeInput) {
+    this.stamp = ++stamps;
     this.input = input;
   }
 
-  view(m: Model): QuotaView | null {
-    let v = this.views.get(m.id);
-    if (v === undefined) {
-      v = quotaView(m, this.input.state, this.input.now);
-      this.views.set(m.id, v);
+  /** The model's free quota now (null: it has none). */
+  view(mp: ModelPlan): QuotaView | null {
+    if (mp.viewStamp !== this.stamp) {
+      mp.view = quotaViewOf(mp, this.input.state, this.input.now);
+      mp.viewStamp = this.stamp;
     }
-    return v;
+    return mp.view;
   }
 
-  /** The free-quota view of a model by id (null: no free quota, or not declared). */
-  viewOf(id: string): QuotaView | null {
-    const m = this.input.byId.get(id);
-    return m ? this.view(m) : null;
-  }
-
-  verdict(id: string, source: CandidateSource): Verdict {
-    const key = `${source}:${id}`;
-    let v = this.verdicts.get(key);
-    if (!v) {
-      v = this.judge(id, source);
-      this.verdicts.set(key, v);
-    }
-    return v;
-  }
-
-  private judge(id: string, source: CandidateSource): Verdict {
-    const { byId, providers, state, now, exclude, needContext, estimate, budgetSpent, budget } = this.input;
-    const m = byId.get(id);
-    if (!m) return { eligible: false, reason: 'not declared', q: null };
-    const p = providers.get(m.provider);
-    const q = this.view(m);
-    const usesQuota = q !== null && (source === 'free' || (m.price === null && source !== 'pii'));
-    if (!p?.enabled) return { eligible: false, reason: `provider ${m.provider} disabled (${p?.disabledReason ?? 'unknown'})`, q };
-    if (exclude.has(id)) return { eligible: false, reason: 'failed earlier in this request', q };
-    const cool = state.cooldown?.[id];
-    if (cool !== undefined && cool > now) return { eligible: false, reason: `cooling down after failures (${Math.ceil((cool - now) / 1000)}s left)`, q };
-    if (m.context !== null && needContext > m.context)
-      return { eligible: false, reason: `context ${formatTokens(m.context)} < ${formatTokens(needContext)} needed`, q };
-    const rate = state.rate?.[id];
-    if (m.limits.rpm !== null && (rate?.requests ?? 0) >= m.limits.rpm) return { eligible: false, reason: `rpm limit ${m.limits.rpm} reached`, q };
-    if (m.limits.tpm !== null && (rate?.tokens ?? 0) + estimate > m.limits.tpm)
-      return { eligible: false, reason: `tpm limit ${formatTokens(m.limits.tpm)} would be exceeded`, q };
+  /** The verdict on a model used as `source` (null: not declared). */
+  verdict(mp: ModelPlan | null, source: CandidateSource): Verdict {
+    if (mp === null) return NOT_DECLARED;
+    const q = this.view(mp);
+    const usesQuota = q !== null && (source === 'free' || (mp.model.price === null && source !== 'pii'));
     if (usesQuota) {
-      if (q!.expired) return { eligible: false, reason: 'free quota expired', q };
-      const quotaText = describeQuota(q!, now);
-      if (q!.exhausted) return { eligible: false, reason: `free quota exhausted (provider said so), ${quotaText.replace(/^.*?, /, '')}`, q };
-      if (q!.remaining < estimate) return { eligible: false, reason: `free, ${formatTokens(q!.remaining)} left < ${formatTokens(estimate)} needed`, q };
-      return { eligible: true, reason: `free, ${quotaText}`, q };
+      if (mp.quotaStamp !== this.stamp) {
+        mp.quotaVerdict = this.judge(mp, q, true);
+        mp.quotaStamp = this.stamp;
+      }
+      return mp.quotaVerdict!;
     }
-    if (budgetSpent && budget?.then === 'free_only' && m.price !== null && !p.local) return { eligible: false, reason: 'paid, but the budget is spent', q };
-    if (p.local) return { eligible: true, reason: 'local', q };
-    if (m.price) return { eligible: true, reason: `paid, $${m.price.input} / $${m.price.output} per 1M tokens`, q };
-    return { eligible: true, reason: q ? `free quota used up, no price listed` : 'no price listed', q };
+    if (mp.plainStamp !== this.stamp) {
+      mp.plainVerdict = this.judge(mp, q, false);
+      mp.plainStamp = this.stamp;
+    }
+    return mp.plainVerdict!;
   }
+
+  private judge(mp: ModelPlan, q: QuotaView | null, usesQuota: boolean): Verdict {
+    const { state, now, exclude, needContext, estimate, budgetSpent, budget } = this.input;
+    const m = mp.model;
+    const id = mp.id;
+    if (!mp.enabled) return { eligible: false, reason: mp.disabled, q, free: false };
+    if (exclude.size > 0 && exclude.has(id)) return { eligible: false, reason: 'failed earlier in this request', q, free: false };
+    const cool = state.cooldown?.[id];
+    if (cool !== undefined && cool > now) return { eligible: false, reason: `cooling down after failures (${Math.ceil((cool - now) / 1000)}s left)`, q, free: false };
+    if (m.context !== null && needContext > m.context) return { eligible: false, reason: `${mp.contextShort}${formatTokens(needContext)} needed`, q, free: false };
+    const rate = state.rate?.[id];
+    if (m.limits.rpm !== null && (rate?.requests ?? 0) >= m.limits.rpm) return { eligible: false, reason: mp.rpmLimit!, q, free: false };
+    if (m.limits.tpm !== null && (rate?.tokens ?? 0) + estimate > m.limits.tpm) return { eligible: false, reason: mp.tpmLimit!, q, free: false };
+    if (usesQuota) {
+      const v = q!;
+      if (v.expired) return { eligible: false, reason: 'free quota expired', q, free: false };
+      if (v.exhausted) return { eligible: false, reason: `free quota exhausted (provider said so), ${tailOf(mp, v, now)}`, q, free: false };
+      if (v.remaining < estimate) return { eligible: false, reason: `free, ${formatTokens(v.remaining)} left < ${formatTokens(estimate)} needed`, q, free: false };
+      const tail = tailOf(mp, v, now);
+      if (mp.okRemaining !== v.remaining || mp.okTail !== tail) {
+        mp.okReason = `free, ${formatTokens(v.remaining)} left, ${tail}`;
+        mp.okRemaining = v.remaining;
+        mp.okTail = tail;
+      }
+      return { eligible: true, reason: mp.okReason, q, free: true };
+    }
+    if (budgetSpent && budget?.then === 'free_only' && m.price !== null && !mp.local) return { eligible: false, reason: 'paid, but the budget is spent', q, free: false };
+    return { eligible: true, reason: mp.local ? 'local' : mp.priced, q, free: false };
+  }
+}
+
+/** `quotaTail`, kept per model for the span's whole second (formatSpan reads no finer). */
+function tailOf(mp: ModelPlan, q: QuotaView, now: number): string {
+  if (q.ends === 'never') return 'never resets';
+  const ms = q.expiresAt! - now;
+  if (!(ms >= 0 && ms < Number.MAX_SAFE_INTEGER)) return quotaTail(q, now);
+  const secs = Math.floor(ms / 1000);
+  if (mp.tailSecs !== secs || mp.tailEnds !== q.ends) {
+    mp.tail = quotaTail(q, now);
+    mp.tailSecs = secs;
+    mp.tailEnds = q.ends;
+  }
+  return mp.tail;
+}
+
+/** `quotaView` of a planned model, with its until date and its next reset remembered on the plan. */
+function quotaViewOf(mp: ModelPlan, state: StateSnapshot, now: number): QuotaView | null {
+  const free = mp.model.free;
+  if (!free) return null;
+  let untilAt = mp.untilAt;
+  if (untilAt === undefined) untilAt = mp.untilAt = free.until !== null ? untilToEpoch(free.until, free.zone) : null;
+  let resetAt: number | null;
+  // a reset is the end of a window: the same for any time from when it was computed until it passes
+  if (now >= mp.resetFrom && mp.resetAt !== null && now < mp.resetAt) resetAt = mp.resetAt;
+  else {
+    resetAt = nextReset(free.period as QuotaPeriod, now);
+    mp.resetFrom = resetAt === null ? Number.NaN : now;
+    mp.resetAt = resetAt;
+  }
+  return viewOf(free, state.quota?.[mp.id], untilAt, resetAt, now);
 }

@@ -1,6 +1,8 @@
 /** 1234567 → "1,234,567" (toLocaleString costs microseconds on the routing hot path). */
 export function thousands(n: number): string {
-  const s = String(Math.round(n));
+  const r = Math.round(n);
+  if (r < 1000 && r > -1000) return String(r);
+  const s = String(r);
   const neg = s.startsWith('-');
   const d = neg ? s.slice(1) : s;
   let out = '';

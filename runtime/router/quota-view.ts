@@ -32,9 +32,18 @@ function untilEpoch(until: string, zone: string): number {
 export function quotaView(model: Model, state: StateSnapshot, now: number): QuotaView | null {
   const free = model.free;
   if (!free) return null;
-  const s = state.quota?.[model.id];
   const untilAt = free.until !== null ? untilEpoch(free.until, free.zone) : null;
-  const resetAt = nextReset(free.period as QuotaPeriod, now);
+  return viewOf(free, state.quota?.[model.id], untilAt, nextReset(free.period as QuotaPeriod, now), now);
+}
+
+/** The view of a free quota given its until date and next reset (epoch ms, or null for none). */
+export function viewOf(
+  free: NonNullable<Model['free']>,
+  s: { used: number; exhausted?: boolean } | undefined,
+  untilAt: number | null,
+  resetAt: number | null,
+  now: number,
+): QuotaView {
   const expired = untilAt !== null && untilAt <= now;
   let expiresAt: number | null = null;
   let ends: QuotaView['ends'] = 'never';
@@ -55,10 +64,13 @@ export function quotaView(model: Model, state: StateSnapshot, now: number): Quot
   };
 }
 
-
 export function describeQuota(q: QuotaView, now: number): string {
-  const left = `${formatTokens(q.remaining)} left`;
   if (q.expired) return 'free quota expired';
-  if (q.ends === 'never') return `${left}, never resets`;
-  return `${left}, ${q.ends === 'reset' ? 'resets' : 'expires'} in ${formatSpan(q.expiresAt! - now)}`;
+  return `${formatTokens(q.remaining)} left, ${quotaTail(q, now)}`;
+}
+
+/** What `describeQuota` says after "N left, " of a quota that has not expired: "never resets", "resets in 8h", "expires in 3d 2h". */
+export function quotaTail(q: QuotaView, now: number): string {
+  if (q.ends === 'never') return 'never resets';
+  return `${q.ends === 'reset' ? 'resets' : 'expires'} in ${formatSpan(q.expiresAt! - now)}`;
 }
