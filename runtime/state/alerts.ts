@@ -14,16 +14,25 @@ export interface Alert {
   key: string;
 }
 
-/** The seed's two alert groups: quotas below a threshold, and unused quota about to reset or expire. */
-export function computeAlerts(quotas: readonly QuotaStatus[], threshold: number, expiryWithinMs: number | null, now: number) {
+/**
+ * The seed's two alert groups: quotas below a threshold, and unused quota about to reset or expire. `skip`: alerts
+ * whose key it accepts are left out (not built).
+ */
+export function computeAlerts(quotas: readonly QuotaStatus[], threshold: number, expiryWithinMs: number | null, now: number, skip?: (key: string) => boolean) {
   const low: Alert[] = [];
   const expiring: Alert[] = [];
   for (const q of quotas) {
+    let lowKey = q.remaining < threshold ? `low:${q.model}:${q.periodStart}` : null;
+    let expiringKey =
+      expiryWithinMs !== null && q.expiresAt !== null && q.remaining > 0 && q.expiresAt - now <= expiryWithinMs && q.expiresAt > now ? `expiring:${q.model}:${q.expiresAt}` : null;
+    if (lowKey !== null && skip?.(lowKey)) lowKey = null;
+    if (expiringKey !== null && skip?.(expiringKey)) expiringKey = null;
+    if (lowKey === null && expiringKey === null) continue;
     const [provider, ...rest] = q.model.split('/');
     const model = rest.join('/');
-    if (q.remaining < threshold)
-      low.push({ provider, model, remaining: q.remaining, reason: 'low_quota', message: `额度不足: 仅剩 ${thousands(q.remaining)} tokens (quota low: ${thousands(q.remaining)} tokens left)`, key: `low:${q.model}:${q.periodStart}` });
-    if (expiryWithinMs !== null && q.expiresAt !== null && q.remaining > 0 && q.expiresAt - now <= expiryWithinMs && q.expiresAt > now) {
+    if (lowKey !== null)
+      low.push({ provider, model, remaining: q.remaining, reason: 'low_quota', message: `额度不足: 仅剩 ${thousands(q.remaining)} tokens (quota low: ${thousands(q.remaining)} tokens left)`, key: lowKey });
+    if (expiringKey !== null && q.expiresAt !== null) {
       const span = formatSpan(q.expiresAt - now);
       const verb = q.ends === 'reset' ? '重置' : '过期';
       expiring.push({
@@ -33,7 +42,7 @@ export function computeAlerts(quotas: readonly QuotaStatus[], threshold: number,
         reason: 'expiring_soon',
         message: `即将过期: ${span}后${verb}，剩余 ${thousands(q.remaining)} tokens 未使用，建议尽快使用！ (${q.ends === 'reset' ? 'resets' : 'expires'} in ${span} with ${thousands(q.remaining)} tokens unused)`,
         expiresAt: new Date(q.expiresAt).toISOString(),
-        key: `expiring:${q.model}:${q.expiresAt}`,
+        key: expiringKey,
       });
     }
   }

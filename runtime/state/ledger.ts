@@ -9,15 +9,27 @@ import type { Env } from '../providers/keys.ts';
 import type { Accounting, CompletedRequest, Recorder, Reservation } from './accounting.ts';
 import { computeAlerts, type Alert } from './alerts.ts';
 import { costAndSaving } from './cost.ts';
-import { Metrics } from './metrics.ts';
+import { Metrics, type Cell } from './metrics.ts';
 import { OverlayStore } from './overlay.ts';
 import { QuotaBook } from './quota-book.ts';
 import { quotaStatuses } from './quota-status.ts';
 import { redactDeep, redactText } from './redact-log.ts';
-import { RequestLog } from './request-log.ts';
+import { encodeDecision } from './log-decision.ts';
+import { RequestLog, type LogBodies, type RequestRow } from './request-log.ts';
 import type { Logger } from '../server/log.ts';
 
 const DAY = 86_400_000;
+const TOKENS_HELP = 'Tokens reported by upstreams.';
+
+/** The metric series one label set of finished requests counts in (see Ledger.cellsFor). */
+interface RequestCells {
+  requests: Cell;
+  prompt?: Cell;
+  completion?: Cell;
+  cost?: Cell;
+  saved?: Cell;
+  latency?: Cell;
+}
 
 /** Start of the budget period (UTC day or month) containing `now`. */
 export function budgetPeriodStart(per: 'day' | 'month', now: number): number {
@@ -40,14 +52,23 @@ export class Ledger implements Accounting, Recorder {
   private env: Env;
   private alertTimer: NodeJS.Timeout | null = null;
   private lastPrune = 0;
+  private readonly cells = new Map<string, RequestCells>();
+  /** alert keys known to be in alerts_sent */
+  private readonly alertsSent = new Set<string>();
+  private readonly alertSeen: Database.Statement;
+  private readonly alertMark: Database.Statement;
+  private readonly pruneRequests: Database.Statement;
 
   constructor(db: Database.Database, opts: { log: Logger; env: Env }) {
     this.db = db;
     this.log = opts.log;
     this.env = opts.env;
     this.quotas = new QuotaBook(db);
-    this.requests = new RequestLog(db);
+    this.requests = new RequestLog(db, { onError: (m) => this.log.error(m) });
     this.overlays = new OverlayStore(db);
+    this.alertSeen = db.prepare('SELECT 1 FROM alerts_sent WHERE key = ?');
+    this.alertMark = db.prepare('INSERT OR IGNORE INTO alerts_sent (key, ts) VALUES (?, ?)');
+    this.pruneRequests = db.prepare('DELETE FROM requests WHERE ts < ?');
   }
 
   // ---- Accounting: what the router reads, and reservations -------------------------------------------------------
@@ -89,19 +110,44 @@ export class Ledger implements Accounting, Recorder {
   }
 
   // ---- Recorder: a finished request -------------------------------------------------------------------------------
+  /**
+   * A finished request: its settled usage is committed before this returns (before the answer leaves); its row (and
+   * log entry) is queued for the turn's batch; it is counted in the metrics.
+   */
   complete(table: DecisionTable, req: CompletedRequest): void {
     this.settle(req.reservation, req.usage);
+    const { cost, saved, row, bodies } = this.entry(table, req);
+    this.requests.write(row, bodies);
+    const d = req.decision;
+    const model = req.model ?? 'none';
+    if (this.spend.start >= 0 && req.startedAt >= this.spend.start) this.spend.usd += cost;
+    const c = this.cellsFor(model, d?.scenario ?? 'none', d?.tier ?? 'none', req.status);
+    c.requests.value += 1;
+    if (req.usage) {
+      (c.prompt ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'prompt' })).value += req.usage.prompt_tokens;
+      (c.completion ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'completion' })).value += req.usage.completion_tokens;
+    }
+    if (cost) (c.cost ??= this.metrics.series('gw_cost_usd_total', 'USD spent on paid models.', { model })).value += cost;
+    if (saved) (c.saved ??= this.metrics.series('gw_saved_usd_total', 'USD saved by free and local answers against the paid choice.', { model })).value += saved;
+    (c.latency ??= this.metrics.series('gw_request_latency_ms_sum', 'Total request latency in ms (divide by gw_requests_total).', { model })).value += req.latencyMs;
+    if (req.reservation) void this.checkAlerts(table, Date.now());
+    if (req.startedAt - this.lastPrune > 3600_000) this.prune(table, req.startedAt);
+  }
+
+  /** The request's row, and its log entry when logs are on (bodies of a flagged request masked). */
+  private entry(table: DecisionTable, req: CompletedRequest): { cost: number; saved: number; row: RequestRow; bodies: LogBodies | null } {
     const { cost, saved, freeTokens } = costAndSaving(table, req.decision, req.model, req.usage);
-    const piiTypes = req.decision?.pii.detected ?? [];
+    const d = req.decision;
+    const piiTypes = d?.pii.detected ?? [];
     const flagged = piiTypes.length > 0;
-    const row = {
+    const row: RequestRow = {
       id: req.id,
       ts: req.startedAt,
       endpoint: req.endpoint,
       requested_model: req.requestedModel,
       model: req.model,
-      scenario: req.decision?.scenario ?? null,
-      tier: req.decision?.tier ?? null,
+      scenario: d?.scenario ?? null,
+      tier: d?.tier ?? null,
       status: req.status,
       stream: req.stream ? 1 : 0,
       latency_ms: Math.round(req.latencyMs * 100) / 100,
@@ -114,35 +160,36 @@ export class Ledger implements Accounting, Recorder {
       error_type: req.error?.type ?? null,
       pii: flagged ? piiTypes.join(',') : null,
     };
-    const logs = table.gateway.logs;
-    const bodies = logs.enabled
+    const bodies: LogBodies | null = table.gateway.logs.enabled
       ? {
           request_body: req.requestBody === null ? null : JSON.stringify(flagged ? redactDeep(req.requestBody) : req.requestBody),
           response_body: req.responseBody === null ? null : flagged ? redactText(req.responseBody) : req.responseBody,
-          decision: req.decision ? JSON.stringify(flagged ? redactDeep(req.decision) : req.decision) : null,
+          decision: d ? encodeDecision(flagged ? (redactDeep(d) as Decision) : d) : null,
           attempts: JSON.stringify(req.attempts),
           redacted: flagged ? 1 : 0,
         }
       : null;
-    this.requests.write(row, bodies);
-    if (this.spend.start >= 0 && req.startedAt >= this.spend.start) this.spend.usd += cost;
-    const labels = { model: req.model ?? 'none', scenario: row.scenario ?? 'none', tier: row.tier ?? 'none', status: String(req.status) };
-    this.metrics.inc('gw_requests_total', 'Requests answered, by model, scenario, tier and status.', labels);
-    if (req.usage) {
-      this.metrics.inc('gw_tokens_total', 'Tokens reported by upstreams.', { model: req.model ?? 'none', kind: 'prompt' }, req.usage.prompt_tokens);
-      this.metrics.inc('gw_tokens_total', 'Tokens reported by upstreams.', { model: req.model ?? 'none', kind: 'completion' }, req.usage.completion_tokens);
+    return { cost, saved, row, bodies };
+  }
+
+  /**
+   * The metric series a request with these labels counts in, found once per label set (building and escaping label
+   * text per request cost more than the counting). A series is created when first counted, as the metrics list it.
+   */
+  private cellsFor(model: string, scenario: string, tier: string, status: number): RequestCells {
+    const key = `${model}\u0000${scenario}\u0000${tier}\u0000${status}`;
+    let c = this.cells.get(key);
+    if (!c) {
+      c = { requests: this.metrics.series('gw_requests_total', 'Requests answered, by model, scenario, tier and status.', { model, scenario, tier, status: String(status) }) };
+      this.cells.set(key, c);
     }
-    if (cost) this.metrics.inc('gw_cost_usd_total', 'USD spent on paid models.', { model: req.model ?? 'none' }, cost);
-    if (saved) this.metrics.inc('gw_saved_usd_total', 'USD saved by free and local answers against the paid choice.', { model: req.model ?? 'none' }, saved);
-    this.metrics.inc('gw_request_latency_ms_sum', 'Total request latency in ms (divide by gw_requests_total).', { model: req.model ?? 'none' }, req.latencyMs);
-    if (req.reservation) void this.checkAlerts(table, Date.now());
-    if (req.startedAt - this.lastPrune > 3600_000) this.prune(table, req.startedAt);
+    return c;
   }
 
   prune(table: DecisionTable, now: number): void {
     this.lastPrune = now;
     const n = this.requests.prune(table.gateway.logs.keepMs, table.gateway.logs.keepRows, now);
-    this.db.prepare('DELETE FROM requests WHERE ts < ?').run(now - 400 * DAY);
+    this.pruneRequests.run(now - 400 * DAY);
     if (n) this.log.info(`request log retention removed ${n} entr${n === 1 ? 'y' : 'ies'}`);
   }
 
@@ -153,13 +200,14 @@ export class Ledger implements Accounting, Recorder {
     if (!a?.webhook) return [];
     const url = a.webhook.env.map((n) => this.env[n]).find(Boolean) ?? a.webhook.literal;
     if (!url) return [];
-    const { low, expiring } = computeAlerts(quotaStatuses(table, this.quotas, now), a.lowQuotaBelow ?? 0, a.expiringWithinMs, now);
+    // alerts already sent are not built again (their messages and dates), nor looked up in the database
+    const sent = (key: string) => this.alertsSent.has(key);
+    const { low, expiring } = computeAlerts(quotaStatuses(table, this.quotas, now), a.lowQuotaBelow ?? 0, a.expiringWithinMs, now, sent);
     const fresh: Alert[] = [];
-    const seen = this.db.prepare('SELECT 1 FROM alerts_sent WHERE key = ?');
-    const mark = this.db.prepare('INSERT OR IGNORE INTO alerts_sent (key, ts) VALUES (?, ?)');
     for (const alert of [...low, ...expiring]) {
-      if (seen.get(alert.key)) continue;
-      mark.run(alert.key, now);
+      this.alertsSent.add(alert.key);
+      if (this.alertSeen.get(alert.key)) continue;
+      this.alertMark.run(alert.key, now);
       fresh.push(alert);
     }
     for (const alert of fresh) {

@@ -1,25 +1,43 @@
+/** One series' value; a caller that counts on every request keeps the cell and adds to it. */
+export interface Cell {
+  value: number;
+}
+
+interface Family {
+  help: string;
+  type: 'counter' | 'gauge';
+  /** label text → value */
+  values: Map<string, Cell>;
+}
+
 /** Counters since the gateway started, rendered in the Prometheus text exposition format. */
 export class Metrics {
-  private counters = new Map<string, { help: string; type: 'counter' | 'gauge'; values: Map<string, number> }>();
+  private counters = new Map<string, Family>();
 
-  private family(name: string, help: string, type: 'counter' | 'gauge') {
+  /** The counter series `name{labels}` (created at 0, listed in the order of creation). */
+  series(name: string, help: string, labels: Record<string, string>): Cell {
     let f = this.counters.get(name);
     if (!f) {
-      f = { help, type, values: new Map() };
+      f = { help, type: 'counter', values: new Map() };
       this.counters.set(name, f);
     }
-    return f;
+    const key = labelText(labels);
+    let c = f.values.get(key);
+    if (!c) {
+      c = { value: 0 };
+      f.values.set(key, c);
+    }
+    return c;
   }
 
   inc(name: string, help: string, labels: Record<string, string>, by = 1): void {
-    const f = this.family(name, help, 'counter');
-    const key = labelText(labels);
-    f.values.set(key, (f.values.get(key) ?? 0) + by);
+    this.series(name, help, labels).value += by;
   }
 
   render(gauges: { name: string; help: string; labels: Record<string, string>; value: number }[]): string {
     const lines: string[] = [];
-    const all = new Map(this.counters);
+    const all = new Map<string, { help: string; type: 'counter' | 'gauge'; values: Map<string, number> }>();
+    for (const [name, f] of this.counters) all.set(name, { help: f.help, type: f.type, values: new Map([...f.values].map(([k, c]) => [k, c.value])) });
     for (const g of gauges) {
       let f = all.get(g.name);
       if (!f) {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { expandDecision } from './log-decision.ts';
 
 export interface RequestRow {
   id: string;
@@ -24,6 +25,7 @@ export interface RequestRow {
 export interface LogBodies {
   request_body: string | null;
   response_body: string | null;
+  /** the decision in the log's compact form (log-decision.ts), or its JSON */
   decision: string | null;
   attempts: string | null;
   redacted: number;
@@ -40,38 +42,71 @@ export interface Aggregate {
   errors: number;
 }
 
-/** The requests table (always written: stats and reports read it) and the request_logs table (bodies, optional). */
-export class RequestLog {
-  private insertRow: Database.Statement;
-  private insertBodies: Database.Statement;
-  private byId: Database.Statement;
-  private db: Database.Database;
+interface Pending {
+  row: RequestRow;
+  bodies: LogBodies | null;
+}
 
-  constructor(db: Database.Database) {
+/** The requests table's columns as reads return them (requests.body, the link to the bodies, stays inside). */
+const REQUEST_COLUMNS = `r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms,
+  r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii`;
+
+/**
+ * A logged request as reads return it: the requests row, then its bodies from request_bodies or, for rows written
+ * before schema 2, from request_logs.
+ */
+const SELECT_LOGGED = `SELECT ${REQUEST_COLUMNS},
+    CASE WHEN b.rid IS NULL THEN l.request_body ELSE b.request_body END AS request_body,
+    CASE WHEN b.rid IS NULL THEN l.response_body ELSE b.response_body END AS response_body,
+    CASE WHEN b.rid IS NULL THEN l.decision ELSE b.decision END AS decision,
+    CASE WHEN b.rid IS NULL THEN l.attempts ELSE b.attempts END AS attempt_list,
+    CASE WHEN b.rid IS NULL THEN l.redacted ELSE b.redacted END AS redacted
+  FROM requests r
+  LEFT JOIN request_bodies b ON b.rid = r.body
+  LEFT JOIN request_logs l ON b.rid IS NULL AND l.id = r.id`;
+
+/**
+ * The requests table (always written: stats and reports read it) and the request_bodies table (bodies, decision and
+ * attempts; optional). Finished requests are queued and written in one transaction per turn of the event loop.
+ */
+export class RequestLog {
+  private readonly db: Database.Database;
+  private readonly insertRow: Database.Statement;
+  private readonly insertBodies: Database.Statement;
+  private readonly byId: Database.Statement;
+  private readonly writeBatch: Database.Transaction<(batch: Pending[]) => void>;
+  private readonly onError: (message: string) => void;
+  private readonly statements = new Map<string, Database.Statement>();
+  private pending: Pending[] = [];
+  private scheduled = false;
+  private readonly flushSoon = () => this.flush();
+
+  constructor(db: Database.Database, opts: { onError?: (message: string) => void } = {}) {
     this.db = db;
+    this.onError = opts.onError ?? ((m) => process.stderr.write(`${m}\n`));
     this.insertRow = db.prepare(
       `INSERT INTO requests (id, ts, endpoint, requested_model, model, scenario, tier, status, stream, latency_ms, prompt_tokens,
-        completion_tokens, free_tokens, cost_usd, saved_usd, attempts, error_type, pii)
-       VALUES (@id, @ts, @endpoint, @requested_model, @model, @scenario, @tier, @status, @stream, @latency_ms, @prompt_tokens,
-        @completion_tokens, @free_tokens, @cost_usd, @saved_usd, @attempts, @error_type, @pii)`,
+        completion_tokens, free_tokens, cost_usd, saved_usd, attempts, error_type, pii, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.insertBodies = db.prepare(
-      'INSERT INTO request_logs (id, ts, request_body, response_body, decision, attempts, redacted) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.writeBatch = db.transaction((batch: { row: RequestRow; bodies: LogBodies | null }[]) => {
-      for (const { row, bodies } of batch) {
-        this.insertRow.run(row);
-        if (bodies) this.insertBodies.run(row.id, row.ts, bodies.request_body, bodies.response_body, bodies.decision, bodies.attempts, bodies.redacted);
+    this.insertBodies = db.prepare('INSERT INTO request_bodies (ts, request_body, response_body, decision, attempts, redacted) VALUES (?, ?, ?, ?, ?, ?)');
+    this.writeBatch = db.transaction((batch: Pending[]) => {
+      for (const { row: r, bodies: b } of batch) {
+        const body = b ? this.insertBodies.run(r.ts, b.request_body, b.response_body, b.decision, b.attempts, b.redacted).lastInsertRowid : null;
+        this.insertRow.run(r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms, r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii, body);
       }
     });
-    this.byId = db.prepare(
-      'SELECT r.*, l.request_body, l.response_body, l.decision, l.attempts AS attempt_list, l.redacted FROM requests r LEFT JOIN request_logs l ON l.id = r.id WHERE r.id = ?',
-    );
+    this.byId = db.prepare(`${SELECT_LOGGED} WHERE r.id = ?`);
   }
 
-  private pending: { row: RequestRow; bodies: LogBodies | null }[] = [];
-  private scheduled = false;
-  private writeBatch!: (batch: { row: RequestRow; bodies: LogBodies | null }[]) => void;
+  /** A statement prepared once (reads build a few shapes of SQL). */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
 
   /**
    * Queue a finished request; the queue is written in one transaction on the next turn of the event loop, off the
@@ -79,71 +114,119 @@ export class RequestLog {
    */
   write(row: RequestRow, bodies: LogBodies | null): void {
     this.pending.push({ row, bodies });
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(this.flushSoon);
     }
   }
 
-  /** Write what is queued now (reads call it first, so they see every finished request). */
+  /**
+   * Write what is queued now (reads call it first, so they see every finished request). Never throws: it runs from
+   * a timer.
+   */
   flush(): void {
     this.scheduled = false;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.writeBatch(batch);
+    try {
+      this.writeBatch(batch);
+    } catch (e) {
+      this.recover(batch, e);
+    }
+  }
+
+  /**
+   * A batch failed: an entry the database refuses (a constraint) is skipped alone; otherwise (busy, disk full) the
+   * batch is lost, and the log says so.
+   */
+  private recover(batch: Pending[], e: unknown): void {
+    let lost = batch.length;
+    let error = e as Error & { code?: string };
+    if (String(error.code ?? '').startsWith('SQLITE_CONSTRAINT')) {
+      lost = 0;
+      for (const entry of batch) {
+        try {
+          this.writeBatch([entry]);
+        } catch (e2) {
+          lost++;
+          error = e2 as Error & { code?: string };
+        }
+      }
+    }
+    if (lost) this.onError(`request log: ${lost} of ${batch.length} finished request${batch.length === 1 ? '' : 's'} not recorded: ${error.message}`);
   }
 
   get(id: string): Record<string, unknown> | undefined {
     this.flush();
-    return this.byId.get(id) as Record<string, unknown> | undefined;
+    const row = this.byId.get(id) as Record<string, unknown> | undefined;
+    return row && expandRow(row);
   }
 
   list(where: { from: number; to: number } | null, limit: number): Record<string, unknown>[] {
     this.flush();
-    const sql = `SELECT r.*, l.request_body, l.response_body, l.decision, l.attempts AS attempt_list, l.redacted
-      FROM requests r LEFT JOIN request_logs l ON l.id = r.id ${where ? 'WHERE r.ts >= ? AND r.ts < ?' : ''} ORDER BY r.ts DESC LIMIT ?`;
+    const sql = `${SELECT_LOGGED} ${where ? 'WHERE r.ts >= ? AND r.ts < ?' : ''} ORDER BY r.ts DESC LIMIT ?`;
     const args = where ? [where.from, where.to, limit] : [limit];
-    return this.db.prepare(sql).all(...args) as Record<string, unknown>[];
+    return (this.stmt(sql).all(...args) as Record<string, unknown>[]).map(expandRow);
   }
 
   aggregate(since: number): Aggregate {
     this.flush();
-    return this.db
-      .prepare(
-        `SELECT COUNT(*) AS requests, COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(saved_usd), 0) AS saved,
+    return this.stmt(
+      `SELECT COUNT(*) AS requests, COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(saved_usd), 0) AS saved,
           COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
           COALESCE(SUM(free_tokens), 0) AS free, AVG(latency_ms) AS latency, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors
          FROM requests WHERE ts >= ?`,
-      )
-      .get(since) as Aggregate;
+    ).get(since) as Aggregate;
   }
 
   groups(since: number, by: readonly ('model' | 'scenario' | 'tier')[]): Record<string, unknown>[] {
     this.flush();
     const cols = by.join(', ');
-    return this.db
-      .prepare(
-        `SELECT ${cols}, COUNT(*) AS requests, SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens,
+    return this.stmt(
+      `SELECT ${cols}, COUNT(*) AS requests, SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens,
           SUM(free_tokens) AS free_tokens, ROUND(SUM(cost_usd), 6) AS cost_usd, ROUND(SUM(saved_usd), 6) AS saved_usd,
           ROUND(AVG(latency_ms), 1) AS avg_latency_ms, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors
          FROM requests WHERE ts >= ? GROUP BY ${cols} ORDER BY requests DESC`,
-      )
-      .all(since) as Record<string, unknown>[];
+    ).all(since) as Record<string, unknown>[];
   }
 
   spentSince(since: number): number {
     this.flush();
-    return (this.db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS s FROM requests WHERE ts >= ?').get(since) as { s: number }).s;
+    return (this.stmt('SELECT COALESCE(SUM(cost_usd), 0) AS s FROM requests WHERE ts >= ?').get(since) as { s: number }).s;
   }
 
-  /** Retention: bodies older than `keepMs`, or beyond the newest `keepRows`. Returns how many were removed. */
+  /**
+   * Retention: bodies older than `keepMs`, or beyond the newest `keepRows`. request_bodies is read from its oldest
+   * row (the order requests finished) up to the first one young enough: a request that ran long may keep its body
+   * until the requests that finished before it go. Rows from before schema 2 (request_logs) are the oldest. Returns
+   * how many were removed.
+   */
   prune(keepMs: number | null, keepRows: number | null, now: number): number {
     this.flush();
     let n = 0;
-    if (keepMs !== null) n += this.db.prepare('DELETE FROM request_logs WHERE ts < ?').run(now - keepMs).changes;
-    if (keepRows !== null)
-      n += this.db.prepare('DELETE FROM request_logs WHERE id NOT IN (SELECT id FROM request_logs ORDER BY ts DESC LIMIT ?)').run(keepRows).changes;
+    if (keepMs !== null) {
+      n += this.stmt(
+        `DELETE FROM request_bodies WHERE rid < COALESCE((SELECT rid FROM request_bodies WHERE ts >= ? ORDER BY rid LIMIT 1),
+          (SELECT COALESCE(MAX(rid), 0) + 1 FROM request_bodies))`,
+      ).run(now - keepMs).changes;
+      n += this.stmt('DELETE FROM request_logs WHERE ts < ?').run(now - keepMs).changes;
+    }
+    if (keepRows !== null) {
+      n += this.stmt('DELETE FROM request_bodies WHERE rid <= (SELECT rid FROM request_bodies ORDER BY rid DESC LIMIT 1 OFFSET ?)').run(keepRows).changes;
+      const kept = (this.stmt('SELECT COUNT(*) AS n FROM request_bodies').get() as { n: number }).n;
+      n += this.stmt('DELETE FROM request_logs WHERE id NOT IN (SELECT id FROM request_logs ORDER BY ts DESC LIMIT ?)').run(Math.max(0, keepRows - kept)).changes;
+    }
     return n;
   }
+}
+
+/** A read row with its decision as the JSON that was recorded. */
+function expandRow(row: Record<string, unknown>): Record<string, unknown> {
+  if (typeof row.decision === 'string') row.decision = expandDecision(row.decision);
+  return row;
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,6 +50,21 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX IF NOT EXISTS request_logs_ts ON request_logs (ts);
    CREATE TABLE IF NOT EXISTS alerts_sent (key TEXT PRIMARY KEY, ts INTEGER NOT NULL);`,
+  // 2: bodies go to request_bodies, keyed by an integer that grows with each row, which requests.body names. Its
+  // rows and its key grow at the end of their b-tree; request_logs' primary key on the random request id put every
+  // logged request on a page of its own of that index (a page written per request, to the WAL and again at
+  // checkpoint), beside a second index on ts. request_logs keeps the rows written before (read alongside, pruned),
+  // and stays for a gateway of the previous version that may still be writing to it.
+  `CREATE TABLE IF NOT EXISTS request_bodies (
+     rid INTEGER PRIMARY KEY,
+     ts INTEGER NOT NULL,
+     request_body TEXT,
+     response_body TEXT,
+     decision TEXT,
+     attempts TEXT,
+     redacted INTEGER NOT NULL DEFAULT 0
+   );
+   ALTER TABLE requests ADD COLUMN body INTEGER;`,
 ];
 
 /** Open (creating if needed) the state database: WAL journal, one writer, migrations applied. */
