@@ -196,10 +196,12 @@ async function main(): Promise<void> {
 
     // Floors: the least any proxy costs here (bench/bare-proxy.ts: forward and pipe back, nothing else).
     const floors: Load[] = [];
+    const floorSeq: { stream: Sequential; json: Sequential }[] = [];
     for (const mode of ['node', 'h3'] as const) {
       const fp = spawnChild(`bare ${mode} proxy`, ['--import', 'tsx', 'bench/bare-proxy.ts', mode, String(mockPort)], { cwd: ROOT });
-      const port = Number((await waitForLine(fp, /listening (\d+)/))[1]);
-      floors.push(await load(`floor: bare ${mode === 'node' ? 'node:http' : 'h3'} proxy`, `http://127.0.0.1:${port}/v1/chat/completions`, BODY, JSON_HEADERS, mock, fp));
+      const url = `http://127.0.0.1:${Number((await waitForLine(fp, /listening (\d+)/))[1])}/v1/chat/completions`;
+      floors.push(await load(`floor: bare ${mode === 'node' ? 'node:http' : 'h3'} proxy`, url, BODY, JSON_HEADERS, mock, fp));
+      floorSeq.push({ stream: await seq(url, STREAM_BODY), json: await seq(url, BODY) });
       await fp.stop(5000);
     }
     loads.push(...floors);
@@ -233,7 +235,7 @@ async function main(): Promise<void> {
     const stateDb = join(tmp, '.gw', 'state.db');
     if (existsSync(stateDb)) {
       const db = new Database(stateDb, { readonly: true });
-      const logged = (db.prepare('SELECT COUNT(*) AS n FROM request_logs').get() as { n: number }).n;
+      const logged = (db.prepare('SELECT (SELECT COUNT(*) FROM request_bodies) + (SELECT COUNT(*) FROM request_logs) AS n').get() as { n: number }).n;
       db.close();
       const bytes = ['', '-wal', '-shm'].reduce((sum, ext) => sum + (existsSync(stateDb + ext) ? statSync(stateDb + ext).size : 0), 0);
       const cost = 1 - gJson.rps / gBare.rps;
@@ -243,6 +245,10 @@ async function main(): Promise<void> {
     console.log('\nsequential detail (medians)');
     console.log(`  stream first data: direct ${f(ttfbDirect, 3)} ms, gw ${f(ttfbGw, 3)} ms; whole stream: direct ${f(median(sDirect.total), 3)} ms, gw ${f(median(sGw.total), 3)} ms`);
     console.log(`  JSON round trip:   direct ${f(median(jDirect.total), 3)} ms, gw ${f(median(jGw.total), 3)} ms, added ${f(median(jGw.total) - median(jDirect.total), 3)} ms`);
+    for (const [i, name] of ['bare node:http proxy', 'bare h3 proxy'].entries()) {
+      const fs = floorSeq[i]!;
+      console.log(`  floor, ${name}: stream first data ${f(median(fs.stream.firstData), 3)} ms (added ${f(median(fs.stream.firstData) - ttfbDirect, 3)}), JSON round trip ${f(median(fs.json.total), 3)} ms (added ${f(median(fs.json.total) - median(jDirect.total), 3)})`);
+    }
     console.log(`  gw's own estimate, x-gw-overhead-ms: JSON ${f(median(jGw.overhead), 3)} ms, stream ${f(median(sGw.overhead), 3)} ms`);
 
     if (bad.length || seqBad.length) {

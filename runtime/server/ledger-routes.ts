@@ -188,6 +188,7 @@ export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledge
   app.get(
     '/metrics',
     guard(() => {
+      ledger.drain(); // requests that finished this turn count too
       const now = Date.now();
       const { generation } = holder.current;
       const gauges = [

@@ -58,13 +58,17 @@ export class Ledger implements Accounting, Recorder {
   private readonly alertSeen: Database.Statement;
   private readonly alertMark: Database.Statement;
   private readonly pruneRequests: Database.Statement;
+  /** finished requests whose recording waits for the answer to be written (see complete) */
+  private queued: { table: DecisionTable; req: CompletedRequest }[] = [];
+  private drainScheduled = false;
+  private readonly drainSoon = () => this.drain();
 
   constructor(db: Database.Database, opts: { log: Logger; env: Env }) {
     this.db = db;
     this.log = opts.log;
     this.env = opts.env;
     this.quotas = new QuotaBook(db);
-    this.requests = new RequestLog(db, { onError: (m) => this.log.error(m) });
+    this.requests = new RequestLog(db, { onError: (m) => this.log.error(m), beforeRead: () => this.drain() });
     this.overlays = new OverlayStore(db);
     this.alertSeen = db.prepare('SELECT 1 FROM alerts_sent WHERE key = ?');
     this.alertMark = db.prepare('INSERT OR IGNORE INTO alerts_sent (key, ts) VALUES (?, ?)');
@@ -103,6 +107,7 @@ export class Ledger implements Accounting, Recorder {
   }
 
   spent(table: DecisionTable, now: number): number {
+    this.drain();
     const per = table.budget?.per ?? 'day';
     const start = budgetPeriodStart(per, now);
     if (this.spend.start !== start || this.spend.per !== per) this.spend = { start, per, usd: this.requests.spentSince(start) };
@@ -111,11 +116,36 @@ export class Ledger implements Accounting, Recorder {
 
   // ---- Recorder: a finished request -------------------------------------------------------------------------------
   /**
-   * A finished request: its settled usage is committed before this returns (before the answer leaves); its row (and
-   * log entry) is queued for the turn's batch; it is counted in the metrics.
+   * A finished request: its settled usage is committed before this returns (before the answer leaves). The rest — its
+   * row and log entry, spend, metrics, alerts — is work the answer need not wait for: it is queued and done right
+   * after the answer is written (setImmediate), and before anything reads it (the request log's reads, `spent`,
+   * `drain` for the metrics).
    */
   complete(table: DecisionTable, req: CompletedRequest): void {
     this.settle(req.reservation, req.usage);
+    this.queued.push({ table, req });
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(this.drainSoon);
+    }
+  }
+
+  /** Record what finished requests left queued. Never throws: it runs from a timer. */
+  drain(): void {
+    this.drainScheduled = false;
+    if (this.queued.length === 0) return;
+    const q = this.queued;
+    this.queued = [];
+    for (const { table, req } of q) {
+      try {
+        this.record(table, req);
+      } catch (e) {
+        this.log.error(`recording request ${req.id}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private record(table: DecisionTable, req: CompletedRequest): void {
     const { cost, saved, row, bodies } = this.entry(table, req);
     this.requests.write(row, bodies);
     const d = req.decision;
@@ -230,6 +260,7 @@ export class Ledger implements Accounting, Recorder {
 
   close(): void {
     if (this.alertTimer) clearInterval(this.alertTimer);
+    this.drain();
     this.requests.flush();
     this.db.close();
   }
