@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { cpuMs, freePort, killAllNow, spawnChild, stopAll, waitForHttp, waitForLine, type Child } from './children.ts';
 import { summarize } from './cpuprofile-top.ts';
+import { BENCH_PROMPT } from './prompt.ts';
 import { median, sequential, type Sequential } from './ttfb.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -28,26 +29,7 @@ const SEQUENTIAL = 200;
 const PROFILE = process.env.GW_BENCH_PROF === '1';
 const DEADLINE_MS = 230_000;
 
-const PROMPT = {
-  model: 'auto',
-  messages: [
-    { role: 'system', content: 'You are a concise assistant for a small online bookshop. Answer in two or three sentences, politely, and never invent stock levels or prices.' },
-    {
-      role: 'user',
-      content:
-        'Hello! I am putting together a reading list for a book club that meets once a month at the local library. ' +
-        'We are eight people with quite different tastes: two of us love historical fiction, one reads mostly travel writing, ' +
-        'a few prefer contemporary novels with strong characters, and one member only reads short books because of a busy job. ' +
-        'Last year we read twelve novels and the discussions were best when the book had a clear moral dilemma at its centre. ' +
-        'Could you suggest a way to choose six titles for the coming half year so that everyone gets something they enjoy, ' +
-        'and tell me whether it is better to alternate long and short books or to group them by theme? ' +
-        'We would also like a simple rule for deciding who leads each discussion, and a tip for keeping the meeting under ninety minutes. ' +
-        'Thank you very much for your help, we really appreciate it.',
-    },
-  ],
-  temperature: 0.7,
-  max_tokens: 256,
-};
+const PROMPT = BENCH_PROMPT;
 const BODY = JSON.stringify(PROMPT);
 const STREAM_BODY = JSON.stringify({ ...PROMPT, stream: true });
 const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer x' };

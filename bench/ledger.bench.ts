@@ -29,6 +29,7 @@ import { Ledger } from '../runtime/state/ledger.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
 import { silentLogger } from '../runtime/server/log.ts';
 import type { DecisionTable } from '../runtime/types/decision-table.ts';
+import { BENCH_PROMPT } from './prompt.ts';
 
 const SECONDS = Number(process.env.GW_LEDGER_SECONDS ?? 2);
 const MAX = Number(process.env.GW_LEDGER_MAX ?? 20_000);
@@ -39,26 +40,7 @@ const ROUND = 500;
 /** the default scenario's willingness (the share of requests that go free): the gateway bench's 30% by default */
 const WILLINGNESS = Number(process.env.GW_LEDGER_WILLINGNESS ?? 30);
 
-const BASE_PROMPT = {
-  model: 'auto',
-  messages: [
-    { role: 'system', content: 'You are a concise assistant for a small online bookshop. Answer in two or three sentences, politely, and never invent stock levels or prices.' },
-    {
-      role: 'user',
-      content:
-        'Hello! I am putting together a reading list for a book club that meets once a month at the local library. ' +
-        'We are eight people with quite different tastes: two of us love historical fiction, one reads mostly travel writing, ' +
-        'a few prefer contemporary novels with strong characters, and one member only reads short books because of a busy job. ' +
-        'Last year we read twelve novels and the discussions were best when the book had a clear moral dilemma at its centre. ' +
-        'Could you suggest a way to choose six titles for the coming half year so that everyone gets something they enjoy, ' +
-        'and tell me whether it is better to alternate long and short books or to group them by theme? ' +
-        'We would also like a simple rule for deciding who leads each discussion, and a tip for keeping the meeting under ninety minutes. ' +
-        'Thank you very much for your help, we really appreciate it.',
-    },
-  ],
-  temperature: 0.7,
-  max_tokens: 256,
-};
+const BASE_PROMPT = BENCH_PROMPT;
 
 /** GW_LEDGER_PROMPT_KB: the user message repeated to about that many KB (a larger body than the gateway bench's) */
 const PROMPT_KB = Number(process.env.GW_LEDGER_PROMPT_KB ?? 0);
