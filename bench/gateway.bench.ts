@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { cpuMs, freePort, killAllNow, spawnChild, stopAll, waitForHttp, waitForLine, type Child } from './children.ts';
 import { summarize } from './cpuprofile-top.ts';
-import { BENCH_PROMPT } from './prompt.ts';
+import { BENCH_PROMPT, benchPolicy } from './prompt.ts';
 import { median, sequential, type Sequential } from './ttfb.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -34,29 +34,7 @@ const BODY = JSON.stringify(PROMPT);
 const STREAM_BODY = JSON.stringify({ ...PROMPT, stream: true });
 const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer x' };
 
-/** One free and one paid model on the mock; two regex scenarios that a chat prompt does not match, and the default. */
-const policy = (mockPort: number) => `
-provider mock { base_url "http://127.0.0.1:${mockPort}/v1"  key env MOCK_KEY }
-
-model mock/free-model { context 32k   free 1000M tokens every day }
-model mock/paid-model { context 128k  price 1 / 2 }
-
-scenario code when text ~ /\`\`\`|\\bdef |\\bfunction\\b|python|javascript/i {
-  paid mock/paid-model
-  free mock/free-model
-  willingness 90%
-}
-scenario math when text ~ /prove|equation|integral/i {
-  paid mock/paid-model
-  free mock/free-model
-  willingness 80%
-}
-scenario chat {
-  paid mock/paid-model
-  free mock/free-model
-  willingness 30%
-}
-`;
+const policy = (mockPort: number) => benchPolicy(`http://127.0.0.1:${mockPort}/v1`);
 
 interface Load {
   name: string;

@@ -29,7 +29,7 @@ import { Ledger } from '../runtime/state/ledger.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
 import { silentLogger } from '../runtime/server/log.ts';
 import type { DecisionTable } from '../runtime/types/decision-table.ts';
-import { BENCH_PROMPT } from './prompt.ts';
+import { BENCH_PROMPT, benchPolicy } from './prompt.ts';
 
 const SECONDS = Number(process.env.GW_LEDGER_SECONDS ?? 2);
 const MAX = Number(process.env.GW_LEDGER_MAX ?? 20_000);
@@ -62,29 +62,7 @@ const ANSWER = JSON.stringify({
 });
 const USAGE = { prompt_tokens: 250, completion_tokens: 8, total_tokens: 258 };
 
-const policy = (logs: boolean) => `
-gateway { ${logs ? '' : 'logs off'} }
-provider mock { base_url "http://127.0.0.1:9/v1"  key env MOCK_KEY }
-
-model mock/free-model { context 32k   free 1000M tokens every day }
-model mock/paid-model { context 128k  price 1 / 2 }
-
-scenario code when text ~ /\`\`\`|\\bdef |\\bfunction\\b|python|javascript/i {
-  paid mock/paid-model
-  free mock/free-model
-  willingness 90%
-}
-scenario math when text ~ /prove|equation|integral/i {
-  paid mock/paid-model
-  free mock/free-model
-  willingness 80%
-}
-scenario chat {
-  paid mock/paid-model
-  free mock/free-model
-  willingness ${WILLINGNESS}%
-}
-`;
+const policy = (logs: boolean) => `gateway { ${logs ? '' : 'logs off'} }\n${benchPolicy('http://127.0.0.1:9/v1', WILLINGNESS)}`;
 
 function compile(logs: boolean): DecisionTable {
   const r = loadPolicy({ text: policy(logs), file: 'routes.gw', env: { MOCK_KEY: 'x' } });

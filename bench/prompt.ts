@@ -1,4 +1,4 @@
-/** The chat request both gateway benches send: a system prompt and a 1.1 KB user question (no scenario regex matches). */
+/** The workload both gateway benches use: the chat request (a system prompt and a 1.1 KB question that no scenario regex matches) … */
 export const BENCH_PROMPT = {
   model: 'auto',
   messages: [
@@ -19,3 +19,30 @@ export const BENCH_PROMPT = {
   temperature: 0.7,
   max_tokens: 256,
 };
+
+/**
+ * The benches' policy: one free and one paid model on the mock upstream at `baseUrl`; two regex scenarios that the
+ * prompt does not match, and the default chat scenario with `willingness` % free.
+ */
+export const benchPolicy = (baseUrl: string, willingness = 30) => `
+provider mock { base_url "${baseUrl}"  key env MOCK_KEY }
+
+model mock/free-model { context 32k   free 1000M tokens every day }
+model mock/paid-model { context 128k  price 1 / 2 }
+
+scenario code when text ~ /\`\`\`|\\bdef |\\bfunction\\b|python|javascript/i {
+  paid mock/paid-model
+  free mock/free-model
+  willingness 90%
+}
+scenario math when text ~ /prove|equation|integral/i {
+  paid mock/paid-model
+  free mock/free-model
+  willingness 80%
+}
+scenario chat {
+  paid mock/paid-model
+  free mock/free-model
+  willingness ${willingness}%
+}
+`;
