@@ -1,5 +1,7 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { pipeline, type Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 
 /**
  * The transport under ofetch for upstream calls: a fetch-shaped function on node:http(s) with keep-alive agents.
@@ -37,8 +39,8 @@ export interface NodeFetchResponse {
   statusText: string;
   ok: boolean;
   headers: HeaderReader;
-  /** the body as it arrives; destroy it to let the connection go */
-  body: IncomingMessage;
+  /** the body as it arrives, decompressed when the upstream sent it compressed; destroy it to cut the connection */
+  body: Readable;
 }
 
 interface FetchInit {
@@ -117,8 +119,20 @@ export function keepAliveFetch(input: string | URL, init: FetchInit = {}): Promi
       // a cut after the headers reaches whoever reads the body (their own listeners); unread, it must not crash
       res.on('error', () => {});
       const status = res.statusCode ?? 0;
-      resolve({ status, statusText: res.statusMessage ?? '', ok: status >= 200 && status < 300, headers: new NodeHeaders(res.headers), body: res });
+      resolve({ status, statusText: res.statusMessage ?? '', ok: status >= 200 && status < 300, headers: new NodeHeaders(res.headers), body: decoded(res) });
     });
     req.end(body ?? undefined);
   });
+}
+
+/**
+ * The body as text bytes. gw asks for no encoding, but some upstreams (or the CDN in front of them) compress anyway;
+ * what fetch would have undone is undone here: gzip, deflate, br.
+ */
+function decoded(res: IncomingMessage): Readable {
+  const enc = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const decoder = enc === 'gzip' || enc === 'x-gzip' ? createGunzip() : enc === 'deflate' ? createInflate() : enc === 'br' ? createBrotliDecompress() : null;
+  if (!decoder) return res;
+  // a cut of the response, or an abort (which destroys it), reaches the reader through the decoder
+  return pipeline(res, decoder, () => {});
 }

@@ -1,5 +1,5 @@
 import { createFetch } from 'ofetch';
-import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { classifyHttp, classifyNetwork, parseRetryAfter, type Failure } from './failure.ts';
 import { HeadersTimeoutError, keepAliveFetch, type HeaderReader, type NodeFetchResponse } from './keep-alive-fetch.ts';
 import { readCapped } from './sse.ts';
@@ -7,7 +7,7 @@ import { readCapped } from './sse.ts';
 /** An upstream answer must not make the gateway buffer more than this (JSON answers and error bodies). */
 export const MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
 
-export type Fetched = { ok: true; status: number; body: IncomingMessage; headers: HeaderReader } | { ok: false; failure: Failure };
+export type Fetched = { ok: true; status: number; body: Readable; headers: HeaderReader } | { ok: false; failure: Failure };
 
 /** ofetch over the keep-alive node:http transport (see keep-alive-fetch.ts). */
 const upstream = createFetch({ fetch: keepAliveFetch as unknown as typeof globalThis.fetch });
