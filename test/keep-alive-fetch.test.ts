@@ -15,6 +15,10 @@ beforeAll(async () => {
   server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      if (req.url === '/moved') {
+        res.writeHead(308, { location: 'https://api.example.invalid/v1/chat/completions' }).end();
+        return;
+      }
       const enc = req.url?.split('/')[1] ?? '';
       const body = enc === 'gzip' ? gzipSync(ANSWER) : enc === 'br' ? brotliCompressSync(ANSWER) : enc === 'deflate' ? deflateSync(ANSWER) : Buffer.from(ANSWER);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, ...(enc === 'plain' ? {} : { 'content-encoding': enc }) });
@@ -42,5 +46,15 @@ describe('keepAliveFetch', () => {
       if (r.ok) expect(JSON.parse(await readCapped(r.body, 1 << 20, null)).id).toBe('x');
     }
     expect(connections - before).toBeLessThanOrEqual(1);
+  });
+
+  it('does not follow a redirect (the key stays with its provider): a clear failure naming where it points', async () => {
+    const r = await postUpstream(`${base}/moved`, { model: 'm' }, { authorization: 'Bearer sk-secret' }, 5000, new AbortController().signal);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      // a misconfigured model, as far as this request goes: another model may answer it (502 when none does)
+      expect(r.failure.class).toBe('server');
+      expect(r.failure.message).toBe('308 the upstream redirects to https://api.example.invalid/v1/chat/completions: set the provider base_url there');
+    }
   });
 });

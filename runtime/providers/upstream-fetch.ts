@@ -30,6 +30,13 @@ export async function postUpstream(url: string, body: unknown, headers: Record<s
       headersTimeoutMs: timeoutMs,
     } as Parameters<typeof upstream.raw>[1])) as unknown as NodeFetchResponse;
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, body: res.body, headers: res.headers };
+    if (res.status >= 300 && res.status < 400) {
+      // not followed: the request carries the provider's key, which goes to that provider's base_url only; to this
+      // request the model is out of order (another may answer it)
+      res.body.resume();
+      const to = (res.headers.get('location') ?? '').slice(0, 200);
+      return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream redirects${to ? ` to ${to}` : ''}: set the provider base_url there`, retryAfterMs: null } };
+    }
     let text = '';
     try {
       text = await readCapped(res.body, 64 * 1024, res.headers.get('content-length'));
