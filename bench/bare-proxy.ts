@@ -4,7 +4,8 @@
  * answer back, with no routing, no accounting and no logging:
  *
  *   node --import tsx bench/bare-proxy.ts node UPSTREAM_PORT [port]   plain node:http server
- *   node --import tsx bench/bare-proxy.ts h3   UPSTREAM_PORT [port]   the same inside an h3 app served like gw
+ *   node --import tsx bench/bare-proxy.ts h3   UPSTREAM_PORT [port]   inside an h3 app served like gw: JSON read whole and
+ *                                                                     sent as a string FastResponse, streams piped (as gw does)
  *
  * Prints `listening <port>` on stdout.
  */
@@ -50,8 +51,12 @@ function h3Handler() {
   const app = new H3();
   app.post('/v1/chat/completions', async (event) => {
     const nodeReq = (event.req as { runtime?: { node?: { req: IncomingMessage } } }).runtime!.node!.req;
-    const up = await forward(await readBody(nodeReq));
-    return new FastResponse(up, { status: up.statusCode ?? 502, headers: { 'content-type': up.headers['content-type'] ?? 'application/json' } });
+    const body = await readBody(nodeReq);
+    const up = await forward(body);
+    const init = { status: up.statusCode ?? 502, headers: { 'content-type': up.headers['content-type'] ?? 'application/json' } };
+    // as gw answers: a stream piped through as it comes, JSON read whole and sent as one string
+    if (body.includes('"stream":true')) return new FastResponse(up, init);
+    return new FastResponse((await readBody(up)).toString('utf8'), init);
   });
   return toNodeHandler(app);
 }
