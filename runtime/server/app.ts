@@ -17,6 +17,7 @@ import { Ledger } from '../state/ledger.ts';
 import { openDatabase } from '../state/sqlite-store.ts';
 import { applyOverlay } from '../state/overlay.ts';
 import { statePath } from '../state/state-path.ts';
+import { startCheckpointer } from '../state/checkpointer.ts';
 
 export interface GatewayOptions {
   policyPath: string;
@@ -52,6 +53,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   holder.setTransform((t) => applyOverlay(t, ledger.overlays.all()).table);
   ledger.prune(holder.current.table, Date.now());
   ledger.startAlertTimer(() => holder.current.table);
+  const checkpointer = startCheckpointer(ledger.db, { onError: (m) => log.warn(m) });
   const deps: CallDeps = {
     env,
     adapters: { openai: openaiAdapter, anthropic: anthropicAdapter },
@@ -109,6 +111,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     watching: watcher?.ready ?? Promise.resolve(),
     close: async () => {
       await watcher?.close();
+      await checkpointer?.stop(); // then the gateway's connection is the last: closing it checkpoints what is left
       ledger.close();
     },
   };
