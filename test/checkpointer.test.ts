@@ -43,6 +43,25 @@ describe('WAL checkpoints in a worker thread', () => {
     again.close();
   });
 
+  it('under steady writes the WAL file stays bounded (the log starts over after each pass)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-ckpt-'));
+    dirs.push(dir);
+    const db = openDatabase(join(dir, 'state.db'));
+    const ck = startCheckpointer(db, { everyMs: 50 });
+    db.exec('CREATE TABLE t (x TEXT)');
+    const ins = db.prepare('INSERT INTO t VALUES (?)');
+    let largest = 0;
+    // ≈ 24 MB written in small commits over ≈ 1.2 s, as a busy gateway writes its log
+    for (let i = 0; i < 120; i++) {
+      db.transaction(() => { for (let j = 0; j < 100; j++) ins.run('x'.repeat(2000)); })();
+      await new Promise((r) => setTimeout(r, 10));
+      if (existsSync(join(dir, 'state.db-wal'))) largest = Math.max(largest, statSync(join(dir, 'state.db-wal')).size);
+    }
+    expect(largest).toBeLessThan(12 * 1024 * 1024);
+    await ck!.stop();
+    db.close();
+  });
+
   it('no worker for a database in memory', () => {
     const db = openDatabase(':memory:');
     expect(startCheckpointer(db)).toBeNull();

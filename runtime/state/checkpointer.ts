@@ -6,9 +6,11 @@ import { Worker } from 'node:worker_threads';
  * WAL checkpoints off the request path. SQLite copies the write-ahead log back into the database file every 1,000
  * pages, inside whichever commit crosses that size: with full request logs that is a multi-millisecond stall of the
  * gateway's only thread every few hundred requests. Instead the gateway's connection stops checkpointing
- * (`wal_autocheckpoint = 0`) and a worker thread with its own connection to the same file runs a PASSIVE checkpoint
- * every `everyMs` (PASSIVE never blocks a writer or a reader: it copies what it can). If the worker cannot run, the
- * connection checkpoints by itself again.
+ * (`wal_autocheckpoint = 0`) and a worker thread with its own connection to the same file checkpoints every `everyMs`:
+ * a PASSIVE pass copies the bulk without blocking anyone, then a RESTART pass copies what was appended meanwhile
+ * (holding writers for that short moment) and lets the next writer start the log over — PASSIVE alone would never
+ * catch up with steady writes and the WAL file would grow without bound. `journal_size_limit` trims the file when it
+ * starts over. If the worker cannot run, the connection checkpoints by itself again.
  */
 export interface Checkpointer {
   stop(): Promise<void>;
@@ -21,7 +23,11 @@ const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.sqlite);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 5000');
-const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (e) { parentPort.postMessage(String(e && e.message)); } };
+// PASSIVE copies the bulk without blocking anyone; RESTART then copies what was appended meanwhile (writers wait for
+// that short moment) and makes the next writer start the log over, so the WAL file does not grow under steady writes.
+const checkpoint = () => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); db.pragma('wal_checkpoint(RESTART)'); } catch (e) { parentPort.postMessage(String(e && e.message)); }
+};
 const timer = setInterval(checkpoint, workerData.everyMs);
 parentPort.on('message', () => { clearInterval(timer); checkpoint(); db.close(); parentPort.close(); });
 `;
@@ -39,6 +45,7 @@ export function startCheckpointer(db: Database.Database, opts: { everyMs?: numbe
     return null;
   }
   db.pragma('wal_autocheckpoint = 0');
+  db.pragma(`journal_size_limit = ${8 * 1024 * 1024}`);
   const fallBack = (why: string) => {
     if (db.open) db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
     onError(`WAL checkpoints back on the request path: ${why}`);
