@@ -19,6 +19,8 @@ import { RequestLog, type LogBodies, type RequestRow } from './request-log.ts';
 import type { Logger } from '../server/log.ts';
 
 const DAY = 86_400_000;
+
+type Money = ReturnType<typeof costAndSaving>;
 const TOKENS_HELP = 'Tokens reported by upstreams.';
 
 /** The metric series one label set of finished requests counts in (see Ledger.cellsFor). */
@@ -59,7 +61,7 @@ export class Ledger implements Accounting, Recorder {
   private readonly alertMark: Database.Statement;
   private readonly pruneRequests: Database.Statement;
   /** finished requests whose recording waits for the answer to be written (see complete) */
-  private queued: { table: DecisionTable; req: CompletedRequest }[] = [];
+  private queued: { table: DecisionTable; req: CompletedRequest; money: Money }[] = [];
   private drainScheduled = false;
   private readonly drainSoon = () => this.drain();
 
@@ -107,7 +109,6 @@ export class Ledger implements Accounting, Recorder {
   }
 
   spent(table: DecisionTable, now: number): number {
-    this.drain();
     const per = table.budget?.per ?? 'day';
     const start = budgetPeriodStart(per, now);
     if (this.spend.start !== start || this.spend.per !== per) this.spend = { start, per, usd: this.requests.spentSince(start) };
@@ -116,14 +117,16 @@ export class Ledger implements Accounting, Recorder {
 
   // ---- Recorder: a finished request -------------------------------------------------------------------------------
   /**
-   * A finished request: its settled usage is committed before this returns (before the answer leaves). The rest — its
-   * row and log entry, spend, metrics, alerts — is work the answer need not wait for: it is queued and done right
-   * after the answer is written (setImmediate), and before anything reads it (the request log's reads, `spent`,
-   * `drain` for the metrics).
+   * A finished request: its settled usage is committed and its cost counted toward the budget before this returns
+   * (before the answer leaves). The rest — its row and log entry, metrics, alerts — is work the answer need not wait
+   * for: it is queued and done right after the answer is written (setImmediate), and before anything reads it (the
+   * request log's reads, `drain` for the metrics).
    */
   complete(table: DecisionTable, req: CompletedRequest): void {
     this.settle(req.reservation, req.usage);
-    this.queued.push({ table, req });
+    const money = costAndSaving(table, req.decision, req.model, req.usage);
+    if (this.spend.start >= 0 && req.startedAt >= this.spend.start) this.spend.usd += money.cost;
+    this.queued.push({ table, req, money });
     if (!this.drainScheduled) {
       this.drainScheduled = true;
       setImmediate(this.drainSoon);
@@ -136,21 +139,21 @@ export class Ledger implements Accounting, Recorder {
     if (this.queued.length === 0) return;
     const q = this.queued;
     this.queued = [];
-    for (const { table, req } of q) {
+    for (const { table, req, money } of q) {
       try {
-        this.record(table, req);
+        this.record(table, req, money);
       } catch (e) {
         this.log.error(`recording request ${req.id}: ${(e as Error).message}`);
       }
     }
   }
 
-  private record(table: DecisionTable, req: CompletedRequest): void {
-    const { cost, saved, row, bodies } = this.entry(table, req);
+  private record(table: DecisionTable, req: CompletedRequest, money: Money): void {
+    const { row, bodies } = this.entry(table, req, money);
     this.requests.write(row, bodies);
+    const { cost, saved } = money;
     const d = req.decision;
     const model = req.model ?? 'none';
-    if (this.spend.start >= 0 && req.startedAt >= this.spend.start) this.spend.usd += cost;
     const c = this.cellsFor(model, d?.scenario ?? 'none', d?.tier ?? 'none', req.status);
     c.requests.value += 1;
     if (req.usage) {
@@ -165,8 +168,8 @@ export class Ledger implements Accounting, Recorder {
   }
 
   /** The request's row, and its log entry when logs are on (bodies of a flagged request masked). */
-  private entry(table: DecisionTable, req: CompletedRequest): { cost: number; saved: number; row: RequestRow; bodies: LogBodies | null } {
-    const { cost, saved, freeTokens } = costAndSaving(table, req.decision, req.model, req.usage);
+  private entry(table: DecisionTable, req: CompletedRequest, money: Money): { row: RequestRow; bodies: LogBodies | null } {
+    const { cost, saved, freeTokens } = money;
     const d = req.decision;
     const piiTypes = d?.pii.detected ?? [];
     const flagged = piiTypes.length > 0;
@@ -199,7 +202,7 @@ export class Ledger implements Accounting, Recorder {
           redacted: flagged ? 1 : 0,
         }
       : null;
-    return { cost, saved, row, bodies };
+    return { row, bodies };
   }
 
   /**
