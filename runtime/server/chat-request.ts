@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../router/types.ts';
+import type { ChatMessage, RouteRequest } from '../router/types.ts';
 import { badRequest } from './errors.ts';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
@@ -71,5 +71,19 @@ export function parseChatRequest(body: Record<string, unknown>): ChatRequest {
     preferFreeTier: prefer,
     priority,
     upstreamBody,
+  };
+}
+
+/** What the router sees of a chat completions request (the route and `gw replay` build it the same way). */
+export function chatRouteRequest(chat: ChatRequest, headers: Readonly<Record<string, string | undefined>>, pii: RouteRequest['pii']): RouteRequest {
+  return {
+    model: chat.model,
+    messages: chat.messages,
+    tools: chat.tools,
+    headers,
+    preferFreeTier: chat.preferFreeTier,
+    priority: chat.priority,
+    maxTokens: chat.maxTokens,
+    pii,
   };
 }

@@ -1,11 +1,11 @@
 import { routeAndCall, type CallDeps } from '../gateway/route-and-call.ts';
 import { requestParts } from '../router/request-text.ts';
-import type { ChatMessage, RouteRequest } from '../router/types.ts';
+import type { ChatMessage } from '../router/types.ts';
 import { redactChatBody, restoreCompletion } from '../pii/redact-body.ts';
 import { openaiStreamRestorer } from '../pii/restore-stream.ts';
 import { checkAuth, gatewayToken } from './auth.ts';
 import { readJsonObject } from './body.ts';
-import { parseChatRequest } from './chat-request.ts';
+import { chatRouteRequest, parseChatRequest } from './chat-request.ts';
 import { errorResponse, GwError } from './errors.ts';
 import { outcomeError } from './failure-response.ts';
 import { gwHeaders } from './gw-headers.ts';
@@ -43,16 +43,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
       upstreamBody = redactChatBody(upstreamBody, gate.types, gate.placeholders);
       assertRedacted(table, requestParts({ messages: upstreamBody.messages as ChatMessage[], tools: chat.tools }).texts);
     }
-    const route: RouteRequest = {
-      model: chat.model,
-      messages: chat.messages,
-      tools: chat.tools,
-      headers: headerRecord(req),
-      preferFreeTier: chat.preferFreeTier,
-      priority: chat.priority,
-      maxTokens: chat.maxTokens,
-      pii: gate.route,
-    };
+    const route = chatRouteRequest(chat, headerRecord(req), gate.route);
     const client = clientAbort(req);
     const outcome = await routeAndCall(
       { table, route, body: upstreamBody, stream: chat.stream, clientWantsUsage: chat.clientWantsUsage, signal: client.controller.signal },

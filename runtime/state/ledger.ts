@@ -2,16 +2,13 @@ import type Database from 'better-sqlite3';
 import { ofetch } from 'ofetch';
 import type { DecisionTable } from '../types/decision-table.ts';
 import type { Decision, StateSnapshot } from '../router/types.ts';
-import type { Usage } from '../providers/adapter.ts';
-import type { Failure } from '../providers/failure.ts';
-import { modelIndex } from '../router/resolve-model.ts';
 import type { Env } from '../providers/keys.ts';
-import type { Accounting, CompletedRequest, Recorder, Reservation } from './accounting.ts';
+import type { Accounting, CompletedRequest, Recorder } from './accounting.ts';
 import { computeAlerts, type Alert } from './alerts.ts';
 import { costAndSaving } from './cost.ts';
 import { Metrics, type Cell } from './metrics.ts';
 import { OverlayStore } from './overlay.ts';
-import { QuotaBook } from './quota-book.ts';
+import { QuotaAccounting } from './quota-accounting.ts';
 import { quotaStatuses } from './quota-status.ts';
 import { redactDeep, redactText } from './redact-log.ts';
 import { encodeDecision } from './log-decision.ts';
@@ -43,9 +40,8 @@ export function budgetPeriodStart(per: 'day' | 'month', now: number): number {
  * gw's memory on embedded SQLite: free-quota usage per period (reserved when routed, settled to the upstream's usage,
  * released on failure), spend for the budget, the request log, registered quotas, metrics and quota alerts.
  */
-export class Ledger implements Accounting, Recorder {
+export class Ledger extends QuotaAccounting implements Accounting, Recorder {
   readonly db: Database.Database;
-  readonly quotas: QuotaBook;
   readonly requests: RequestLog;
   readonly overlays: OverlayStore;
   readonly metrics = new Metrics();
@@ -66,10 +62,10 @@ export class Ledger implements Accounting, Recorder {
   private readonly drainSoon = () => this.drain();
 
   constructor(db: Database.Database, opts: { log: Logger; env: Env }) {
+    super(db);
     this.db = db;
     this.log = opts.log;
     this.env = opts.env;
-    this.quotas = new QuotaBook(db);
     this.requests = new RequestLog(db, { onError: (m) => this.log.error(m), beforeRead: () => this.drain() });
     this.overlays = new OverlayStore(db);
     this.alertSeen = db.prepare('SELECT 1 FROM alerts_sent WHERE key = ?');
@@ -82,30 +78,8 @@ export class Ledger implements Accounting, Recorder {
     return { quota: this.quotas.snapshot(table, now), spentUsd: table.budget ? this.spent(table, now) : 0 };
   }
 
-  reserve(table: DecisionTable, decision: Decision, now: number): Reservation | null {
-    if (decision.tier !== 'free' || !decision.model) return null;
-    const model = modelIndex(table).byId.get(decision.model);
-    if (!model?.free) return null;
-    const periodStart = this.quotas.reserve(model, decision.estimate, now);
-    return { model: model.id, periodStart, tokens: decision.estimate, free: true };
-  }
-
-  settle(r: Reservation | null, usage: Usage | null): void {
-    if (!r) return;
-    this.quotas.settle(r.model, r.periodStart, r.tokens, usage ? usage.total_tokens : r.tokens);
-  }
-
-  release(r: Reservation | null): void {
-    if (r) this.quotas.release(r.model, r.periodStart, r.tokens);
-  }
-
-  failed(table: DecisionTable, modelId: string, f: Failure, now: number): void {
-    if (f.class !== 'quota') return;
-    const model = modelIndex(table).byId.get(modelId);
-    if (model?.free) {
-      this.quotas.markExhausted(model, now);
-      this.log.warn(`free quota of ${modelId} reported exhausted by the provider; skipped until its next reset`);
-    }
+  protected override exhausted(modelId: string): void {
+    this.log.warn(`free quota of ${modelId} reported exhausted by the provider; skipped until its next reset`);
   }
 
   spent(table: DecisionTable, now: number): number {
