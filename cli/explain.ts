@@ -16,16 +16,21 @@ import { policyPath } from './policy-path.ts';
 import { renderExplain } from './explain-render.ts';
 import { readStoredState } from '../runtime/state/read-state.ts';
 import { routesAsAuto } from '../runtime/router/messages-model-rule.ts';
+import { runReplay } from '../runtime/replay/replay.ts';
+import { readTrafficFile, replayPolicy } from './replay-policy.ts';
 
 export const explainHelp = `gw explain [--config FILE] [--json] [--draw U] [--now ISO-TIME] [--used P/M=TOKENS]...
            [--model NAME] [--prefer-free] [--priority quality] [--max-tokens N] [--header NAME=VALUE]...
            [--endpoint chat|messages] [--classify] (PROMPT | --file PATH)
+gw explain --replay TRAFFIC --at LINE [--config FILE] [--json] [--as-served]
   Dry-run the router on a prompt: which scenario, which tier, every candidate and why, and what follows on failure.
   --file may hold plain text (one user message) or a JSON chat request body ({"messages": […], …}).
   --endpoint messages applies /v1/messages' model-name rule (a Claude Code model name routes as auto).
   --draw fixes the random draw in [0,1) that is compared with the scenario's willingness (default: random).
   --classify asks the policy's PII classifier (pii { classify with M }) as the gateway would; it needs the local
-  model running, so by default it is not asked and the trace says so. Personal values are always shown masked.`;
+  model running, so by default it is not asked and the trace says so. Personal values are always shown masked.
+  --replay TRAFFIC --at LINE replays the traffic file (as gw replay does) up to the request on that line and shows
+  its full trace under the policy, with the simulated quotas, spend and clock it met.`;
 
 interface ExplainArgs {
   request: RouteRequest;
@@ -34,7 +39,7 @@ interface ExplainArgs {
   draw: number;
 }
 
-function parseUsed(list: string[]): StateSnapshot['quota'] {
+export function parseUsed(list: string[]): StateSnapshot['quota'] {
   const quota: Record<string, { used: number }> = {};
   for (const u of list) {
     const m = /^(.+)=(\d+(?:\.\d+)?)([kKM]?)$/.exec(u);
@@ -61,7 +66,9 @@ function readRequest(prompt: string | undefined, file: string | undefined): Part
   return { messages: [{ role: 'user', content: prompt }] };
 }
 
-export function parseExplainArgs(args: string[]): ExplainArgs & { config?: string; json: boolean; classify: boolean; endpoint: 'chat' | 'messages' } {
+export function parseExplainArgs(
+  args: string[],
+): ExplainArgs & { config?: string; json: boolean; classify: boolean; endpoint: 'chat' | 'messages'; replay?: { file: string; line: number; asServed: boolean } } {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -79,6 +86,9 @@ export function parseExplainArgs(args: string[]): ExplainArgs & { config?: strin
       file: { type: 'string' },
       classify: { type: 'boolean', default: false },
       endpoint: { type: 'string', default: 'chat' },
+      replay: { type: 'string' },
+      at: { type: 'string' },
+      'as-served': { type: 'boolean', default: false },
     },
   });
   if (values.endpoint !== 'chat' && values.endpoint !== 'messages') throw new UsageError(`--endpoint takes chat or messages, got "${values.endpoint}"`);
@@ -86,6 +96,11 @@ export function parseExplainArgs(args: string[]): ExplainArgs & { config?: strin
   if (!(draw >= 0 && draw < 1)) throw new UsageError(`--draw takes a number in [0, 1), got "${values.draw}"`);
   const now = values.now !== undefined ? Date.parse(values.now) : Date.now();
   if (Number.isNaN(now)) throw new UsageError(`--now takes an ISO time like 2026-03-10T08:00:00Z, got "${values.now}"`);
+  if (values.replay !== undefined) {
+    const line = Number(values.at);
+    if (!Number.isInteger(line) || line < 1) throw new UsageError(`--replay needs --at LINE, the traffic file's line of the request (from 1), got "${values.at ?? ''}"`);
+    return { config: values.config, json: values.json, classify: false, endpoint: 'chat', draw: 0, now: 0, state: {}, request: { model: 'auto', messages: [] }, replay: { file: values.replay, line, asServed: values['as-served'] } };
+  }
   const base = readRequest(positionals.join(' ') || undefined, values.file);
   const headers: Record<string, string> = {};
   for (const h of values.header) {
@@ -141,8 +156,27 @@ function classifierNote(d: Decision, table: DecisionTable, line: string): void {
   d.trace.splice(i === -1 ? 1 : i, 0, { step: 'pii', at, message: line });
 }
 
+/** `--replay FILE --at LINE`: the trace of one replayed request, as `gw replay` decided it. */
+function explainReplayed(a: ReturnType<typeof parseExplainArgs>, io: Io): number {
+  const { file, line, asServed } = a.replay!;
+  const traffic = readTrafficFile(file);
+  const keep = traffic.findIndex((r) => r.line === line);
+  if (keep === -1) throw new UsageError(`${file} has no request on line ${line}`);
+  const table = replayPolicy(policyPath(a.config, io), io, asServed);
+  const run = runReplay(table, a.config ?? 'routes.gw', traffic.slice(0, keep + 1), { keep });
+  const { decision: d, now } = run.kept!;
+  const o = run.outcomes[keep];
+  if (a.json) io.out(`${JSON.stringify({ line, at: traffic[keep].at, outcome: o, decision: d }, null, 2)}\n`);
+  else {
+    io.out(`replayed ${file}:${line} (${traffic[keep].at}), request ${keep + 1} of the replay\n`);
+    io.out(renderExplain(table, d, { now, piiLines: [] }));
+  }
+  return d.error ? 2 : 0;
+}
+
 export async function explain(args: string[], io: Io): Promise<number> {
   const a = parseExplainArgs(args);
+  if (a.replay) return explainReplayed(a, io);
   const r = loadPolicy({ path: policyPath(a.config, io), file: a.config ?? 'routes.gw', env: io.env });
   if (!r.table || hasErrors(r.diagnostics)) {
     io.err(formatReport(r.diagnostics, r.text));

@@ -25,6 +25,18 @@ const commands: Record<string, () => Promise<Command>> = {
     return { run: m.providers, help: m.providersHelp };
   },
   serve: async () => ({ run: serve, help: serveHelp }),
+  replay: async () => {
+    const m = await import('./replay.ts');
+    return { run: m.replay, help: m.replayHelp };
+  },
+  traffic: async () => {
+    const m = await import('./traffic.ts');
+    return { run: m.traffic, help: m.trafficHelp };
+  },
+  logs: async () => {
+    const m = await import('./logs.ts');
+    return { run: m.logs, help: m.logsHelp };
+  },
   quota: async () => {
     const m = await import('./quota.ts');
     return { run: m.quota, help: m.quotaHelp };
@@ -43,6 +55,9 @@ usage: gw <command> [options]
   providers  list known providers and whether each is enabled here
   serve      serve the gateway (hot-reloads routes.gw)
   quota      the free quotas as the gateway sees them
+  replay     what a policy would have cost: replay logged or synthetic traffic, side by side
+  traffic    synth: generate plausible traffic for gw replay
+  logs       export: the request log as replay traffic
 
 Run \`gw <command> --help\` for a command's options.
 `;

@@ -19,6 +19,10 @@ export interface TrafficLine {
   headers?: Record<string, string>;
   /** models that failed for this request when it was served (from the log), in order; replayed by `--failures recorded` */
   failed?: string[];
+  /** the model that answered when it was served (from the log) */
+  model?: string;
+  /** the random draw the gateway used when it was served (from the log): a replay under the same policy decides alike */
+  draw?: number;
 }
 
 /** A parsed line with its epoch time and its line number in the file (1-based), for error messages and `--at`. */
@@ -77,6 +81,14 @@ export function parseTrafficLine(text: string, line: number, file = 'traffic'): 
     if (!Array.isArray(v.failed) || !v.failed.every((x) => typeof x === 'string')) throw new TrafficError(`${where}: "failed" must be a list of model ids`);
     out.failed = v.failed as string[];
   }
+  if (v.model !== undefined && v.model !== null) {
+    if (typeof v.model !== 'string') throw new TrafficError(`${where}: "model" must be the provider/model that answered`);
+    out.model = v.model;
+  }
+  if (v.draw !== undefined) {
+    if (typeof v.draw !== 'number' || !(v.draw >= 0 && v.draw < 1)) throw new TrafficError(`${where}: "draw" must be a number in [0, 1)`);
+    out.draw = v.draw;
+  }
   return out;
 }
 
@@ -97,5 +109,7 @@ export function trafficLineText(l: TrafficLine): string {
   if (l.usage) o.usage = l.usage;
   if (l.headers && Object.keys(l.headers).length) o.headers = l.headers;
   if (l.failed && l.failed.length) o.failed = l.failed;
+  if (l.model) o.model = l.model;
+  if (l.draw !== undefined) o.draw = l.draw;
   return JSON.stringify(o);
 }
