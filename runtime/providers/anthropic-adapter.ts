@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
 import { classifyHttp, type Failure } from './failure.ts';
 import { sseEvents, readCapped } from './sse.ts';
-import { MAX_UPSTREAM_BODY, postUpstream, type Fetched } from './upstream-fetch.ts';
+import { MAX_UPSTREAM_BODY, postUpstream, providerLimits, type Fetched, type PostOptions } from './upstream-fetch.ts';
 import type { AnthropicMessage, AnthropicUsage } from '../protocols/anthropic-types.ts';
 import type { OpenAIChatChunk, OpenAIChatRequest, OpenAIUsage } from '../protocols/openai-types.ts';
 import {
@@ -41,6 +41,10 @@ function anthropicHeaders(call: UpstreamCall): Record<string, string> {
   return headers;
 }
 
+function postOptions(call: UpstreamCall): PostOptions {
+  return { ...providerLimits(call.provider), signal: call.signal, scrubber: call.scrubber.bytes(), stream: call.stream };
+}
+
 function toUsage(u: OpenAIUsage | null | undefined): Usage | null {
   if (!u) return null;
   return { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens };
@@ -71,7 +75,7 @@ export const anthropicAdapter: ProviderAdapter = {
     }
     if (call.stream) body.stream = true;
     else delete body.stream;
-    const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, anthropicHeaders(call), call.provider.timeoutMs, call.signal);
+    const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, anthropicHeaders(call), postOptions(call));
     if (!res.ok) return { ok: false, failure: refine(res.failure) };
     if (!call.stream) {
       const read = await readMessage(res);
@@ -96,7 +100,7 @@ async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
   else delete body.stream;
   const headers = anthropicHeaders(call);
   for (const [k, v] of Object.entries(call.passHeaders ?? {})) if (!(k.toLowerCase() in headers)) headers[k.toLowerCase()] = v;
-  const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, headers, call.provider.timeoutMs, call.signal);
+  const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, headers, postOptions(call));
   if (!res.ok) return { ok: false, failure: refine(res.failure) };
   if (call.stream) return { ok: true, kind: 'stream', status: res.status, stream: anthropicPassThrough(res.body) };
   const read = await readMessage(res);
