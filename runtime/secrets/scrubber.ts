@@ -39,7 +39,13 @@ export class Scrubber {
 
   constructor(secrets: Iterable<string | null | undefined>) {
     const set = new Set<string>();
-    for (const s of secrets) if (typeof s === 'string' && s.length >= MIN_SECRET) set.add(s);
+    for (const s of secrets) {
+      if (typeof s !== 'string' || s.length < MIN_SECRET) continue;
+      set.add(s);
+      // as it appears inside a JSON string (a secret holding a quote, a backslash or a control character)
+      const quoted = JSON.stringify(s).slice(1, -1);
+      if (quoted !== s) set.add(quoted);
+    }
     this.secrets = [...set].sort((a, b) => b.length - a.length);
     this.maxLength = this.secrets[0]?.length ?? 0;
   }
