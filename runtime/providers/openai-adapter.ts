@@ -7,6 +7,20 @@ import { MAX_UPSTREAM_BODY, postUpstream, providerLimits } from './upstream-fetc
 /** An event whose data is an error object (`{"error": …}`, or Anthropic's `{"type": "error", …}`). */
 const ERROR_EVENT = /^\s*\{\s*"(?:error"|type"\s*:\s*"error")/;
 
+/** A chunk that only opens the assistant's turn (`delta: {role, content: ""}`), with nothing of the answer yet. */
+function roleOnly(data: string): boolean {
+  if (!data.includes('"role"')) return false;
+  try {
+    const c = JSON.parse(data) as { choices?: { delta?: Record<string, unknown>; finish_reason?: unknown }[] };
+    if (!Array.isArray(c.choices) || c.choices.length !== 1) return false;
+    const { delta, finish_reason } = c.choices[0]!;
+    if (finish_reason || !delta) return false;
+    return Object.entries(delta).every(([k, v]) => k === 'role' || v === null || v === '' || (Array.isArray(v) && v.length === 0));
+  } catch {
+    return false;
+  }
+}
+
 /** Usage from an OpenAI chat.completion or chunk object, if present. */
 export function usageOf(obj: { usage?: unknown } | null | undefined): Usage | null {
   const u = obj?.usage as Partial<Usage> | null | undefined;
@@ -66,15 +80,25 @@ function openaiStream(body: Readable, clientWantsUsage: boolean): UpstreamStream
       upstreamError: true,
       failure: { class: 'server', status: 200, message: '200 the upstream stream ended before any data', retryAfterMs: null } satisfies Failure,
     });
+  // The role-only first chunk is held back until a chunk with content (or the end) exists, so an error right after it
+  // still counts as "nothing sent yet" and the gateway can retry on another model.
+  let held = '';
+  let released = false;
   async function* frames(): AsyncGenerator<string> {
     for await (const batch of batches) {
-      let out = '';
+      let out = held;
+      held = '';
       for (const ev of batch) {
         const data = ev.data;
         if (data === '[DONE]') {
-          if (!sawData && !out) throw empty();
+          if (!sawData) throw empty();
           yield `${out}data: [DONE]\n\n`;
           return;
+        }
+        if (ERROR_EVENT.test(data)) {
+          if (out && released) yield out; // what came before the error still reaches the client
+          const failure = classifyErrorBody(200, data);
+          throw Object.assign(new Error(failure.message.slice(0, 300)), { upstreamError: true, failure });
         }
         if (data.includes('"usage"')) {
           let chunk: { usage?: unknown; choices?: unknown[]; error?: unknown };
@@ -86,18 +110,16 @@ function openaiStream(body: Readable, clientWantsUsage: boolean): UpstreamStream
           const u = usageOf(chunk);
           if (u) usage = u;
           if (u && !clientWantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
-        } else if (ERROR_EVENT.test(data)) {
-          if (out) yield out; // what came before the error still reaches the client
-          const failure = classifyErrorBody(200, data);
-          throw Object.assign(new Error(failure.message.slice(0, 300)), { upstreamError: true, failure });
         }
         if (data.trim() !== '') sawData = true;
+        if (!released && !roleOnly(data)) released = true;
         out += `data: ${data}\n\n`;
       }
-      if (out) yield out;
+      if (!released) held = out;
+      else if (out) yield out;
     }
     if (!sawData) throw empty();
-    yield 'data: [DONE]\n\n';
+    yield `${held}data: [DONE]\n\n`;
   }
   const it = frames();
   return {
