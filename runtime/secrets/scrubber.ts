@@ -71,11 +71,6 @@ export class Scrubber {
     return this.text(s).replace(KEY_PATTERN, REDACTED).replace(BEARER_PATTERN, `Bearer ${REDACTED}`);
   }
 
-  /** Every string inside a JSON-like value passed through `message` (keys included). */
-  deep<T>(v: T): T {
-    return scrubDeep(v, (s) => this.message(s)) as T;
-  }
-
   /**
    * How many characters at the end of `s` could be the beginning of a secret (and must wait for the next chunk). Only
    * positions where a secret's first character occurs are tried, so a frame ending in `}\n\n` holds back nothing.
@@ -113,20 +108,6 @@ export class Scrubber {
       },
     };
   }
-}
-
-function scrubDeep(v: unknown, f: (s: string) => string, depth = 0): unknown {
-  if (typeof v === 'string') return f(v);
-  if (depth > 64 || v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map((x) => scrubDeep(x, f, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[f(k)] = scrubDeep(x, f, depth + 1);
-  return out;
-}
-
-/** Remove secrets from a message that may quote them (some providers echo part of a wrong key). */
-export function scrubSecrets(message: string, secrets: readonly (string | null | undefined)[]): string {
-  return new Scrubber(secrets).message(message);
 }
 
 /** The secret values of one provider: every key variable that is set, and its `header` lines' secret values. */
