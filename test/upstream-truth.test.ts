@@ -15,8 +15,8 @@ beforeAll(async () => {
   up = await startFakeUpstream();
   const policy = `
 provider freebie { base_url "${up.url}/freebie/v1"  key env FREEBIE_KEY  idle_timeout 300ms  deadline 1500ms }
-provider paidco  { base_url "${up.url}/paidco/v1"   key env PAIDCO_KEY }
-provider backup  { base_url "${up.url}/backup/v1"   key env BACKUP_KEY }
+provider paidco  { base_url "${up.url}/paidco/v1"   key env PAIDCO_KEY  idle_timeout 300ms }
+provider backup  { base_url "${up.url}/backup/v1"   key env BACKUP_KEY  idle_timeout 300ms }
 provider claude  { protocol anthropic  base_url "${up.url}/claude"  key env CLAUDE_KEY  idle_timeout 300ms }
 model freebie/free-model  { context 32k  free 1M tokens every day }
 model paidco/paid-model   { context 128k  price 1 / 2 }
@@ -130,6 +130,22 @@ describe('idle timeout and deadline (per provider)', () => {
     expect(r.text).toContain('"code":"stream_interrupted"');
     expect(r.text).toContain('1500 ms deadline');
     expect(Date.now() - t0).toBeLessThan(3500);
+  });
+
+  it('when every model goes silent the client gets a 504 (a timeout), and the deadline bounds the wait for the head too', async () => {
+    up.script('*', { fault: 'stall' }, { fault: 'stall' }, { fault: 'stall' });
+    const r = await post('/v1/chat/completions', chat(false));
+    expect(r.status).toBe(504);
+    expect(JSON.parse(r.text).error.errors.map((e: { type: string }) => e.type)).toEqual(['network', 'network', 'network']);
+    up.reset();
+    // freebie's deadline (1500ms) is shorter than its head timeout (60s): a silent upstream is given up on at the deadline
+    up.script('free-model', { hang: true });
+    const t0 = Date.now();
+    const h = await post('/v1/chat/completions', chat(false));
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(h.headers.get('x-gw-model')).toBe('paidco/paid-model');
+    const row = await logRow(h.headers.get('x-gw-request-id'));
+    expect(row.attempt_list[0]!.message).toContain('1500 ms deadline');
   });
 
   it('an Anthropic stream that stalls after message_start is re-routed', async () => {

@@ -63,8 +63,11 @@ function rootCause(err: unknown): { name?: string; code?: string; message?: stri
 
 export function classifyNetwork(err: unknown, timeoutMs: number): Failure {
   // the body guard's own timeouts (idle between bytes, the attempt's deadline) say what happened themselves
-  const own = err as { code?: string; message?: string } | null;
-  if (own?.code === 'GW_IDLE_TIMEOUT' || own?.code === 'GW_DEADLINE') return { class: 'network', status: null, message: own.message ?? own.code, retryAfterMs: null };
+  let own = err as { code?: string; message?: string; cause?: unknown } | null | undefined;
+  for (let i = 0; i < 5 && own; i++, own = own.cause as typeof own) {
+    if (own.code === 'GW_IDLE_TIMEOUT' || own.code === 'GW_DEADLINE') return { class: 'network', status: null, message: own.message ?? own.code, retryAfterMs: null };
+    if (typeof own.cause !== 'object') break;
+  }
   const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string; message?: string }; message?: string };
   const root = rootCause(err);
   const code = root.code ?? e?.cause?.code ?? e?.code ?? '';
