@@ -11,8 +11,11 @@ import type { DecisionTable, Provider } from '../types/decision-table.ts';
 
 export const REDACTED = '[redacted]';
 
-/** Shorter values are not treated as secrets: replacing them would garble ordinary text. */
-const MIN_SECRET = 4;
+/**
+ * Shorter values are not treated as secrets: replacing them would garble ordinary text (a local server's placeholder
+ * key such as `ollama` would turn every `ollama/…` model name into `[redacted]`). Real keys are far longer.
+ */
+const MIN_SECRET = 8;
 
 const KEY_PATTERN = /\b(sk|gsk|nvapi|sk-ant|xai|pk)[-_][A-Za-z0-9*_-]{6,}/g;
 const BEARER_PATTERN = /Bearer\s+\S+/gi;
