@@ -185,6 +185,8 @@ describe('a stream request answered with something else', () => {
       expect(r.status, fault).toBe(200);
       expect(r.headers.get('x-gw-model'), fault).toBe('backup/backup-model');
       expect(answerText(r.text), fault).toBe('ok from backup-model');
+      const row = await logRow(r.headers.get('x-gw-request-id'));
+      expect(row.attempt_list[0], fault).toMatchObject({ model: 'claude-m', ok: false, type: fault === 'json_error_200' ? 'rate_limit' : 'server' });
     }
   });
 

@@ -134,6 +134,14 @@ async function readMessage(res: Extract<Fetched, { ok: true }>): Promise<{ ok: t
   return { ok: true, text, message: parsed as unknown as AnthropicMessage };
 }
 
+/** An event stream that ended before any event: an upstream that answered 200 and then nothing (a server failure). */
+function noData(): Error {
+  return Object.assign(new Error('the upstream stream ended before any data'), {
+    upstreamError: true,
+    failure: { class: 'server', status: 200, message: '200 the upstream stream ended before any data', retryAfterMs: null } satisfies Failure,
+  });
+}
+
 /** The SSE frame for one event, as the upstream sent it (multi-line data kept multi-line). */
 function sseFrame(event: string | undefined, data: string): string {
   return `${event ? `event: ${event}\n` : ''}${data
@@ -165,11 +173,13 @@ function anthropicPassThrough(body: Readable): UpstreamStream {
   };
   async function* frames(): AsyncGenerator<string> {
     let stopped = false;
+    let seen = false;
     try {
       let held = '';
       let released = false;
       for await (const ev of events) {
         if (ev.data.trim() === '') continue;
+        seen = true;
         let j: unknown = null;
         try {
           j = JSON.parse(ev.data);
@@ -195,6 +205,7 @@ function anthropicPassThrough(body: Readable): UpstreamStream {
         }
         if (stopped) break;
       }
+      if (!seen) throw noData();
       if (!stopped) throw new Error('the upstream stream ended before message_stop');
     } finally {
       // after message_stop the SSE reader lets a complete body go back to the pool; a cancelled one is cut
@@ -243,11 +254,13 @@ function anthropicStream(body: Readable, call: UpstreamCall): UpstreamStream {
   const events = sseEvents(body);
   async function* frames(): AsyncGenerator<string> {
     let stopped = false;
+    let seen = false;
     try {
       const held: string[] = [];
       let produced = 0;
       for await (const ev of events) {
         if (ev.data.trim() === '') continue;
+        seen = true;
         if (!translator) {
           const info = startInfo(ev.data);
           translator = new AnthropicToOpenAIStream(info.id ?? `chatcmpl-${randomUUID()}`, info.model ?? call.model.name, call.clientWantsUsage);
@@ -272,6 +285,7 @@ function anthropicStream(body: Readable, call: UpstreamCall): UpstreamStream {
         if (produced >= 2 || stopped) while (held.length) yield held.shift()!;
         if (stopped) break;
       }
+      if (!seen) throw noData();
       if (!stopped) throw new Error('the upstream stream ended before message_stop');
       yield 'data: [DONE]\n\n';
     } finally {
