@@ -15,6 +15,7 @@ import { UsageError, type Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
 import { renderExplain } from './explain-render.ts';
 import { readStoredState } from '../runtime/state/read-state.ts';
+import { scrubberFor } from '../runtime/secrets/scrubber.ts';
 import { routesAsAuto } from '../runtime/router/messages-model-rule.ts';
 import { runReplay } from '../runtime/replay/replay.ts';
 import { readTrafficFile, replayPolicy } from './replay-policy.ts';
@@ -174,9 +175,10 @@ function explainReplayed(a: ReturnType<typeof parseExplainArgs>, io: Io): number
   return d.error ? 2 : 0;
 }
 
-export async function explain(args: string[], io: Io): Promise<number> {
+export async function explain(args: string[], cliIo: Io): Promise<number> {
   const a = parseExplainArgs(args);
-  if (a.replay) return explainReplayed(a, io);
+  if (a.replay) return explainReplayed(a, cliIo);
+  let io = cliIo;
   const r = loadPolicy({ path: policyPath(a.config, io), file: a.config ?? 'routes.gw', env: io.env });
   if (!r.table || hasErrors(r.diagnostics)) {
     io.err(formatReport(r.diagnostics, r.text));
@@ -185,6 +187,9 @@ export async function explain(args: string[], io: Io): Promise<number> {
   // the gateway's state (quota usage, registrations, spend) when it exists; --used entries override it
   const stored = readStoredState(r.table, policyPath(a.config, io), a.now);
   const table = stored?.table ?? r.table;
+  // what explain prints never holds a secret of the policy (a classifier error, a prompt that quotes a key)
+  const sc = scrubberFor(table, cliIo.env);
+  io = { ...cliIo, out: (t) => cliIo.out(sc.text(t)), err: (t) => cliIo.err(sc.text(t)) };
   if (stored) a.state = { ...stored.snapshot, quota: { ...stored.snapshot.quota, ...a.state.quota } };
   if (a.endpoint === 'messages') {
     // /v1/messages' model-name rule: a name the policy does not pin (Claude Code's ids) routes as auto
@@ -202,7 +207,7 @@ export async function explain(args: string[], io: Io): Promise<number> {
     else if (!a.classify) classifierNote(d, table, `classifier ${classify.model} not run (it needs the live local model; pass --classify to ask it)`);
   } else if (classifier?.verdict === 'error') {
     const then = table.pii?.onError === 'block' ? 'on_error block refuses the request' : 'on_error allow: routing goes on as without personal data';
-    classifierNote(d, table, `the classifier failed (${redactText(classifier.detail ?? 'no answer').slice(0, 160)}); ${then}`);
+    classifierNote(d, table, `the classifier failed (${sc.message(redactText(classifier.detail ?? 'no answer')).slice(0, 160)}); ${then}`);
   }
   maskTrace(d, texts, findings);
   const piiLines = findings.map((f) => `${f.type} by ${f.detector} at part ${f.part} offsets ${f.start}-${f.end}: ${maskValue(texts[f.part], f)}`);

@@ -60,6 +60,8 @@ export type ProviderSetting =
   | (Node & { kind: 'key'; value: Value })
   | (Node & { kind: 'local' })
   | (Node & { kind: 'timeout'; value: Quantity })
+  | (Node & { kind: 'idle_timeout'; value: Quantity })
+  | (Node & { kind: 'deadline'; value: Quantity })
   | (Node & { kind: 'header'; name: string; nameLoc: Loc; value: Value });
 
 export interface ModelDecl extends Node {

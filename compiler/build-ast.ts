@@ -193,6 +193,8 @@ class Builder {
     if (has(n, 'Kw_key')) return { kind: 'key', value: this.value(v!), loc };
     if (has(n, 'Kw_local')) return { kind: 'local', loc };
     if (has(n, 'Kw_timeout')) return { kind: 'timeout', value: this.quantity(tok(n, 'NumberLit')!, 'duration'), loc };
+    if (has(n, 'Kw_idle_timeout')) return { kind: 'idle_timeout', value: this.quantity(tok(n, 'NumberLit')!, 'duration'), loc };
+    if (has(n, 'Kw_deadline')) return { kind: 'deadline', value: this.quantity(tok(n, 'NumberLit')!, 'duration'), loc };
     const nameTok = tok(n, 'StringLit') ?? tok(n, 'Identifier')!;
     const name = nameTok.tokenType.name === 'StringLit' ? unquote(nameTok.image) : nameTok.image;
     return { kind: 'header', name, nameLoc: tokenLoc(nameTok), value: this.value(v!), loc };

@@ -33,6 +33,7 @@ export const DIAGNOSTIC_CODES = {
   GW151: 'secret written in the policy file',
   GW152: 'unknown protocol',
   GW153: 'invalid URL',
+  GW158: 'provider time limit out of range',
   GW160: 'unknown retry class',
   GW161: 'retry value out of range',
   GW170: 'unknown budget period or action',

@@ -12,6 +12,10 @@ export const DEFAULTS = {
   bodyLimit: 10_000_000,
   logKeepMs: 30 * 86_400_000,
   providerTimeoutMs: 60_000,
+  /** the longest silence between body bytes; long enough for a reasoning model that sends keep-alive pings */
+  providerIdleTimeoutMs: 120_000,
+  /** one attempt, head and body: a long answer at a slow pace still fits */
+  providerDeadlineMs: 1_800_000,
   willingness: 1,
   rank: 'expiry' as const,
   retry: { attempts: 3, initialMs: 1000, factor: 2, maxMs: 10_000, on: ['network', 'rate_limit', 'server', 'quota'] as const, cooldownMs: 60_000, cooldownAfter: 3 },
@@ -84,6 +88,8 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
       keyEnv: vars,
       local,
       timeoutMs: s('timeout')?.value.value ?? DEFAULTS.providerTimeoutMs,
+      idleTimeoutMs: s('idle_timeout')?.value.value ?? DEFAULTS.providerIdleTimeoutMs,
+      deadlineMs: s('deadline')?.value.value ?? DEFAULTS.providerDeadlineMs,
       headers: (decl?.settings ?? [])
         .filter((x): x is Extract<A.ProviderSetting, { kind: 'header' }> => x.kind === 'header')
         .map((h) => {

@@ -1,5 +1,6 @@
 import { baseName } from './source.ts';
 import type { Diagnostic } from './diagnostics.ts';
+import { maskSecretsInLine } from './mask-secrets.ts';
 
 /**
  * `routes.gw:12:8: error[GW102]: unknown provider "anthropc"`, the source line with a caret under the span, the
@@ -12,7 +13,8 @@ export function formatDiagnostic(d: Diagnostic, text: string): string {
   if (src !== undefined && text.length > 0) {
     const gutter = String(d.loc.line).length;
     const pad = ' '.repeat(gutter);
-    const line = src.replace(/\r$/, '').replace(/\t/g, ' ');
+    // a secret written in the file is pointed at, never quoted
+    const line = maskSecretsInLine(src.replace(/\r$/, '').replace(/\t/g, ' '));
     const startCol = Math.min(d.loc.col, line.length + 1);
     const endCol = d.loc.endLine === d.loc.line ? Math.max(d.loc.endCol, startCol + 1) : line.length + 1;
     const width = Math.max(1, Math.min(endCol, line.length + 1) - startCol);

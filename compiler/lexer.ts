@@ -52,6 +52,8 @@ export const BaseUrl = kw('base_url', true);
 export const Key = kw('key', true);
 export const Local = kw('local', true);
 export const Timeout = kw('timeout', true);
+export const IdleTimeout = kw('idle_timeout', true);
+export const Deadline = kw('deadline', true);
 export const Header = kw('header', true);
 // model
 export const Context = kw('context', true);

@@ -123,6 +123,8 @@ export class GwParser extends CstParser {
       { ALT: () => { this.CONSUME(T.Key); this.SUBRULE2(this.value); } },
       { ALT: () => this.CONSUME(T.Local) },
       { ALT: () => { this.CONSUME(T.Timeout); this.CONSUME(T.NumberLit); } },
+      { ALT: () => { this.CONSUME(T.IdleTimeout); this.CONSUME2(T.NumberLit); } },
+      { ALT: () => { this.CONSUME(T.Deadline); this.CONSUME3(T.NumberLit); } },
       {
         ALT: () => {
           this.CONSUME(T.Header);

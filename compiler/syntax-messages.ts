@@ -17,7 +17,7 @@ interface BlockInfo {
 }
 const blocks: Record<string, BlockInfo> = {
   gatewayDecl: { what: 'gateway', settings: ['listen', 'auth', 'state', 'body_limit', 'logs'] },
-  providerDecl: { what: 'provider', settings: ['protocol', 'base_url', 'key', 'local', 'timeout', 'header'] },
+  providerDecl: { what: 'provider', settings: ['protocol', 'base_url', 'key', 'local', 'timeout', 'idle_timeout', 'deadline', 'header'] },
   modelDecl: { what: 'model', settings: ['context', 'price', 'can', 'speed', 'free', 'limit'] },
   scenarioDecl: { what: 'scenario', settings: ['paid', 'free', 'willingness', 'rank', 'fallback'] },
   piiDecl: { what: 'pii', settings: ['detect', 'classify', 'route', 'redact', 'block', 'on_error'] },

@@ -3,6 +3,7 @@ import { anthropicAdapter, anthropicMessagesUrl } from '../runtime/providers/ant
 import type { UpstreamCall, UpstreamResult, UpstreamStream } from '../runtime/providers/adapter.ts';
 import type { Failure } from '../runtime/providers/failure.ts';
 import type { Model, Provider } from '../runtime/types/decision-table.ts';
+import { Scrubber } from '../runtime/secrets/scrubber.ts';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
 
 const KEY = 'sk-ant-test-key';
@@ -24,6 +25,8 @@ function provider(baseUrl: string = up.url): Provider {
     keyEnv: ['ANTHROPIC_API_KEY'],
     local: false,
     timeoutMs: 5_000,
+    idleTimeoutMs: 5_000,
+    deadlineMs: 30_000,
     headers: [],
     enabled: true,
     disabledReason: null,
@@ -46,6 +49,7 @@ function call(over: Partial<UpstreamCall> = {}): UpstreamCall {
     clientWantsUsage: false,
     signal: AbortSignal.timeout(10_000),
     headers: {},
+    scrubber: new Scrubber([KEY]),
     ...over,
   };
 }

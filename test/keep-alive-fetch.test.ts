@@ -41,7 +41,7 @@ describe('keepAliveFetch', () => {
   it('keeps the connection for the next call, and postUpstream classifies nothing on a 200', async () => {
     const before = connections;
     for (let i = 0; i < 5; i++) {
-      const r = await postUpstream(`${base}/plain`, { model: 'm' }, {}, 5000, new AbortController().signal);
+      const r = await postUpstream(`${base}/plain`, { model: 'm' }, {}, { timeoutMs: 5000, signal: new AbortController().signal });
       expect(r.ok).toBe(true);
       if (r.ok) expect(JSON.parse(await readCapped(r.body, 1 << 20, null)).id).toBe('x');
     }
@@ -49,7 +49,7 @@ describe('keepAliveFetch', () => {
   });
 
   it('does not follow a redirect (the key stays with its provider): a clear failure naming where it points', async () => {
-    const r = await postUpstream(`${base}/moved`, { model: 'm' }, { authorization: 'Bearer sk-secret' }, 5000, new AbortController().signal);
+    const r = await postUpstream(`${base}/moved`, { model: 'm' }, { authorization: 'Bearer sk-secret' }, { timeoutMs: 5000, signal: new AbortController().signal });
     expect(r.ok).toBe(false);
     if (!r.ok) {
       // a misconfigured model, as far as this request goes: another model may answer it (502 when none does)

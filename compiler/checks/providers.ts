@@ -4,6 +4,7 @@ import { didYouMean } from '../did-you-mean.ts';
 import { anySet, flatten, resolve } from '../values.ts';
 import { PROVIDER_PRESETS } from '../../runtime/providers/presets.ts';
 import { providerOf } from '../symbols.ts';
+import { CREDENTIAL_HEADER } from '../../runtime/secrets/scrubber.ts';
 import type { CheckContext, CheckPass } from './context.ts';
 
 export const PROTOCOLS = ['openai', 'anthropic'] as const;
@@ -45,6 +46,14 @@ function run(ctx: CheckContext): Diagnostic[] {
       if (s.kind === 'key') {
         const d2 = secretLiteral(ctx, 'an API key', s.value);
         if (d2) out.push(d2);
+      }
+      // a header that carries a credential (authorization, x-api-key, …) is a key by another name
+      if (s.kind === 'header' && CREDENTIAL_HEADER.test(s.name)) {
+        const d2 = secretLiteral(ctx, `the value of header "${s.name}"`, s.value);
+        if (d2) out.push(d2);
+      }
+      if ((s.kind === 'timeout' || s.kind === 'idle_timeout' || s.kind === 'deadline') && s.value.value < 1) {
+        out.push(error('GW158', ctx.file, s.value.loc, `${s.kind} must be longer than 0, found ${s.value.raw}`, [{ message: 'write a duration such as 500ms, 30s or 5m' }]));
       }
       if (s.kind === 'base_url') {
         baseUrl = s;

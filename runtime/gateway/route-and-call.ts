@@ -8,7 +8,7 @@ import type { Failure } from '../providers/failure.ts';
 import { resolveHeaders, resolveKey, type Env } from '../providers/keys.ts';
 import type { LiveState } from '../state/live-state.ts';
 import { backoffDelay, sleep } from './backoff.ts';
-import { scrubSecrets } from '../server/errors.ts';
+import { scrubberFor } from '../secrets/scrubber.ts';
 import type { Accounting, Reservation } from '../state/accounting.ts';
 
 export interface Attempt {
@@ -79,6 +79,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
   const exclude: string[] = [];
   const idx = modelIndex(table);
   const providers = idx.providers;
+  const scrubber = scrubberFor(table, deps.env);
   let first: Decision | null = null;
   let lastFailure: Failure | null = null;
   for (let attempt = 1; ; attempt++) {
@@ -111,6 +112,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       headers: resolveHeaders(provider, deps.env),
       passHeaders: input.passHeaders,
       promptTokens: decision.tokens,
+      scrubber,
     };
     let result = await (input.format === 'anthropic' ? callMessages(adapter, call) : adapter.chat(call));
     let firstFrame: string | null = null;
@@ -143,7 +145,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       deps.accounting?.release(reservation);
       return { ok: false, decision, first, attempts, failure, clientGone: true };
     }
-    const failure = { ...result.failure, message: scrubSecrets(result.failure.message, [apiKey]) };
+    const failure = { ...result.failure, message: scrubber.message(result.failure.message) };
     lastFailure = failure;
     attempts.push({ provider: provider.name, model: model.name, ok: false, type: failure.class, status: failure.status, message: failure.message, ms });
     deps.accounting?.release(reservation);

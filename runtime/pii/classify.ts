@@ -1,6 +1,7 @@
 import type { DecisionTable } from '../types/decision-table.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import { resolveHeaders, resolveKey, type Env } from '../providers/keys.ts';
+import { scrubberFor } from '../secrets/scrubber.ts';
 import { modelIndex } from '../router/resolve-model.ts';
 
 export interface ClassifierVerdict {
@@ -49,6 +50,7 @@ export async function classifyPii(
     clientWantsUsage: false,
     signal,
     headers: resolveHeaders(provider, deps.env),
+    scrubber: scrubberFor(table, deps.env),
   });
   const ms = Math.round(performance.now() - t0);
   if (!result.ok) return { verdict: 'error', ms, detail: result.failure.message };

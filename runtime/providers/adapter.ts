@@ -1,5 +1,6 @@
 import type { Model, Provider } from '../types/decision-table.ts';
 import type { Failure } from './failure.ts';
+import type { Scrubber } from '../secrets/scrubber.ts';
 
 export interface Usage {
   prompt_tokens: number;
@@ -23,6 +24,8 @@ export interface UpstreamCall {
   headers: Record<string, string>;
   /** client headers that go upstream only with a body in the upstream's own protocol (Anthropic pass-through: `anthropic-beta`) */
   passHeaders?: Record<string, string>;
+  /** the policy's secrets: scrubbed from every byte of the answer before anything reads it */
+  scrubber: Scrubber;
   /** the router's estimate of the prompt, for answers that must state it before the upstream does (a translated stream's message_start) */
   promptTokens?: number;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
 import { classifyHttp, type Failure } from './failure.ts';
 import { sseEvents, readCapped } from './sse.ts';
-import { MAX_UPSTREAM_BODY, postUpstream, type Fetched } from './upstream-fetch.ts';
+import { MAX_UPSTREAM_BODY, postUpstream, providerLimits, type Fetched, type PostOptions } from './upstream-fetch.ts';
 import type { AnthropicMessage, AnthropicUsage } from '../protocols/anthropic-types.ts';
 import type { OpenAIChatChunk, OpenAIChatRequest, OpenAIUsage } from '../protocols/openai-types.ts';
 import {
@@ -41,6 +41,10 @@ function anthropicHeaders(call: UpstreamCall): Record<string, string> {
   return headers;
 }
 
+function postOptions(call: UpstreamCall): PostOptions {
+  return { ...providerLimits(call.provider), signal: call.signal, scrubber: call.scrubber.bytes(), stream: call.stream };
+}
+
 function toUsage(u: OpenAIUsage | null | undefined): Usage | null {
   if (!u) return null;
   return { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens };
@@ -71,7 +75,7 @@ export const anthropicAdapter: ProviderAdapter = {
     }
     if (call.stream) body.stream = true;
     else delete body.stream;
-    const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, anthropicHeaders(call), call.provider.timeoutMs, call.signal);
+    const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, anthropicHeaders(call), postOptions(call));
     if (!res.ok) return { ok: false, failure: refine(res.failure) };
     if (!call.stream) {
       const read = await readMessage(res);
@@ -96,7 +100,7 @@ async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
   else delete body.stream;
   const headers = anthropicHeaders(call);
   for (const [k, v] of Object.entries(call.passHeaders ?? {})) if (!(k.toLowerCase() in headers)) headers[k.toLowerCase()] = v;
-  const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, headers, call.provider.timeoutMs, call.signal);
+  const res = await postUpstream(anthropicMessagesUrl(call.provider.baseUrl), body, headers, postOptions(call));
   if (!res.ok) return { ok: false, failure: refine(res.failure) };
   if (call.stream) return { ok: true, kind: 'stream', status: res.status, stream: anthropicPassThrough(res.body) };
   const read = await readMessage(res);
@@ -130,6 +134,14 @@ async function readMessage(res: Extract<Fetched, { ok: true }>): Promise<{ ok: t
   return { ok: true, text, message: parsed as unknown as AnthropicMessage };
 }
 
+/** An event stream that ended before any event: an upstream that answered 200 and then nothing (a server failure). */
+function noData(): Error {
+  return Object.assign(new Error('the upstream stream ended before any data'), {
+    upstreamError: true,
+    failure: { class: 'server', status: 200, message: '200 the upstream stream ended before any data', retryAfterMs: null } satisfies Failure,
+  });
+}
+
 /** The SSE frame for one event, as the upstream sent it (multi-line data kept multi-line). */
 function sseFrame(event: string | undefined, data: string): string {
   return `${event ? `event: ${event}\n` : ''}${data
@@ -161,11 +173,13 @@ function anthropicPassThrough(body: Readable): UpstreamStream {
   };
   async function* frames(): AsyncGenerator<string> {
     let stopped = false;
+    let seen = false;
     try {
       let held = '';
       let released = false;
       for await (const ev of events) {
         if (ev.data.trim() === '') continue;
+        seen = true;
         let j: unknown = null;
         try {
           j = JSON.parse(ev.data);
@@ -191,6 +205,7 @@ function anthropicPassThrough(body: Readable): UpstreamStream {
         }
         if (stopped) break;
       }
+      if (!seen) throw noData();
       if (!stopped) throw new Error('the upstream stream ended before message_stop');
     } finally {
       // after message_stop the SSE reader lets a complete body go back to the pool; a cancelled one is cut
@@ -239,11 +254,13 @@ function anthropicStream(body: Readable, call: UpstreamCall): UpstreamStream {
   const events = sseEvents(body);
   async function* frames(): AsyncGenerator<string> {
     let stopped = false;
+    let seen = false;
     try {
       const held: string[] = [];
       let produced = 0;
       for await (const ev of events) {
         if (ev.data.trim() === '') continue;
+        seen = true;
         if (!translator) {
           const info = startInfo(ev.data);
           translator = new AnthropicToOpenAIStream(info.id ?? `chatcmpl-${randomUUID()}`, info.model ?? call.model.name, call.clientWantsUsage);
@@ -268,6 +285,7 @@ function anthropicStream(body: Readable, call: UpstreamCall): UpstreamStream {
         if (produced >= 2 || stopped) while (held.length) yield held.shift()!;
         if (stopped) break;
       }
+      if (!seen) throw noData();
       if (!stopped) throw new Error('the upstream stream ended before message_stop');
       yield 'data: [DONE]\n\n';
     } finally {

@@ -62,6 +62,12 @@ function rootCause(err: unknown): { name?: string; code?: string; message?: stri
 }
 
 export function classifyNetwork(err: unknown, timeoutMs: number): Failure {
+  // the body guard's own timeouts (idle between bytes, the attempt's deadline) say what happened themselves
+  let own = err as { code?: string; message?: string; cause?: unknown } | null | undefined;
+  for (let i = 0; i < 5 && own; i++, own = own.cause as typeof own) {
+    if (own.code === 'GW_IDLE_TIMEOUT' || own.code === 'GW_DEADLINE') return { class: 'network', status: null, message: own.message ?? own.code, retryAfterMs: null };
+    if (typeof own.cause !== 'object') break;
+  }
   const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string; message?: string }; message?: string };
   const root = rootCause(err);
   const code = root.code ?? e?.cause?.code ?? e?.code ?? '';
@@ -73,6 +79,55 @@ export function classifyNetwork(err: unknown, timeoutMs: number): Failure {
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') message = 'host not found';
   else message = code ? `network error (${code})` : `network error (${(root.message ?? e?.message ?? 'unknown').slice(0, 120)})`;
   return { class: 'network', status: null, message, retryAfterMs: null };
+}
+
+/** OpenAI-style error codes and types (and Anthropic error types) → the HTTP status they stand for. */
+const STATUS_BY_ERROR_WORD: Record<string, number> = {
+  invalid_api_key: 401,
+  authentication_error: 401,
+  invalid_authentication: 401,
+  unauthorized: 401,
+  permission_error: 403,
+  forbidden: 403,
+  billing_error: 402,
+  insufficient_quota: 402,
+  rate_limit_exceeded: 429,
+  rate_limit_error: 429,
+  requests: 429,
+  tokens: 429,
+  model_not_found: 404,
+  not_found_error: 404,
+  request_too_large: 413,
+  timeout_error: 504,
+  overloaded_error: 529,
+  api_error: 500,
+  server_error: 500,
+  service_unavailable: 503,
+  invalid_request_error: 400,
+};
+
+/**
+ * An error object that came with a 2xx status (`{"error": {…}}` as a 200 answer, or an error event in a stream): the
+ * upstream's own error class, read from the object's numeric `status`/`code`, else its code or type words, else a
+ * server error. The failure's status is the one the error stands for (a client must not get an error with a 200).
+ */
+export function classifyErrorBody(status: number, bodyText: string): Failure {
+  let equiv = 500;
+  try {
+    const j = JSON.parse(bodyText) as Record<string, unknown>;
+    const e = (j.error && typeof j.error === 'object' ? j.error : j) as Record<string, unknown>;
+    const num = [e.status, e.code, j.status, j.code].map(Number).find((n) => Number.isInteger(n) && n >= 400 && n <= 599);
+    if (num !== undefined) equiv = num;
+    else {
+      const words = [e.code, e.type, j.type !== 'error' ? j.type : undefined].filter((w): w is string => typeof w === 'string');
+      const hit = words.map((w) => STATUS_BY_ERROR_WORD[w]).find((n) => n !== undefined);
+      if (hit !== undefined) equiv = hit;
+    }
+  } catch {
+    /* not JSON: a server error */
+  }
+  const f = classifyHttp(equiv, bodyText, null);
+  return { ...f, message: `${f.message} (sent with status ${status})` };
 }
 
 /** The upstream's own error message, from OpenAI `{error:{message}}`, Anthropic `{error:{message}}` or `{message}` bodies. */

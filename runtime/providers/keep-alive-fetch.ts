@@ -2,6 +2,8 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https';
 import { pipeline, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Scrubber } from '../secrets/scrubber.ts';
+import { BodyGuard, UpstreamTimeoutError } from './body-guard.ts';
 
 /**
  * The transport under ofetch for upstream calls: a fetch-shaped function on node:http(s) with keep-alive agents.
@@ -39,7 +41,10 @@ export interface NodeFetchResponse {
   statusText: string;
   ok: boolean;
   headers: HeaderReader;
-  /** the body as it arrives, decompressed when the upstream sent it compressed; destroy it to cut the connection */
+  /**
+   * the body as it arrives, decompressed when the upstream sent it compressed, scrubbed of `scrubber`'s secrets and
+   * guarded by the idle timeout and the deadline; destroy it to cut the connection
+   */
   body: Readable;
 }
 
@@ -50,6 +55,12 @@ interface FetchInit {
   signal?: AbortSignal | null;
   /** gw's own option (ofetch passes unknown options through): give up when no response head arrived within it */
   headersTimeoutMs?: number;
+  /** gw's own: fail the body when no byte arrived for this long (while the reader waits) */
+  idleTimeoutMs?: number;
+  /** gw's own: the whole exchange, response head and body, must be over within this */
+  deadlineMs?: number;
+  /** gw's own: secrets removed from the body's bytes (a Scrubber's bytes() form, see body-guard.ts) */
+  scrubber?: Scrubber | null;
 }
 
 /** The error of a request that got no response head in time. */
@@ -100,6 +111,16 @@ export function keepAliveFetch(input: string | URL, init: FetchInit = {}): Promi
     const req = mod.request(url, { method: init.method ?? 'GET', headers, agent });
     let response: IncomingMessage | null = null;
     const timer = init.headersTimeoutMs ? setTimeout(() => req.destroy(new HeadersTimeoutError(init.headersTimeoutMs!)), init.headersTimeoutMs) : null;
+    let guarded: Readable | null = null;
+    const deadline = init.deadlineMs
+      ? setTimeout(() => {
+          const err = new UpstreamTimeoutError('GW_DEADLINE', init.deadlineMs!);
+          if (guarded) guarded.destroy(err);
+          if (response) response.destroy(err);
+          req.destroy(err);
+        }, init.deadlineMs)
+      : null;
+    deadline?.unref?.();
     const onAbort = () => {
       const err = abortError(signal!);
       if (response) response.destroy(err);
@@ -109,6 +130,7 @@ export function keepAliveFetch(input: string | URL, init: FetchInit = {}): Promi
     const unlisten = () => signal?.removeEventListener('abort', onAbort);
     req.on('error', (e) => {
       if (timer) clearTimeout(timer);
+      if (deadline && !response) clearTimeout(deadline);
       unlisten();
       reject(e);
     });
@@ -119,7 +141,13 @@ export function keepAliveFetch(input: string | URL, init: FetchInit = {}): Promi
       // a cut after the headers reaches whoever reads the body (their own listeners); unread, it must not crash
       res.on('error', () => {});
       const status = res.statusCode ?? 0;
-      resolve({ status, statusText: res.statusMessage ?? '', ok: status >= 200 && status < 300, headers: new NodeHeaders(res.headers), body: decoded(res) });
+      const guard = new BodyGuard({ scrubber: init.scrubber ?? null, idleTimeoutMs: init.idleTimeoutMs });
+      guard.source = res;
+      guarded = guard;
+      // the deadline ends with the body (read to its end, cut or destroyed by the reader)
+      if (deadline) guard.once('close', () => clearTimeout(deadline));
+      pipeline(decoded(res), guard, () => {});
+      resolve({ status, statusText: res.statusMessage ?? '', ok: status >= 200 && status < 300, headers: new NodeHeaders(res.headers), body: guard });
     });
     req.end(body ?? undefined);
   });

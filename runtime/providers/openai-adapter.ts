@@ -1,8 +1,25 @@
 import type { Readable } from 'node:stream';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
-import { classifyHttp } from './failure.ts';
+import { classifyErrorBody, type Failure } from './failure.ts';
 import { sseBatches, readCapped } from './sse.ts';
-import { MAX_UPSTREAM_BODY, postUpstream } from './upstream-fetch.ts';
+import { MAX_UPSTREAM_BODY, postUpstream, providerLimits } from './upstream-fetch.ts';
+
+/** An event whose data is an error object (`{"error": …}`, or Anthropic's `{"type": "error", …}`). */
+const ERROR_EVENT = /^\s*\{\s*"(?:error"|type"\s*:\s*"error")/;
+
+/** A chunk that only opens the assistant's turn (`delta: {role, content: ""}`), with nothing of the answer yet. */
+function roleOnly(data: string): boolean {
+  if (!data.includes('"role"')) return false;
+  try {
+    const c = JSON.parse(data) as { choices?: { delta?: Record<string, unknown>; finish_reason?: unknown }[] };
+    if (!Array.isArray(c.choices) || c.choices.length !== 1) return false;
+    const { delta, finish_reason } = c.choices[0]!;
+    if (finish_reason || !delta) return false;
+    return Object.entries(delta).every(([k, v]) => k === 'role' || v === null || v === '' || (Array.isArray(v) && v.length === 0));
+  } catch {
+    return false;
+  }
+}
 
 /** Usage from an OpenAI chat.completion or chunk object, if present. */
 export function usageOf(obj: { usage?: unknown } | null | undefined): Usage | null {
@@ -22,7 +39,12 @@ export const openaiAdapter: ProviderAdapter = {
     const headers: Record<string, string> = { ...call.headers };
     if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
     if (call.stream) headers.accept = 'text/event-stream';
-    const res = await postUpstream(`${call.provider.baseUrl}/chat/completions`, body, headers, call.provider.timeoutMs, call.signal);
+    const res = await postUpstream(`${call.provider.baseUrl}/chat/completions`, body, headers, {
+      ...providerLimits(call.provider),
+      signal: call.signal,
+      scrubber: call.scrubber.bytes(),
+      stream: call.stream,
+    });
     if (!res.ok) return res;
     if (!call.stream) {
       try {
@@ -33,7 +55,7 @@ export const openaiAdapter: ProviderAdapter = {
         } catch {
           return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with invalid JSON`, retryAfterMs: null } };
         }
-        if (parsed.error && !parsed.choices) return { ok: false, failure: classifyHttp(500, text, null) };
+        if (parsed.error && !parsed.choices) return { ok: false, failure: classifyErrorBody(res.status, text) };
         return { ok: true, kind: 'json', status: res.status, text, usage: usageOf(parsed) };
       } catch (e) {
         return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
@@ -51,14 +73,32 @@ export const openaiAdapter: ProviderAdapter = {
 function openaiStream(body: Readable, clientWantsUsage: boolean): UpstreamStream {
   let usage: Usage | null = null;
   const batches = sseBatches(body);
+  let sawData = false;
+  // an event stream that ends before any chunk is no answer (an upstream that answered 200 and then nothing)
+  const empty = () =>
+    Object.assign(new Error('the upstream stream ended before any data'), {
+      upstreamError: true,
+      failure: { class: 'server', status: 200, message: '200 the upstream stream ended before any data', retryAfterMs: null } satisfies Failure,
+    });
+  // The role-only first chunk is held back until a chunk with content (or the end) exists, so an error right after it
+  // still counts as "nothing sent yet" and the gateway can retry on another model.
+  let held = '';
+  let released = false;
   async function* frames(): AsyncGenerator<string> {
     for await (const batch of batches) {
-      let out = '';
+      let out = held;
+      held = '';
       for (const ev of batch) {
         const data = ev.data;
         if (data === '[DONE]') {
+          if (!sawData) throw empty();
           yield `${out}data: [DONE]\n\n`;
           return;
+        }
+        if (ERROR_EVENT.test(data)) {
+          if (out && released) yield out; // what came before the error still reaches the client
+          const failure = classifyErrorBody(200, data);
+          throw Object.assign(new Error(failure.message.slice(0, 300)), { upstreamError: true, failure });
         }
         if (data.includes('"usage"')) {
           let chunk: { usage?: unknown; choices?: unknown[]; error?: unknown };
@@ -70,15 +110,16 @@ function openaiStream(body: Readable, clientWantsUsage: boolean): UpstreamStream
           const u = usageOf(chunk);
           if (u) usage = u;
           if (u && !clientWantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
-        } else if (data.startsWith('{"error"')) {
-          if (out) yield out; // what came before the error still reaches the client
-          throw Object.assign(new Error(data.slice(0, 300)), { upstreamError: true });
         }
+        if (data.trim() !== '') sawData = true;
+        if (!released && !roleOnly(data)) released = true;
         out += `data: ${data}\n\n`;
       }
-      if (out) yield out;
+      if (!released) held = out;
+      else if (out) yield out;
     }
-    yield 'data: [DONE]\n\n';
+    if (!sawData) throw empty();
+    yield `${held}data: [DONE]\n\n`;
   }
   const it = frames();
   return {

@@ -74,6 +74,8 @@ export async function* sseBatches(body: Readable): AsyncGenerator<EventSourceMes
 
 function cut(e: unknown): Error {
   const code = (e as { code?: string } | null)?.code ?? 'ECONNRESET';
+  // the body guard's timeouts (idle, deadline) say what happened themselves
+  if (code === 'GW_IDLE_TIMEOUT' || code === 'GW_DEADLINE') return e as Error;
   return Object.assign(new Error(`the upstream connection was cut before the stream ended (${code})`), { code });
 }
 

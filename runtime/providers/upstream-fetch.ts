@@ -1,6 +1,8 @@
 import { createFetch } from 'ofetch';
 import type { Readable } from 'node:stream';
-import { classifyHttp, classifyNetwork, parseRetryAfter, type Failure } from './failure.ts';
+import type { Provider } from '../types/decision-table.ts';
+import type { Scrubber } from '../secrets/scrubber.ts';
+import { classifyErrorBody, classifyHttp, classifyNetwork, parseRetryAfter, type Failure } from './failure.ts';
 import { HeadersTimeoutError, keepAliveFetch, type HeaderReader, type NodeFetchResponse } from './keep-alive-fetch.ts';
 import { readCapped } from './sse.ts';
 
@@ -12,12 +14,33 @@ export type Fetched = { ok: true; status: number; body: Readable; headers: Heade
 /** ofetch over the keep-alive node:http transport (see keep-alive-fetch.ts). */
 const upstream = createFetch({ fetch: keepAliveFetch as unknown as typeof globalThis.fetch });
 
+export interface PostOptions {
+  /** the wait for the response head */
+  timeoutMs: number;
+  /** the longest silence between body bytes (0: none) */
+  idleTimeoutMs?: number;
+  /** the whole attempt, head and body (0: none) */
+  deadlineMs?: number;
+  /** the client's signal: cuts the call, body included, whenever the client leaves */
+  signal: AbortSignal;
+  /** secrets scrubbed from every byte of the answer (a Scrubber's bytes() form) */
+  scrubber?: Scrubber | null;
+  /** the request asked for an event stream: a 2xx answer that is not one is a failure (see notAStream) */
+  stream?: boolean;
+}
+
+/** The transport limits of a provider's calls, from its `timeout`, `idle_timeout` and `deadline` lines. */
+export function providerLimits(p: Provider): Pick<PostOptions, 'timeoutMs' | 'idleTimeoutMs' | 'deadlineMs'> {
+  return { timeoutMs: p.timeoutMs, idleTimeoutMs: p.idleTimeoutMs, deadlineMs: p.deadlineMs };
+}
+
 /**
- * POST JSON to an upstream with ofetch. The provider's timeout bounds the wait for the response head (a stream may
- * then run for minutes); the client's signal cuts the call, body included, whenever the client leaves. Non-2xx
- * answers are classified into a Failure; so are network errors and timeouts. Never throws.
+ * POST JSON to an upstream with ofetch. The provider's timeout bounds the wait for the response head, its idle
+ * timeout each silence of the body, its deadline the whole attempt. Non-2xx answers are classified into a Failure;
+ * so are network errors, timeouts, and a stream request answered with something other than an event stream. Never
+ * throws.
  */
-export async function postUpstream(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal): Promise<Fetched> {
+export async function postUpstream(url: string, body: unknown, headers: Record<string, string>, o: PostOptions): Promise<Fetched> {
   try {
     const res = (await upstream.raw(url, {
       method: 'POST',
@@ -26,10 +49,16 @@ export async function postUpstream(url: string, body: unknown, headers: Record<s
       responseType: 'stream',
       ignoreResponseError: true,
       retry: false,
-      signal,
-      headersTimeoutMs: timeoutMs,
+      signal: o.signal,
+      headersTimeoutMs: o.timeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
+      deadlineMs: o.deadlineMs,
+      scrubber: o.scrubber ?? null,
     } as Parameters<typeof upstream.raw>[1])) as unknown as NodeFetchResponse;
-    if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, body: res.body, headers: res.headers };
+    if (res.status >= 200 && res.status < 300) {
+      if (o.stream && !/^\s*text\/event-stream/i.test(res.headers.get('content-type') ?? '')) return { ok: false, failure: await notAStream(res) };
+      return { ok: true, status: res.status, body: res.body, headers: res.headers };
+    }
     if (res.status >= 300 && res.status < 400) {
       // not followed: the request carries the provider's key, which goes to that provider's base_url only; to this
       // request the model is out of order (another may answer it)
@@ -45,6 +74,23 @@ export async function postUpstream(url: string, body: unknown, headers: Record<s
     }
     return { ok: false, failure: classifyHttp(res.status, text, parseRetryAfter(res.headers)) };
   } catch (e) {
-    return { ok: false, failure: classifyNetwork(e instanceof HeadersTimeoutError ? { name: 'TimeoutError' } : e, timeoutMs) };
+    return { ok: false, failure: classifyNetwork(e instanceof HeadersTimeoutError ? { name: 'TimeoutError' } : e, o.timeoutMs) };
   }
+}
+
+/**
+ * A stream request answered 2xx with another content type: an error object is the upstream's error class; HTML, an
+ * empty body or anything else is a server failure (retried elsewhere before the client got a byte).
+ */
+async function notAStream(res: NodeFetchResponse): Promise<Failure> {
+  const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim() || 'no content type';
+  let text = '';
+  try {
+    text = await readCapped(res.body, 64 * 1024, res.headers.get('content-length'));
+  } catch (e) {
+    return classifyNetwork(e, 0);
+  }
+  if (text.trim() === '') return { class: 'server', status: res.status, message: `${res.status} the upstream answered a stream request with an empty body`, retryAfterMs: null };
+  if (/^\s*\{/.test(text) && /"error"|"type"\s*:\s*"error"/.test(text)) return classifyErrorBody(res.status, text);
+  return { class: 'server', status: res.status, message: `${res.status} the upstream answered a stream request with ${type} instead of an event stream`, retryAfterMs: null };
 }

@@ -10,6 +10,7 @@ import type { ChatContext } from './chat-route.ts';
 import type { CallOutcome } from '../gateway/route-and-call.ts';
 import { scrubTrace, type LogPrivacy } from './pii-gate.ts';
 import { nodeContext } from './node-context.ts';
+import { scrubberFor, type Scrubber } from '../secrets/scrubber.ts';
 
 /**
  * What /v1/chat/completions and /v1/messages share once a request is routed: its record for the ledger, the client's
@@ -40,9 +41,13 @@ export class RequestRecord {
   private readonly table: DecisionTable;
   private readonly endpoint: CompletedRequest['endpoint'];
 
+  /** the policy's secrets, kept out of everything this request sends or records */
+  readonly scrubber: Scrubber;
+
   constructor(ctx: ChatContext, table: DecisionTable, endpoint: CompletedRequest['endpoint']) {
     this.ctx = ctx;
     this.table = table;
+    this.scrubber = scrubberFor(table, ctx.deps.env);
     this.endpoint = endpoint;
     this.privacy = table.pii ? 'redact' : 'clear';
   }
@@ -99,6 +104,8 @@ export function clientAbort(req: Request): { controller: AbortController; detach
 
 export interface StreamAnswer {
   upstream: UpstreamStream;
+  /** the last pass of every frame to the client (the upstream's bytes were scrubbed on arrival; this catches secrets a translation rebuilt from escapes) */
+  scrubber: Scrubber;
   /** the frame that told route-and-call the stream is answering */
   firstFrame: string;
   headers: Record<string, string>;
@@ -125,7 +132,9 @@ export function streamAnswer(o: StreamAnswer): Response {
     finished = true;
     o.finish(logged, error);
   };
-  const out = (frame: string) => (o.rewrite ? o.rewrite.push(frame) : frame);
+  const scrub = o.scrubber.stream();
+  const out = (frame: string) => scrub.push(o.rewrite ? o.rewrite.push(frame) : frame);
+  const rest = () => scrub.push(o.rewrite?.end() ?? '') + scrub.end();
   // A Node stream that pulls one upstream frame per read: srvx pipes it into the response as it comes, and destroys
   // it when the client leaves.
   // (Node calls read() again only after a push, so one pull runs at a time.)
@@ -135,8 +144,8 @@ export function streamAnswer(o: StreamAnswer): Response {
         const next = await o.upstream.frames.next();
         if (finished) return;
         if (next.done) {
-          const rest = o.rewrite?.end() ?? '';
-          if (rest) stream.push(rest);
+          const tail = rest();
+          if (tail) stream.push(tail);
           finish(null);
           stream.push(null);
           return;
@@ -150,11 +159,11 @@ export function streamAnswer(o: StreamAnswer): Response {
       }
     } catch (e) {
       if (finished) return;
-      const message = `the upstream stream failed midway: ${(e as Error).message.slice(0, 200)}`;
+      const message = o.scrubber.message(`the upstream stream failed midway: ${(e as Error).message.slice(0, 200)}`);
       o.onCut(message);
-      const frame = o.cutFrame(e, message);
+      const frame = o.scrubber.text(o.cutFrame(e, message));
       logged += frame;
-      stream.push((o.rewrite?.end() ?? '') + frame);
+      stream.push(rest() + frame);
       finish({ type: 'stream_interrupted', message });
       stream.push(null);
     }
@@ -200,12 +209,13 @@ export function answerSuccess(outcome: Extract<CallOutcome, { ok: true }>, o: Su
     o.client.detach();
     // the log keeps the upstream's text (placeholders under redact); the client gets its values back
     o.rec.complete({ ...ok, responseBody: outcome.result.text, usage: outcome.result.usage, error: null });
-    const text = o.restoreJson ? o.restoreJson(outcome.result.text) : outcome.result.text;
+    const text = o.rec.scrubber.text(o.restoreJson ? o.restoreJson(outcome.result.text) : outcome.result.text);
     return new FastResponse(text, { status: 200, headers: { 'content-type': 'application/json', ...o.headers } });
   }
   const upstream = outcome.result.stream;
   return streamAnswer({
     upstream,
+    scrubber: o.rec.scrubber,
     firstFrame: outcome.firstFrame!,
     headers: o.headers,
     rewrite: o.rewrite,

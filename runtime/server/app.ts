@@ -10,7 +10,9 @@ import { errorResponse, GwError, jsonResponse } from './errors.ts';
 import { anthropicCountTokens, anthropicMessages } from './messages-route.ts';
 import { modelsList } from './models-route.ts';
 import { PolicyHolder } from './policy-holder.ts';
-import { consoleLogger, type Logger } from './log.ts';
+import { consoleLogger, scrubbingLogger, type Logger } from './log.ts';
+import { patternScrubber, scrubberFor } from '../secrets/scrubber.ts';
+import { scrubbedResponse } from './scrubbed-response.ts';
 import { watchPolicy } from './watch-policy.ts';
 import { ledgerRoutes } from './ledger-routes.ts';
 import { Ledger } from '../state/ledger.ts';
@@ -45,8 +47,12 @@ export interface Gateway {
 /** Build the gateway: load the policy (throws with the diagnostics when it does not compile), wire the routes. */
 export function createGateway(opts: GatewayOptions): Gateway {
   const env = opts.env ?? process.env;
-  const log = opts.log ?? consoleLogger();
+  // the scrubber of the policy being served (patterns only until one loaded): every console line, admin answer
+  const served: { holder?: PolicyHolder } = {};
+  const scrubber = () => (served.holder?.ready ? scrubberFor(served.holder.current.table, env) : patternScrubber);
+  const log = scrubbingLogger(opts.log ?? consoleLogger(), scrubber);
   const holder = new PolicyHolder(opts.policyPath, env, log, opts.policyPath.replace(/^.*[\\/]/, ''));
+  served.holder = holder;
   if (!holder.reload()) throw new Error(`the policy ${opts.policyPath} does not compile:\n${holder.lastError?.report ?? ''}`);
   const live = new LiveState();
   const ledger = new Ledger(openDatabase(opts.statePath ?? statePath(holder.current.table, opts.policyPath)), { log, env });
@@ -67,7 +73,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const guarded = (handler: (req: Request) => unknown) => async (event: { req: Request }) => {
     try {
       checkAuth(event.req.headers, gatewayToken(holder.current.table, env));
-      return await handler(event.req);
+      return await scrubbedResponse(await handler(event.req), scrubber());
     } catch (e) {
       if (e instanceof GwError) return errorResponse(e);
       throw e;

@@ -28,10 +28,3 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
 export function errorResponse(e: GwError, headers: Record<string, string> = {}): Response {
   return jsonResponse(e.status, e.body(), headers);
 }
-
-/** Remove secrets from a message that may quote them (some providers echo part of a wrong key). */
-export function scrubSecrets(message: string, secrets: readonly (string | null | undefined)[]): string {
-  let out = message;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
-  return out.replace(/\b(sk|gsk|nvapi|sk-ant|xai|pk)[-_][A-Za-z0-9*_-]{6,}/g, '[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]');
-}

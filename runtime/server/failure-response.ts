@@ -27,7 +27,7 @@ export function outcomeError(outcome: Extract<CallOutcome, { ok: false }>): GwEr
       ? (last?.status ?? 400)
       : cls === 'rate_limit' || cls === 'quota'
         ? 429
-        : cls === 'network' && /no answer within/.test(last?.message ?? '')
+        : cls === 'network' && /no answer within|idle timeout|deadline/.test(last?.message ?? '')
           ? 504
           : 502;
   const type = cls === 'invalid_request' || cls === 'content_filter' ? 'invalid_request_error' : cls === 'rate_limit' || cls === 'quota' ? 'rate_limit_error' : 'server_error';

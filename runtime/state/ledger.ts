@@ -13,6 +13,7 @@ import { quotaStatuses } from './quota-status.ts';
 import { redactDeep, redactText } from './redact-log.ts';
 import { encodeDecision } from './log-decision.ts';
 import { RequestLog, type LogBodies, type RequestRow } from './request-log.ts';
+import { scrubberFor } from '../secrets/scrubber.ts';
 import type { Logger } from '../server/log.ts';
 
 const DAY = 86_400_000;
@@ -167,12 +168,14 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
       error_type: req.error?.type ?? null,
       pii: flagged ? piiTypes.join(',') : null,
     };
+    // no secret of the policy is ever stored (an upstream that echoes a key, a client that pastes one)
+    const sc = scrubberFor(table, this.env);
     const bodies: LogBodies | null = table.gateway.logs.enabled
       ? {
-          request_body: req.requestBody === null ? null : JSON.stringify(flagged ? redactDeep(req.requestBody) : req.requestBody),
-          response_body: req.responseBody === null ? null : flagged ? redactText(req.responseBody) : req.responseBody,
-          decision: d ? encodeDecision(flagged ? (redactDeep(d) as Decision) : d) : null,
-          attempts: JSON.stringify(req.attempts),
+          request_body: req.requestBody === null ? null : sc.text(JSON.stringify(flagged ? redactDeep(req.requestBody) : req.requestBody)),
+          response_body: req.responseBody === null ? null : sc.text(flagged ? redactText(req.responseBody) : req.responseBody),
+          decision: d ? sc.text(encodeDecision(flagged ? (redactDeep(d) as Decision) : d)) : null,
+          attempts: sc.text(JSON.stringify(req.attempts)),
           redacted: flagged ? 1 : 0,
         }
       : null;

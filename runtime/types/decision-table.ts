@@ -135,6 +135,14 @@ export interface Provider {
   keyEnv: string[];
   local: boolean;
   timeoutMs: number;
+  /**
+   * the longest silence between two reads of an answer's body
+   */
+  idleTimeoutMs: number;
+  /**
+   * the whole attempt, response head and body
+   */
+  deadlineMs: number;
   headers: {
     name: string;
     value: ValueSource;
