@@ -18,10 +18,17 @@ const upstream = createFetch({ fetch: keepAliveFetch as unknown as typeof global
  * answers are classified into a Failure; so are network errors and timeouts. Never throws.
  */
 export async function postUpstream(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal): Promise<Fetched> {
+  let payload: string;
+  try {
+    payload = JSON.stringify(body);
+  } catch (e) {
+    // the client's body cannot be serialised: a client error the upstream never saw
+    return { ok: false, failure: { class: 'invalid_request', status: 400, message: `the request cannot be sent upstream (${(e as Error).message.slice(0, 120)})`, retryAfterMs: null, local: true } };
+  }
   try {
     const res = (await upstream.raw(url, {
       method: 'POST',
-      body: JSON.stringify(body),
+      body: payload,
       headers: { 'content-type': 'application/json', ...headers },
       responseType: 'stream',
       ignoreResponseError: true,

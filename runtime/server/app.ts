@@ -18,6 +18,7 @@ import { openDatabase } from '../state/sqlite-store.ts';
 import { applyOverlay } from '../state/overlay.ts';
 import { statePath } from '../state/state-path.ts';
 import { startCheckpointer } from '../state/checkpointer.ts';
+import { lastResortError, pathnameOf, protocolErrorResponse } from './route-errors.ts';
 
 export interface GatewayOptions {
   policyPath: string;
@@ -93,14 +94,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
       });
     }),
   );
-  app.all('/**', (event) =>
-    errorResponse(new GwError(404, 'invalid_request_error', `no route for ${event.req.method} ${new URL(event.req.url).pathname}`, 'unknown_url')),
-  );
-  app.config.onError = (error) => {
-    const cause = (error as { cause?: unknown }).cause ?? error;
-    log.error(`unhandled: ${(cause as Error)?.stack ?? String(cause)}`);
-    return errorResponse(new GwError(500, 'server_error', 'internal gateway error', 'internal_error'));
-  };
+  app.all('/**', (event) => {
+    const path = pathnameOf(event.req.url);
+    return protocolErrorResponse(path, new GwError(404, 'invalid_request_error', `no route for ${event.req.method} ${path.slice(0, 200)}`, 'unknown_url'));
+  });
+  app.config.onError = (error, event) => lastResortError(error, event as never, log);
   const watcher = opts.watch === false ? null : watchPolicy(holder, log);
   return {
     app,

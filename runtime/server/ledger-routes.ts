@@ -7,6 +7,7 @@ import { readJsonObject } from './body.ts';
 import { badRequest, errorResponse, GwError, jsonResponse } from './errors.ts';
 import type { PolicyHolder } from './policy-holder.ts';
 import type { LiveState } from '../state/live-state.ts';
+import { decodeParam } from './route-errors.ts';
 
 const HOUR = 3600_000;
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -160,9 +161,9 @@ export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledge
   app.get(
     '/logs/:id',
     guard((req) => {
-      const id = decodeURIComponent(new URL(req.url).pathname.split('/').pop()!);
+      const id = decodeParam(new URL(req.url).pathname.split('/').pop()!, 'request id');
       const row = ledger.requests.get(id);
-      if (!row) return errorResponse(new GwError(404, 'invalid_request_error', `no logged request "${id}"`, 'log_not_found'));
+      if (!row) return errorResponse(new GwError(404, 'invalid_request_error', `no logged request "${id.slice(0, 200)}"`, 'log_not_found'));
       return jsonResponse(200, parseRows([row])[0]);
     }),
   );
