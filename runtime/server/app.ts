@@ -18,6 +18,7 @@ import { openDatabase } from '../state/sqlite-store.ts';
 import { applyOverlay } from '../state/overlay.ts';
 import { statePath } from '../state/state-path.ts';
 import { startCheckpointer } from '../state/checkpointer.ts';
+import { authStartError } from './admin-auth.ts';
 import { lastResortError, pathnameOf, protocolErrorResponse } from './route-errors.ts';
 
 export interface GatewayOptions {
@@ -49,9 +50,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const log = opts.log ?? consoleLogger();
   const holder = new PolicyHolder(opts.policyPath, env, log, opts.policyPath.replace(/^.*[\\/]/, ''));
   if (!holder.reload()) throw new Error(`the policy ${opts.policyPath} does not compile:\n${holder.lastError?.report ?? ''}`);
+  const authError = authStartError(holder.current.table, env);
+  if (authError) throw new Error(authError);
   const live = new LiveState();
   const ledger = new Ledger(openDatabase(opts.statePath ?? statePath(holder.current.table, opts.policyPath)), { log, env });
-  holder.setTransform((t) => applyOverlay(t, ledger.overlays.all()).table);
+  holder.setTransform((t) => {
+    const o = applyOverlay(t, ledger.overlays.all());
+    for (const r of o.rejected) log.warn(`registered quota ${r.id} left out: ${r.reason}`);
+    return o.table;
+  });
   ledger.prune(holder.current.table, Date.now());
   ledger.startAlertTimer(() => holder.current.table);
   const checkpointer = startCheckpointer(ledger.db, { onError: (m) => log.warn(m) });
@@ -77,7 +84,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   app.post('/v1/chat/completions', (event) => chatCompletions(event.req, { holder, deps, log, recorder: ledger }));
   app.post('/v1/messages', (event) => anthropicMessages(event.req, { holder, deps, log, recorder: ledger }));
   app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, { holder, deps, log, recorder: ledger }));
-  ledgerRoutes(app, { holder, ledger, live, guard: guarded });
+  ledgerRoutes(app, { holder, ledger, live, guard: guarded, env });
   app.get('/v1/models', guarded(() => jsonResponse(200, modelsList(holder.current.table, started))));
   app.get('/health', () => jsonResponse(200, { status: 'ok', generation: holder.current.generation, uptime_s: Math.round(process.uptime()) }));
   app.get(
