@@ -144,6 +144,13 @@ describe('every handler is total', () => {
     expect(g.log.lines.join('\n')).not.toMatch(/unhandled|\[object Object\]/);
   });
 
+  it('/report/{period} named like an Object property (found by the fuzz suite) is a 404, not a 500', async () => {
+    for (const p of ['valueOf', 'constructor', '__proto__', 'toString']) {
+      const r = await fetch(`${g.url}/report/${p}`);
+      expect(r.status, p).toBe(404);
+    }
+  });
+
   it('a malformed URL under /v1/messages answers in Anthropic’s shape', async () => {
     const r = await fetch(`${g.url}/v1/messages/%zz`, { method: 'POST', body: '{}' });
     expect(r.status).toBe(400);

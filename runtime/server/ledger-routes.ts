@@ -164,8 +164,9 @@ export function ledgerRoutes(
     '/report/:period',
     guard((req) => {
       const period = new URL(req.url).pathname.split('/').pop()!;
-      const span = { day: 1, week: 7, month: 30 }[period as 'day' | 'week' | 'month'];
-      if (!span) throw new GwError(404, 'invalid_request_error', `report period must be day, week or month, got "${period}"`, 'unknown_url');
+      const spans = { day: 1, week: 7, month: 30 };
+      const span = Object.hasOwn(spans, period) ? spans[period as keyof typeof spans] : undefined;
+      if (!span) throw new GwError(404, 'invalid_request_error', `report period must be day, week or month, got "${period.slice(0, 40)}"`, 'unknown_url');
       const now = Date.now();
       const since = now - span * 24 * HOUR;
       const a = ledger.requests.aggregate(since);
