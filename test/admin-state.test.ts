@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../runtime/server/app.ts';
 import { checkAdmin, exposureWarning } from '../runtime/server/admin-auth.ts';
@@ -6,9 +8,8 @@ import { memoryLogger } from '../runtime/server/log.ts';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
 import { policyFor, startGateway, TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
 import { compileText } from './helpers/policy.ts';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { memoryIo } from './helpers/mem-io.ts';
+import { main } from '../cli/main.ts';
 
 // Admin state is validated: /quota/register (issue 10, item 5).
 const BODY = `
@@ -180,6 +181,14 @@ describe('admin routes and auth', () => {
     writeFileSync(policyPath, policyFor(up, AUTH, ['freebie', 'paidco']));
     for (const empty of ['', '   '])
       expect(() => createGateway({ policyPath, env: { ...TEST_KEYS, GW_ADMIN_TOKEN: empty }, log: memoryLogger(), watch: false })).toThrow(/GW_ADMIN_TOKEN is set but empty/);
+  });
+
+  it('gw serve with a set-but-empty auth variable exits 1 and names it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-admin-'));
+    writeFileSync(join(dir, 'routes.gw'), policyFor(up, AUTH, ['freebie', 'paidco']));
+    const io = memoryIo(dir, { ...TEST_KEYS, GW_ADMIN_TOKEN: '' });
+    expect(await main(['serve', '--config', join(dir, 'routes.gw'), '--port', '0'], io)).toBe(1);
+    expect(io.stderr).toMatch(/GW_ADMIN_TOKEN is set but empty/);
   });
 
   it('a reload that names a set-but-empty variable fails closed: every request is refused', async () => {
