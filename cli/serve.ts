@@ -3,6 +3,7 @@ import { createGateway } from '../runtime/server/app.ts';
 import { serveGateway } from '../runtime/server/listen.ts';
 import { consoleLogger } from '../runtime/server/log.ts';
 import { startupBanner } from '../runtime/server/banner.ts';
+import { exposureWarning } from '../runtime/server/admin-auth.ts';
 import { quotaStatuses } from '../runtime/state/quota-status.ts';
 import { UsageError, type Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
@@ -24,6 +25,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
   const port = values.port !== undefined ? Number(values.port) : gw.holder.current.table.gateway.listen;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, got "${values.port}"`);
   const listener = await serveGateway(gw, port, values.host);
+  const exposed = exposureWarning(gw.holder.current.table, io.env, values.host);
+  if (exposed) io.err(`${exposed}\n`);
   io.out(startupBanner(gw.holder.current.table, listener.url, quotaStatuses(gw.holder.current.table, gw.ledger.quotas, Date.now())));
   const stop = async () => {
     await gw.close();

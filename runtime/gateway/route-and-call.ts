@@ -114,7 +114,13 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       promptTokens: decision.tokens,
       scrubber,
     };
-    let result = await (input.format === 'anthropic' ? callMessages(adapter, call) : adapter.chat(call));
+    let result: UpstreamResult;
+    try {
+      result = await (input.format === 'anthropic' ? callMessages(adapter, call) : adapter.chat(call));
+    } catch (e) {
+      // adapters answer failures as values: a throw is the gateway's own failure to build or make the call
+      result = { ok: false, failure: { class: 'server', status: null, message: `the gateway could not call the upstream (${String((e as Error)?.message ?? e).slice(0, 120)})`, retryAfterMs: null, local: true } };
+    }
     let firstFrame: string | null = null;
     if (result.ok && result.kind === 'stream') {
       const { stream, status } = result;
@@ -149,6 +155,11 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     lastFailure = failure;
     attempts.push({ provider: provider.name, model: model.name, ok: false, type: failure.class, status: failure.status, message: failure.message, ms });
     deps.accounting?.release(reservation);
+    if (failure.local) {
+      // the upstream never saw the request: nothing is held against the model, and no other model would fare better
+      deps.live.unstarted(model.id, decision.estimate, now);
+      return { ok: false, decision, first, attempts, failure };
+    }
     deps.accounting?.failed(table, model.id, failure, deps.now());
     deps.live.failed(model.id, failure, table.retry, deps.now());
     const retryable = (table.retry.on as string[]).includes(failure.class);

@@ -17,6 +17,11 @@ export interface Failure {
   message: string;
   /** from Retry-After / retry-after-ms, in ms */
   retryAfterMs: number | null;
+  /**
+   * the gateway could not make the call (the request could not be built or sent): the upstream never saw it, so it
+   * says nothing about the model (no failure count, no cooldown, no other model tried)
+   */
+  local?: true;
 }
 
 const QUOTA_WORDS = /insufficient_quota|quota|billing|balance|credit|exceeded your current|arrearage|余额|欠费|额度/i;

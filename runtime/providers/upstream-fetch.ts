@@ -41,10 +41,17 @@ export function providerLimits(p: Provider): Pick<PostOptions, 'timeoutMs' | 'id
  * throws.
  */
 export async function postUpstream(url: string, body: unknown, headers: Record<string, string>, o: PostOptions): Promise<Fetched> {
+  let payload: string;
+  try {
+    payload = JSON.stringify(body);
+  } catch (e) {
+    // the client's body cannot be serialised: a client error the upstream never saw
+    return { ok: false, failure: { class: 'invalid_request', status: 400, message: `the request cannot be sent upstream (${(e as Error).message.slice(0, 120)})`, retryAfterMs: null, local: true } };
+  }
   try {
     const res = (await upstream.raw(url, {
       method: 'POST',
-      body: JSON.stringify(body),
+      body: payload,
       headers: { 'content-type': 'application/json', ...headers },
       responseType: 'stream',
       ignoreResponseError: true,

@@ -20,6 +20,8 @@ import { openDatabase } from '../state/sqlite-store.ts';
 import { applyOverlay } from '../state/overlay.ts';
 import { statePath } from '../state/state-path.ts';
 import { startCheckpointer } from '../state/checkpointer.ts';
+import { authStartError } from './admin-auth.ts';
+import { lastResortError, pathnameOf, protocolErrorResponse } from './route-errors.ts';
 
 export interface GatewayOptions {
   policyPath: string;
@@ -54,9 +56,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const holder = new PolicyHolder(opts.policyPath, env, log, opts.policyPath.replace(/^.*[\\/]/, ''));
   served.holder = holder;
   if (!holder.reload()) throw new Error(`the policy ${opts.policyPath} does not compile:\n${holder.lastError?.report ?? ''}`);
+  const authError = authStartError(holder.current.table, env);
+  if (authError) throw new Error(authError);
   const live = new LiveState();
   const ledger = new Ledger(openDatabase(opts.statePath ?? statePath(holder.current.table, opts.policyPath)), { log, env });
-  holder.setTransform((t) => applyOverlay(t, ledger.overlays.all()).table);
+  holder.setTransform((t) => {
+    const o = applyOverlay(t, ledger.overlays.all());
+    for (const r of o.rejected) log.warn(`registered quota ${r.id} left out: ${r.reason}`);
+    return o.table;
+  });
   ledger.prune(holder.current.table, Date.now());
   ledger.startAlertTimer(() => holder.current.table);
   const checkpointer = startCheckpointer(ledger.db, { onError: (m) => log.warn(m) });
@@ -82,7 +90,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   app.post('/v1/chat/completions', (event) => chatCompletions(event.req, { holder, deps, log, recorder: ledger }));
   app.post('/v1/messages', (event) => anthropicMessages(event.req, { holder, deps, log, recorder: ledger }));
   app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, { holder, deps, log, recorder: ledger }));
-  ledgerRoutes(app, { holder, ledger, live, guard: guarded });
+  ledgerRoutes(app, { holder, ledger, live, guard: guarded, env });
   app.get('/v1/models', guarded(() => jsonResponse(200, modelsList(holder.current.table, started))));
   app.get('/health', () => jsonResponse(200, { status: 'ok', generation: holder.current.generation, uptime_s: Math.round(process.uptime()) }));
   app.get(
@@ -99,14 +107,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
       });
     }),
   );
-  app.all('/**', (event) =>
-    errorResponse(new GwError(404, 'invalid_request_error', `no route for ${event.req.method} ${new URL(event.req.url).pathname}`, 'unknown_url')),
-  );
-  app.config.onError = (error) => {
-    const cause = (error as { cause?: unknown }).cause ?? error;
-    log.error(`unhandled: ${(cause as Error)?.stack ?? String(cause)}`);
-    return errorResponse(new GwError(500, 'server_error', 'internal gateway error', 'internal_error'));
-  };
+  app.all('/**', (event) => {
+    const path = pathnameOf(event.req.url);
+    return protocolErrorResponse(path, new GwError(404, 'invalid_request_error', `no route for ${event.req.method} ${path.slice(0, 200)}`, 'unknown_url'));
+  });
+  app.config.onError = (error, event) => lastResortError(error, event as never, log);
   const watcher = opts.watch === false ? null : watchPolicy(holder, log);
   return {
     app,

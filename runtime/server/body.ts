@@ -1,13 +1,27 @@
 import type { IncomingMessage } from 'node:http';
 import { GwError } from './errors.ts';
 import { nodeContext } from './node-context.ts';
+import { anthropicPath, jsonLimitBreach, MAX_JSON_DEPTH, MAX_JSON_ITEMS, openaiPath, type LimitBreach } from './json-limits.ts';
 
-/** Read a JSON request body: 413 past `limit` bytes, 400 for anything that is not a JSON object. Never throws anything else. */
-export async function readJsonObject(req: Request, limit: number): Promise<Record<string, unknown>> {
+export interface BodyOptions {
+  /** how a JSON path is written in the error: OpenAI's `param` (`messages[0].content`, default) or Anthropic's `messages.0.content` */
+  paths?: 'openai' | 'anthropic';
+  maxDepth?: number;
+  maxItems?: number;
+}
+
+/**
+ * Read a JSON request body: 413 past `limit` bytes, 400 for anything that is not a JSON object, 400 naming the JSON
+ * path where it nests deeper than `maxDepth` or holds more than `maxItems` values (checked before parsing). Never
+ * throws anything else.
+ */
+export async function readJsonObject(req: Request, limit: number, opts: BodyOptions = {}): Promise<Record<string, unknown>> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const node = nodeContext(req)?.req;
   const text = node ? await readNode(node, limit) : await readWeb(req, limit);
+  const breach = jsonLimitBreach(text, { maxDepth: opts.maxDepth ?? MAX_JSON_DEPTH, maxItems: opts.maxItems ?? MAX_JSON_ITEMS });
+  if (breach) throw limitError(breach, opts.paths ?? 'openai');
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -16,6 +30,16 @@ export async function readJsonObject(req: Request, limit: number): Promise<Recor
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new GwError(400, 'invalid_request_error', 'the request body must be a JSON object', 'invalid_body');
   return v as Record<string, unknown>;
+}
+
+function limitError(b: LimitBreach, paths: 'openai' | 'anthropic'): GwError {
+  const param = paths === 'anthropic' ? anthropicPath(b.path) : openaiPath(b.path);
+  const where = param.length > 600 ? `${param.slice(0, 600)}…` : param;
+  const message =
+    b.kind === 'depth'
+      ? `${paths === 'anthropic' ? `${where}: ` : ''}the request body nests deeper than ${b.limit} levels${paths === 'anthropic' ? '' : ` at ${where}`}`
+      : `${paths === 'anthropic' ? `${where}: ` : ''}the request body holds more than ${b.limit} array elements and object members${paths === 'anthropic' ? '' : ` (at ${where})`}`;
+  return new GwError(400, 'invalid_request_error', message, b.kind === 'depth' ? 'json_too_deep' : 'json_too_large', { param: where });
 }
 
 function tooLarge(limit: number): GwError {

@@ -59,7 +59,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
     };
     if (!outcome.ok) {
       client.detach();
-      const err = outcomeError(outcome);
+      const err = outcomeError(outcome, { table, maxTokens: chat.maxTokens });
       ctx.log.warn(`${id} ${chat.model} → ${err.status} ${err.message}`);
       rec.complete({ ...base, responseBody: JSON.stringify(err.body()), model: null, status: err.status, usage: null, error: { type: err.type, message: err.message }, reservation: null });
       return errorResponse(err, headers);

@@ -1,12 +1,15 @@
 import type { H3 } from 'h3';
 import type { Ledger } from '../state/ledger.ts';
 import { alertsBody } from '../state/alerts.ts';
-import { parseRegistration } from '../state/overlay.ts';
+import { MAX_REGISTRATIONS, parseRegistration } from '../state/overlay.ts';
+import { checkAdmin } from './admin-auth.ts';
+import type { Env } from '../providers/keys.ts';
 import { quotaStatuses, type QuotaStatus } from '../state/quota-status.ts';
 import { readJsonObject } from './body.ts';
 import { badRequest, errorResponse, GwError, jsonResponse } from './errors.ts';
 import type { PolicyHolder } from './policy-holder.ts';
 import type { LiveState } from '../state/live-state.ts';
+import { decodeParam } from './route-errors.ts';
 
 const HOUR = 3600_000;
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -55,7 +58,10 @@ function parseRows(rows: Record<string, unknown>[]) {
 }
 
 /** The seed's monitoring endpoints over the ledger: quota, alerts, registration, stats, reports, logs, metrics. */
-export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledger; live: LiveState; guard: (h: (req: Request) => unknown) => (event: { req: Request }) => unknown }): void {
+export function ledgerRoutes(
+  app: H3,
+  ctx: { holder: PolicyHolder; ledger: Ledger; live: LiveState; env: Env; guard: (h: (req: Request) => unknown) => (event: { req: Request }) => unknown },
+): void {
   const { holder, ledger, guard } = ctx;
   const table = () => holder.current.table;
 
@@ -67,7 +73,9 @@ export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledge
       return jsonResponse(200, {
         now: iso(now),
         quotas: quotaStatuses(table(), ledger.quotas, now).map(quotaJson),
-        registered: regs.map((r) => {
+        registered: regs.map((raw) => {
+          const r = parseRegistration(raw, table());
+          if ('error' in r) return { provider: String(raw?.provider).slice(0, 80), model: String(raw?.model).slice(0, 80), status: 'rejected', reason: r.error };
           const id = `${r.provider}/${r.model}`;
           const m = table().models.find((x) => x.id === id);
           return { ...r, status: m?.free?.at === 'quota-register:1:1' ? 'applied' : 'superseded by routes.gw' };
@@ -93,9 +101,12 @@ export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledge
   app.post(
     '/quota/register',
     guard(async (req) => {
+      checkAdmin(req, table(), ctx.env);
       const body = await readJsonObject(req, 64 * 1024);
       const reg = parseRegistration(body, table());
       if ('error' in reg) throw badRequest(reg.error, 'invalid_value', reg.param);
+      if (!ledger.overlays.has(`${reg.provider}/${reg.model}`) && ledger.overlays.count() >= MAX_REGISTRATIONS)
+        throw new GwError(409, 'invalid_request_error', `at most ${MAX_REGISTRATIONS} quotas can be registered: DELETE /quota/register/{provider}/{model} one first`, 'too_many_registrations');
       ledger.overlays.put(reg, Date.now());
       holder.refresh();
       const id = `${reg.provider}/${reg.model}`;
@@ -106,6 +117,20 @@ export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledge
         status: applied ? 'applied' : 'superseded by routes.gw',
         note: applied ? 'routes.gw stays the source of truth: a `free` line for this model there supersedes this registration' : `routes.gw declares a free quota for ${id} at ${m?.free?.at}`,
       });
+    }),
+  );
+
+  app.delete(
+    '/quota/register/**',
+    guard((req) => {
+      checkAdmin(req, table(), ctx.env);
+      const rest = new URL(req.url).pathname.slice('/quota/register/'.length);
+      const slash = rest.indexOf('/');
+      if (slash <= 0 || slash === rest.length - 1) throw badRequest('DELETE /quota/register/{provider}/{model}', 'invalid_value', 'model');
+      const id = `${decodeParam(rest.slice(0, slash), 'provider')}/${decodeParam(rest.slice(slash + 1), 'model')}`;
+      if (!ledger.overlays.delete(id)) throw new GwError(404, 'invalid_request_error', `no registered quota for "${id.slice(0, 200)}"`, 'registration_not_found');
+      holder.refresh();
+      return jsonResponse(200, { deleted: id });
     }),
   );
 
@@ -139,8 +164,9 @@ export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledge
     '/report/:period',
     guard((req) => {
       const period = new URL(req.url).pathname.split('/').pop()!;
-      const span = { day: 1, week: 7, month: 30 }[period as 'day' | 'week' | 'month'];
-      if (!span) throw new GwError(404, 'invalid_request_error', `report period must be day, week or month, got "${period}"`, 'unknown_url');
+      const spans = { day: 1, week: 7, month: 30 };
+      const span = Object.hasOwn(spans, period) ? spans[period as keyof typeof spans] : undefined;
+      if (!span) throw new GwError(404, 'invalid_request_error', `report period must be day, week or month, got "${period.slice(0, 40)}"`, 'unknown_url');
       const now = Date.now();
       const since = now - span * 24 * HOUR;
       const a = ledger.requests.aggregate(since);
@@ -160,9 +186,9 @@ export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledge
   app.get(
     '/logs/:id',
     guard((req) => {
-      const id = decodeURIComponent(new URL(req.url).pathname.split('/').pop()!);
+      const id = decodeParam(new URL(req.url).pathname.split('/').pop()!, 'request id');
       const row = ledger.requests.get(id);
-      if (!row) return errorResponse(new GwError(404, 'invalid_request_error', `no logged request "${id}"`, 'log_not_found'));
+      if (!row) return errorResponse(new GwError(404, 'invalid_request_error', `no logged request "${id.slice(0, 200)}"`, 'log_not_found'));
       return jsonResponse(200, parseRows([row])[0]);
     }),
   );

@@ -81,7 +81,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
   });
   try {
     checkAuth(req.headers, gatewayToken(table, ctx.deps.env));
-    rec.body = await readJsonObject(req, table.gateway.bodyLimit);
+    rec.body = await readJsonObject(req, table.gateway.bodyLimit, { paths: 'anthropic' });
     const m = parseMessagesRequest(rec.body);
     // the router's parts, then the thinking of earlier turns: it goes upstream too
     const gate = await piiGate(table, [...requestParts({ messages: m.routeMessages, tools: m.tools }).texts, ...thinkingTexts(m.upstreamBody)], ctx, id);
@@ -109,7 +109,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
     };
     if (!outcome.ok) {
       client.detach();
-      const err = outcomeError(outcome);
+      const err = outcomeError(outcome, { table, maxTokens: m.maxTokens });
       const { status, body: errBody } = anthropicError(err, id);
       ctx.log.warn(`${id} ${m.model} → ${status} ${err.message}`);
       rec.complete({ ...base, responseBody: JSON.stringify(errBody), model: null, status, usage: null, error: { type: errBody.error.type, message: err.message }, reservation: null });
@@ -159,7 +159,7 @@ export async function anthropicCountTokens(req: Request, ctx: ChatContext): Prom
   const { table } = ctx.holder.current;
   try {
     checkAuth(req.headers, gatewayToken(table, ctx.deps.env));
-    const body = await readJsonObject(req, table.gateway.bodyLimit);
+    const body = await readJsonObject(req, table.gateway.bodyLimit, { paths: 'anthropic' });
     const m = parseMessagesRequest(body, { countOnly: true });
     const parts = requestParts({ messages: m.routeMessages, tools: m.tools });
     const inputTokens = estimatePromptTokens(parts, m.routeMessages.length, m.tools);

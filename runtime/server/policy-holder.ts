@@ -69,9 +69,12 @@ export class PolicyHolder {
     }
   }
 
-  /** Load (or reload) the policy file. Returns true when a new table is serving. Never throws. */
-  reload(): boolean {
-    const r = loadPolicy({ path: this.path, file: this.file, env: this.env });
+  /**
+   * Load (or reload) the policy file, or `text` when the caller has read it whole (the watcher). Returns true when a
+   * new table is serving. Never throws.
+   */
+  reload(text?: string): boolean {
+    const r = loadPolicy(text === undefined ? { path: this.path, file: this.file, env: this.env } : { text, file: this.file, env: this.env });
     const warnings = r.diagnostics.filter((d) => d.severity === 'warning');
     if (!r.table || hasErrors(r.diagnostics)) {
       const errors = r.diagnostics.filter((d) => d.severity === 'error');

@@ -29,6 +29,17 @@ export class LiveState {
     w.push({ t: now, tokens });
   }
 
+  /** A request counted by `started` was never sent (the gateway could not build it): it leaves the window. */
+  unstarted(model: string, tokens: number, t: number): void {
+    const w = this.windows.get(model);
+    if (!w) return;
+    for (let i = w.length - 1; i >= 0; i--)
+      if (w[i].t === t && w[i].tokens === tokens) {
+        w.splice(i, 1);
+        return;
+      }
+  }
+
   succeeded(model: string): void {
     this.failures.delete(model);
   }

@@ -1,7 +1,7 @@
 import { loadPolicy } from '../../compiler/load-policy.ts';
 import type { DecisionTable } from '../../runtime/types/decision-table.ts';
 
-export const EXAMPLE = new URL('../../../shared/design/routes.example.gw', import.meta.url).pathname;
+export const EXAMPLE = new URL('../fixtures/routes.example.gw', import.meta.url).pathname;
 export const ROOT_POLICY = new URL('../../routes.gw', import.meta.url).pathname;
 
 /** Every provider key of the example set, so every provider is enabled. */
