@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
+import { bump } from './change-counter.ts';
 
 /** What a client key may do: its limits, budget, allow lists and expiry (the key itself is never stored). */
 export interface ClientLimits {
@@ -104,12 +105,14 @@ export class ClientKeyStore {
         limits.expiresAt,
         now,
       );
+    bump(this.db, 'clients_version');
     return key;
   }
 
   revoke(name: string, now: number): void {
     const r = this.db.prepare('UPDATE client_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL').run(now, name);
     if (r.changes === 0) throw new ClientKeyError(this.get(name) ? `the client key "${name}" is already revoked` : `no client key named "${name}"`);
+    bump(this.db, 'clients_version');
   }
 
   /** A new key for NAME, same limits; the old key stops working at once. Returns the new key. */
@@ -119,6 +122,7 @@ export class ClientKeyStore {
     if (row.revokedAt !== null) throw new ClientKeyError(`the client key "${name}" is revoked: create it again`);
     const key = newClientKey();
     this.db.prepare('UPDATE client_keys SET key_hash = ?, rotated_at = ? WHERE name = ?').run(keyHash(key), now, name);
+    bump(this.db, 'clients_version');
     return key;
   }
 }

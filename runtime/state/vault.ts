@@ -3,6 +3,7 @@ import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Env } from '../providers/keys.ts';
+import { bump } from './change-counter.ts';
 
 /**
  * The key vault: provider keys kept AES-256-GCM encrypted in the state database (the secrets table holds nonce, tag
@@ -122,10 +123,13 @@ export class Vault {
     const key = this.key(master, true);
     const s = seal(key, name, value);
     this.db.prepare('INSERT OR REPLACE INTO secrets (name, nonce, tag, ciphertext, set_at) VALUES (?, ?, ?, ?, ?)').run(name, s.nonce, s.tag, s.ciphertext, now);
+    bump(this.db, 'vault_version');
   }
 
   remove(name: string): boolean {
-    return this.db.prepare('DELETE FROM secrets WHERE name = ?').run(name).changes > 0;
+    const gone = this.db.prepare('DELETE FROM secrets WHERE name = ?').run(name).changes > 0;
+    if (gone) bump(this.db, 'vault_version');
+    return gone;
   }
 
   /** Every secret decrypted (for the gateway's key lookup). An empty vault needs no master key. */
@@ -156,6 +160,7 @@ export class Vault {
         const s = seal(key, name, value);
         put.run(s.nonce, s.tag, s.ciphertext, name);
       }
+      bump(this.db, 'vault_version');
     })();
     return values.size;
   }
