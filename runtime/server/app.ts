@@ -4,7 +4,13 @@ import { anthropicAdapter } from '../providers/anthropic-adapter.ts';
 import { openaiAdapter } from '../providers/openai-adapter.ts';
 import type { Env } from '../providers/keys.ts';
 import { LiveState } from '../state/live-state.ts';
-import { checkAuth, gatewayToken } from './auth.ts';
+import { createAccess, requireAdmin, type Access, type Caller } from './access.ts';
+import { allowedOrigin, preflight, withCors } from './cors.ts';
+import { usageResponse } from './usage-route.ts';
+import { secretsRoutes } from './secrets-routes.ts';
+import { ClientRegistry } from '../state/client-registry.ts';
+import { ClientMeter } from '../state/client-meter.ts';
+import { envWithVault, findMasterKey, Vault } from '../state/vault.ts';
 import { chatCompletions } from './chat-route.ts';
 import { errorResponse, GwError, jsonResponse } from './errors.ts';
 import { anthropicCountTokens, anthropicMessages } from './messages-route.ts';
@@ -37,6 +43,7 @@ export interface Gateway {
   live: LiveState;
   deps: CallDeps;
   ledger: Ledger;
+  access: Access;
   /** resolves once the policy watcher is armed */
   watching: Promise<void>;
   close(): Promise<void>;
@@ -44,12 +51,37 @@ export interface Gateway {
 
 /** Build the gateway: load the policy (throws with the diagnostics when it does not compile), wire the routes. */
 export function createGateway(opts: GatewayOptions): Gateway {
-  const env = opts.env ?? process.env;
+  const baseEnv = opts.env ?? process.env;
   const log = opts.log ?? consoleLogger();
+  // provider and client keys: the environment first, then the key vault (decrypted once the state is open)
+  let secrets: ReadonlyMap<string, string> = new Map();
+  const env = envWithVault(baseEnv, () => secrets);
   const holder = new PolicyHolder(opts.policyPath, env, log, opts.policyPath.replace(/^.*[\\/]/, ''));
   if (!holder.reload()) throw new Error(`the policy ${opts.policyPath} does not compile:\n${holder.lastError?.report ?? ''}`);
   const live = new LiveState();
-  const ledger = new Ledger(openDatabase(opts.statePath ?? statePath(holder.current.table, opts.policyPath)), { log, env });
+  const stateFile = opts.statePath ?? statePath(holder.current.table, opts.policyPath);
+  const ledger = new Ledger(openDatabase(stateFile), { log, env });
+  const vault = new Vault(ledger.db);
+  const loadVault = (): boolean => {
+    try {
+      const before = secrets;
+      secrets = vault.readAll(findMasterKey(baseEnv, stateFile));
+      return before.size > 0 || secrets.size > 0;
+    } catch (e) {
+      log.error(`key vault: ${(e as Error).message}; its secrets are not used`);
+      secrets = new Map();
+      return false;
+    }
+  };
+  if (loadVault()) holder.reload();
+  const registry = new ClientRegistry(ledger.db, {
+    env,
+    onVaultChange: () => {
+      if (loadVault()) holder.reload();
+    },
+  });
+  const meter = new ClientMeter((name, since) => ledger.requests.spentSince(since, name));
+  const access = createAccess(registry, meter, env);
   holder.setTransform((t) => applyOverlay(t, ledger.overlays.all()).table);
   ledger.prune(holder.current.table, Date.now());
   ledger.startAlertTimer(() => holder.current.table);
@@ -64,20 +96,45 @@ export function createGateway(opts: GatewayOptions): Gateway {
   };
   const started = Math.floor(Date.now() / 1000);
   const app = new H3();
-  const guarded = (handler: (req: Request) => unknown) => async (event: { req: Request }) => {
-    try {
-      checkAuth(event.req.headers, gatewayToken(holder.current.table, env));
-      return await handler(event.req);
-    } catch (e) {
-      if (e instanceof GwError) return errorResponse(e);
-      throw e;
-    }
-  };
-  app.post('/v1/chat/completions', (event) => chatCompletions(event.req, { holder, deps, log, recorder: ledger }));
-  app.post('/v1/messages', (event) => anthropicMessages(event.req, { holder, deps, log, recorder: ledger }));
-  app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, { holder, deps, log, recorder: ledger }));
+  // CORS (off unless `gateway { cors … }`): preflights are answered before any route or auth
+  app.use(async (event, next) => {
+    const table = holder.current.table;
+    if (!table.gateway.cors) return next();
+    const pre = preflight(table, event.req);
+    if (pre) return pre;
+    const origin = allowedOrigin(table, event.req.headers);
+    const res = await next();
+    return origin && res instanceof Response ? withCors(res, origin) : res;
+  });
+  /** A route for `role`: the admin (gateway token) by default; `any` lets client keys in too. */
+  const guard =
+    (role: 'admin' | 'any', handler: (req: Request, caller: Caller) => unknown) =>
+    async (event: { req: Request }) => {
+      try {
+        const caller = access.identify(event.req.headers, holder.current.table);
+        if (role === 'admin') requireAdmin(caller, new URL(event.req.url).pathname);
+        return await handler(event.req, caller);
+      } catch (e) {
+        if (e instanceof GwError) return errorResponse(e);
+        throw e;
+      }
+    };
+  const guarded = (handler: (req: Request) => unknown) => guard('admin', handler);
+  const ctx = { holder, deps, log, recorder: ledger, access };
+  app.post('/v1/chat/completions', (event) => chatCompletions(event.req, ctx));
+  app.post('/v1/messages', (event) => anthropicMessages(event.req, ctx));
+  app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, ctx));
   ledgerRoutes(app, { holder, ledger, live, guard: guarded });
-  app.get('/v1/models', guarded(() => jsonResponse(200, modelsList(holder.current.table, started))));
+  app.get('/v1/models', guard('any', () => jsonResponse(200, modelsList(holder.current.table, started))));
+  app.get('/v1/usage', guard('any', (req, caller) => usageResponse(req, caller, ledger, access, holder.current.table)));
+  secretsRoutes(app, {
+    vault,
+    guard: guarded,
+    master: () => findMasterKey(baseEnv, stateFile, { create: true }),
+    changed: () => {
+      if (loadVault()) holder.reload();
+    },
+  });
   app.get('/health', () => jsonResponse(200, { status: 'ok', generation: holder.current.generation, uptime_s: Math.round(process.uptime()) }));
   app.get(
     '/_gw/policy',
@@ -108,6 +165,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     live,
     deps,
     ledger,
+    access,
     watching: watcher?.ready ?? Promise.resolve(),
     close: async () => {
       await watcher?.close();

@@ -124,6 +124,7 @@ export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledge
         freeTokensUsed24h: a.free,
         saved24h: round(a.saved),
         perModel: ledger.requests.groups(now - 24 * HOUR, ['model']),
+        perClient: ledger.requests.groups(now - 24 * HOUR, ['client']),
         freeTier: {
           total: quotas.length,
           available: quotas.filter((q) => q.remaining > 0 && q.enabled && !q.exhausted).length,
@@ -152,6 +153,7 @@ export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledge
         byModel: ledger.requests.groups(since, ['model']),
         byScenario: ledger.requests.groups(since, ['scenario']),
         byTier: ledger.requests.groups(since, ['tier']),
+        byClient: ledger.requests.groups(since, ['client']),
         rows: ledger.requests.groups(since, ['model', 'scenario', 'tier']),
       });
     }),
@@ -180,7 +182,7 @@ export function ledgerRoutes(app: H3, ctx: { holder: PolicyHolder; ledger: Ledge
         const from = Date.parse(`${date}T00:00:00Z`);
         where = { from, to: from + 24 * HOUR };
       }
-      const rows = parseRows(ledger.requests.list(where, date !== null && !q.has('limit') ? 1000 : limit));
+      const rows = parseRows(ledger.requests.list(where, date !== null && !q.has('limit') ? 1000 : limit, q.get('client')));
       return jsonResponse(200, { count: rows.length, logs: rows });
     }),
   );
