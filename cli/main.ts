@@ -25,6 +25,14 @@ const commands: Record<string, () => Promise<Command>> = {
     return { run: m.providers, help: m.providersHelp };
   },
   serve: async () => ({ run: serve, help: serveHelp }),
+  keys: async () => {
+    const m = await import('./keys.ts');
+    return { run: m.keys, help: m.keysHelp };
+  },
+  secrets: async () => {
+    const m = await import('./secrets.ts');
+    return { run: (a: string[], io: Io) => m.secrets(a, io), help: m.secretsHelp };
+  },
   quota: async () => {
     const m = await import('./quota.ts');
     return { run: m.quota, help: m.quotaHelp };
@@ -43,6 +51,8 @@ usage: gw <command> [options]
   providers  list known providers and whether each is enabled here
   serve      serve the gateway (hot-reloads routes.gw)
   quota      the free quotas as the gateway sees them
+  keys       client keys: create, list, revoke, rotate (limits, budgets, allow lists)
+  secrets    the encrypted key vault for provider keys: set, list, rm, rotate-master
 
 Run \`gw <command> --help\` for a command's options.
 `;
