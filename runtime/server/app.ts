@@ -73,11 +73,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return false;
     }
   };
-  if (loadVault()) holder.reload();
+  if (loadVault()) holder.reload(true);
   const registry = new ClientRegistry(ledger.db, {
     env,
     onVaultChange: () => {
-      if (loadVault()) holder.reload();
+      if (loadVault()) holder.reload(true);
     },
   });
   const meter = new ClientMeter((name, since) => ledger.requests.spentSince(since, name));
@@ -96,8 +96,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
   };
   const started = Math.floor(Date.now() / 1000);
   const app = new H3();
-  // CORS (off unless `gateway { cors … }`): preflights are answered before any route or auth
+  // First on every request: pick up client keys and vault secrets another process committed (a cheap version check),
+  // so the request already sees them; then CORS (off unless `gateway { cors … }`): preflights answered before auth.
   app.use(async (event, next) => {
+    registry.sync();
     const table = holder.current.table;
     if (!table.gateway.cors) return next();
     const pre = preflight(table, event.req);
@@ -132,7 +134,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     guard: guarded,
     master: () => findMasterKey(baseEnv, stateFile, { create: true }),
     changed: () => {
-      if (loadVault()) holder.reload();
+      if (loadVault()) holder.reload(true);
     },
   });
   app.get('/health', () => jsonResponse(200, { status: 'ok', generation: holder.current.generation, uptime_s: Math.round(process.uptime()) }));

@@ -69,8 +69,11 @@ export class PolicyHolder {
     }
   }
 
-  /** Load (or reload) the policy file. Returns true when a new table is serving. Never throws. */
-  reload(): boolean {
+  /**
+   * Load (or reload) the policy file. Returns true when a new table is serving. Never throws. `force`: serve the new
+   * table even when the file is unchanged (the environment changed: a secret set in the key vault).
+   */
+  reload(force = false): boolean {
     const r = loadPolicy({ path: this.path, file: this.file, env: this.env });
     const warnings = r.diagnostics.filter((d) => d.severity === 'warning');
     if (!r.table || hasErrors(r.diagnostics)) {
@@ -81,7 +84,7 @@ export class PolicyHolder {
       return false;
     }
     const generation = (this.loaded?.generation ?? 0) + 1;
-    if (this.loaded && this.loaded.table.source.sha256 === r.table.source.sha256 && this.lastError === null) return false;
+    if (!force && this.loaded && this.loaded.table.source.sha256 === r.table.source.sha256 && this.lastError === null) return false;
     this.base = r.table;
     this.loaded = { table: this.applyTransform(r.table), generation, loadedAt: Date.now() };
     this.lastError = null;
