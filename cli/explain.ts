@@ -16,16 +16,19 @@ import { policyPath } from './policy-path.ts';
 import { renderExplain } from './explain-render.ts';
 import { readStoredState } from '../runtime/state/read-state.ts';
 import { routesAsAuto } from '../runtime/router/messages-model-rule.ts';
+import { explainClient } from '../runtime/state/client-explain.ts';
 
 export const explainHelp = `gw explain [--config FILE] [--json] [--draw U] [--now ISO-TIME] [--used P/M=TOKENS]...
            [--model NAME] [--prefer-free] [--priority quality] [--max-tokens N] [--header NAME=VALUE]...
-           [--endpoint chat|messages] [--classify] (PROMPT | --file PATH)
+           [--endpoint chat|messages] [--classify] [--client NAME] (PROMPT | --file PATH)
   Dry-run the router on a prompt: which scenario, which tier, every candidate and why, and what follows on failure.
   --file may hold plain text (one user message) or a JSON chat request body ({"messages": […], …}).
   --endpoint messages applies /v1/messages' model-name rule (a Claude Code model name routes as auto).
   --draw fixes the random draw in [0,1) that is compared with the scenario's willingness (default: random).
   --classify asks the policy's PII classifier (pii { classify with M }) as the gateway would; it needs the local
-  model running, so by default it is not asked and the trace says so. Personal values are always shown masked.`;
+  model running, so by default it is not asked and the trace says so. Personal values are always shown masked.
+  --client NAME routes as that client key would be routed (\`gw keys\` or a \`client\` block): its allowed models and
+  scenarios, and its budget as spent so far.`;
 
 interface ExplainArgs {
   request: RouteRequest;
@@ -61,7 +64,7 @@ function readRequest(prompt: string | undefined, file: string | undefined): Part
   return { messages: [{ role: 'user', content: prompt }] };
 }
 
-export function parseExplainArgs(args: string[]): ExplainArgs & { config?: string; json: boolean; classify: boolean; endpoint: 'chat' | 'messages' } {
+export function parseExplainArgs(args: string[]): ExplainArgs & { config?: string; json: boolean; classify: boolean; endpoint: 'chat' | 'messages'; client?: string } {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -79,6 +82,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & { config?: strin
       file: { type: 'string' },
       classify: { type: 'boolean', default: false },
       endpoint: { type: 'string', default: 'chat' },
+      client: { type: 'string' },
     },
   });
   if (values.endpoint !== 'chat' && values.endpoint !== 'messages') throw new UsageError(`--endpoint takes chat or messages, got "${values.endpoint}"`);
@@ -99,6 +103,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & { config?: strin
     json: values.json,
     classify: values.classify,
     endpoint: values.endpoint,
+    client: values.client,
     draw,
     now,
     state: { quota: parseUsed(values.used) },
@@ -156,6 +161,15 @@ export async function explain(args: string[], io: Io): Promise<number> {
     // /v1/messages' model-name rule: a name the policy does not pin (Claude Code's ids) routes as auto
     const name = a.request.model;
     a.request = { ...a.request, model: routesAsAuto(table, name) ? 'auto' : name, requestedModel: name };
+  }
+  if (a.client !== undefined) {
+    const c = explainClient(table, policyPath(a.config, io), io.env, a.client, a.now);
+    if (!c) {
+      io.err(`gw explain: no client named "${a.client}" (gw keys list, or a \`client\` block in the policy)\n`);
+      return 1;
+    }
+    a.request = { ...a.request, client: c.route };
+    if (c.note) io.err(`note: ${c.note}\n`);
   }
   const texts = requestParts(a.request).texts;
   const checks = await runPiiChecks(table, texts, a.classify ? await classifierDeps(io.env) : null);

@@ -31,8 +31,8 @@ const ENV = { ...TEST_KEYS, GW_TOKEN: ADMIN, OPS_KEY: OPS };
 let up: FakeUpstream;
 let g: RunningGateway;
 
-async function gw(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = memoryIo(g.dir, {});
+async function gw(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const io = memoryIo(g.dir, env);
   const code = await main([...args, '--config', g.policyPath], io);
   return { code, out: io.stdout, err: io.stderr };
 }
@@ -276,6 +276,25 @@ describe('roles and attribution', () => {
     expect(usage.month.by_model.map((m) => m.model)).toContain('paidco/paid-model');
     const all = (await (await get('/v1/usage', ADMIN)).json()) as { clients: { client: string }[] };
     expect(all.clients.map((c) => c.client)).toEqual(expect.arrayContaining(['attrib', 'ops']));
+  });
+});
+
+describe('gw explain --client', () => {
+  it('routes as the client would be routed: allow lists, and its budget as spent so far', async () => {
+    g.gw.ledger.requests.flush();
+    const python = await gw(['explain', '--client', 'ops', '--json', '--draw', '0.5', 'write python']);
+    const d1 = JSON.parse(python.out) as { model: string | null; error?: { type: string; message: string } };
+    expect(d1.model).toBeNull();
+    expect(d1.error).toMatchObject({ type: 'forbidden', message: expect.stringMatching(/client "ops" may not use the scenario "code"/) });
+    // thrifty spent its budget (then free_only) earlier in this file: free models only
+    const free = JSON.parse((await gw(['explain', '--client', 'thrifty', '--json', '--draw', '0.5', 'hello'], ENV)).out) as { model: string; trace: { message: string }[] };
+    expect(free.model).toBe('freebie/free-model');
+    expect(free.trace.map((t) => t.message).join('\n')).toMatch(/client "thrifty" has spent its budget/);
+    // the admin view of the same prompt takes the paid model
+    expect((JSON.parse((await gw(['explain', '--json', '--draw', '0.5', 'hello'], ENV)).out) as { model: string }).model).toBe('paidco/paid-model');
+    const none = await gw(['explain', '--client', 'nobody', 'hello']);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/no client named "nobody"/);
   });
 });
 
