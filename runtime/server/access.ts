@@ -58,7 +58,7 @@ export function createAccess(registry: ClientRegistry, meter: ClientMeter, env: 
       }
       // auth off: any key is accepted as before, except one that looks like a gw client key (rotated or mistyped)
       if (token === null && !given.startsWith(CLIENT_KEY_PREFIX)) return ADMIN;
-      throw new GwError(401, 'authentication_error', token === null ? 'unknown client key' : 'invalid gateway token or client key', 'invalid_api_key');
+      throw new GwError(401, 'authentication_error', token === null ? 'unknown client key' : 'invalid gateway token', 'invalid_api_key');
     },
     open(caller, at) {
       if (caller.role !== 'client') return null;
