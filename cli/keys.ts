@@ -18,8 +18,9 @@ gw keys rotate NAME [--json] [--config FILE]
 
 function positiveInt(v: string | undefined, flag: string): number | null {
   if (v === undefined) return null;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number of at least 1, got "${v}"`);
+  const m = /^(\d+(?:\.\d+)?)([kKM]?)$/.exec(v);
+  const n = m ? Math.round(Number(m[1]) * (m[2] === '' ? 1 : m[2] === 'M' ? 1e6 : 1e3)) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number of at least 1 (100k and 1M are fine), got "${v}"`);
   return n;
 }
 

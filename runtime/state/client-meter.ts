@@ -1,5 +1,6 @@
 import type { RouteClient } from '../router/types.ts';
 import type { Client } from './client-registry.ts';
+import { budgetPeriodStart } from './ledger.ts';
 
 const MINUTE = 60_000;
 
@@ -36,11 +37,8 @@ interface ClientState {
   held: number;
 }
 
-/** Start of the UTC day or month containing `now`. */
-export function periodStart(per: 'day' | 'month', now: number): number {
-  const d = new Date(now);
-  return per === 'day' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) : Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-}
+/** Start of the UTC day or month containing `now` (the policy budget's period, for a client's budget too). */
+export const periodStart = budgetPeriodStart;
 
 function nextPeriod(per: 'day' | 'month', now: number): number {
   const d = new Date(periodStart(per, now));
