@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../cli/main.ts';
 import { secrets } from '../cli/secrets.ts';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
 import { policyFor, startGateway, TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
@@ -56,12 +57,19 @@ afterAll(async () => {
 describe('gw secrets', () => {
   it('a provider key set in the vault reaches the running gateway, goes to its provider, and is only ciphertext in the database', async () => {
     expect((await chat()).status).not.toBe(200); // PAIDCO_KEY is in neither the environment nor the vault
+    const lint = async () => {
+      const io = memoryIo(g.dir, { ...WITHOUT_PAIDCO, GW_TOKEN: ADMIN });
+      await main(['check', g.policyPath], io);
+      return io.stdout + io.stderr;
+    };
+    expect(await lint()).toMatch(/GW150.*provider "paidco" is disabled/);
     const r = run(['set', 'PAIDCO_KEY'], {}, `${SECRET}\n`);
     expect(r.code).toBe(0);
     expect(r.out).not.toContain(SECRET);
     // the generated master key file is private
     const keyFile = join(g.dir, '.gw', 'master.key');
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(await lint()).not.toMatch(/GW150/); // gw check sees the vault's names
     const ok = await chat();
     expect(ok.status, JSON.stringify(g.log.lines ?? g.log)).toBe(200);
     expect(up.requests.at(-1)!.headers.authorization).toBe(`Bearer ${SECRET}`);

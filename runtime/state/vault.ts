@@ -173,3 +173,12 @@ export function envWithVault(env: Env, vault: () => ReadonlyMap<string, string>)
     has: (target, name) => typeof name === 'string' && (name in target || vault().has(name)),
   });
 }
+
+/**
+ * For lints that only ask whether a variable is set (`gw check`): the environment, plus the names the vault holds
+ * (read without the master key; the values stay sealed).
+ */
+export function envWithVaultNames(env: Env, db: Database.Database): Env {
+  const names = new Map(new Vault(db).list().map((s) => [s.name, '(set in the key vault)'] as const));
+  return envWithVault(env, () => names);
+}
