@@ -211,6 +211,9 @@ describe('enforcement under concurrency', () => {
     const m = await client(key).chat.completions.create({ model: 'paidco/paid-model', messages: hi }).catch((e) => e);
     expect(m.status).toBe(403);
     expect(m.error.message).toMatch(/may not use the model paidco\/paid-model/);
+    // it lists only what it may use
+    const models = (await (await get('/v1/models', key)).json()) as { data: { id: string }[] };
+    expect(models.data.map((x) => x.id)).toEqual(['auto', 'freebie/free-model']);
     // auto routing skips the paid model it may not use
     const ok = await chat(key);
     expect(ok.headers.get('x-gw-model')).toBe('freebie/free-model');

@@ -10,6 +10,7 @@ import { usageResponse } from './usage-route.ts';
 import { secretsRoutes } from './secrets-routes.ts';
 import { ClientRegistry } from '../state/client-registry.ts';
 import { ClientMeter } from '../state/client-meter.ts';
+import { allowedModel } from '../router/eligibility.ts';
 import { envWithVault, findMasterKey, Vault } from '../state/vault.ts';
 import { chatCompletions } from './chat-route.ts';
 import { errorResponse, GwError, jsonResponse } from './errors.ts';
@@ -127,7 +128,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
   app.post('/v1/messages', (event) => anthropicMessages(event.req, ctx));
   app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, ctx));
   ledgerRoutes(app, { holder, ledger, live, guard: guarded });
-  app.get('/v1/models', guard('any', () => jsonResponse(200, modelsList(holder.current.table, started))));
+  app.get(
+    '/v1/models',
+    guard('any', (_req, caller) => {
+      const list = modelsList(holder.current.table, started) as { data: { id: string }[] };
+      // a client key sees the models it may use
+      const allowed = caller.role === 'client' ? caller.client.models : null;
+      if (allowed) list.data = list.data.filter((m) => m.id === 'auto' || allowedModel(allowed, m.id));
+      return jsonResponse(200, list);
+    }),
+  );
   app.get('/v1/usage', guard('any', (req, caller) => usageResponse(req, caller, ledger, access, holder.current.table)));
   secretsRoutes(app, {
     vault,
