@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -112,6 +114,15 @@ describe('gw keys', () => {
     expect(rotated.key).not.toBe(carol);
     expect((await chat(carol)).status).toBe(401);
     expect((await chat(rotated.key)).status).toBe(200);
+  });
+
+  it('a key created and revoked by the real gw command, another process, reaches the running gateway at once', async () => {
+    const bin = fileURLToPath(new URL('../bin/gw.js', import.meta.url));
+    const run = (...a: string[]) => execFileSync(process.execPath, [bin, ...a, '--config', g.policyPath], { cwd: g.dir, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 30_000 });
+    const { key } = JSON.parse(run('keys', 'create', 'proc', '--json')) as { key: string };
+    expect((await chat(key)).status).toBe(200);
+    run('keys', 'revoke', 'proc');
+    expect((await chat(key)).status).toBe(401);
   });
 
   it('an expired key gets 401 in the OpenAI and the Anthropic shape', async () => {
@@ -306,6 +317,7 @@ describe('without a gateway token', () => {
     const g2 = await startGateway(policyFor(up, BODY.replace('gateway { auth env GW_TOKEN }', '')), TEST_KEYS);
     try {
       expect((await fetch(`${g2.url}/stats`)).status).toBe(200);
+      expect(g2.log.lines.join('\n')).toMatch(/client keys exist but no gateway token is set/);
       const r = await fetch(`${g2.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer anything', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'auto', messages: hi }) });
       expect(r.status).toBe(200);
       const unknown = await fetch(`${g2.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer gw_unknown', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'auto', messages: hi }) });

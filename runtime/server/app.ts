@@ -5,6 +5,7 @@ import { openaiAdapter } from '../providers/openai-adapter.ts';
 import type { Env } from '../providers/keys.ts';
 import { LiveState } from '../state/live-state.ts';
 import { createAccess, requireAdmin, type Access, type Caller } from './access.ts';
+import { gatewayToken } from './auth.ts';
 import { allowedOrigin, preflight, withCors } from './cors.ts';
 import { usageResponse } from './usage-route.ts';
 import { secretsRoutes } from './secrets-routes.ts';
@@ -81,6 +82,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
       if (loadVault()) holder.reload(true);
     },
   });
+  if (registry.names(holder.current.table).length > 0 && gatewayToken(holder.current.table, env) === null)
+    log.warn('client keys exist but no gateway token is set (gateway { auth env … }): a request without a client key is served as the admin');
   const meter = new ClientMeter((name, since) => ledger.requests.spentSince(since, name));
   const access = createAccess(registry, meter, env);
   holder.setTransform((t) => applyOverlay(t, ledger.overlays.all()).table);
