@@ -76,6 +76,20 @@ describe('CORS', () => {
     });
   }
 
+  it('a streamed answer to an allowed origin streams, with the CORS headers', async () => {
+    const res = await fetch(`${g.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { origin: APP, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const text = await res.text();
+    expect(text).toContain('data: [DONE]');
+    expect(text.split('\n\n').filter((f) => f.startsWith('data: {')).length).toBeGreaterThan(1);
+  });
+
   it('refuses the preflight of an origin not listed, and gives its requests no CORS headers', async () => {
     const pre = await preflight('/v1/chat/completions', 'https://evil.example', ['authorization', 'content-type']);
     expect(pre.status).toBe(403);
