@@ -17,12 +17,13 @@ import { renderExplain } from './explain-render.ts';
 import { readStoredState } from '../runtime/state/read-state.ts';
 import { scrubberFor } from '../runtime/secrets/scrubber.ts';
 import { routesAsAuto } from '../runtime/router/messages-model-rule.ts';
+import { explainClient } from '../runtime/state/client-explain.ts';
 import { runReplay } from '../runtime/replay/replay.ts';
 import { readTrafficFile, replayPolicy } from './replay-policy.ts';
 
 export const explainHelp = `gw explain [--config FILE] [--json] [--draw U] [--now ISO-TIME] [--used P/M=TOKENS]...
            [--model NAME] [--prefer-free] [--priority quality] [--max-tokens N] [--header NAME=VALUE]...
-           [--endpoint chat|messages] [--classify] (PROMPT | --file PATH)
+           [--endpoint chat|messages] [--classify] [--client NAME] (PROMPT | --file PATH)
 gw explain --replay TRAFFIC --at LINE [--config FILE] [--json] [--as-served]
   Dry-run the router on a prompt: which scenario, which tier, every candidate and why, and what follows on failure.
   --file may hold plain text (one user message) or a JSON chat request body ({"messages": […], …}).
@@ -31,7 +32,9 @@ gw explain --replay TRAFFIC --at LINE [--config FILE] [--json] [--as-served]
   --classify asks the policy's PII classifier (pii { classify with M }) as the gateway would; it needs the local
   model running, so by default it is not asked and the trace says so. Personal values are always shown masked.
   --replay TRAFFIC --at LINE replays the traffic file (as gw replay does) up to the request on that line and shows
-  its full trace under the policy, with the simulated quotas, spend and clock it met.`;
+  its full trace under the policy, with the simulated quotas, spend and clock it met.
+  --client NAME routes as that client key would be routed (\`gw keys\` or a \`client\` block): its allowed models and
+  scenarios, and its budget as spent so far.`;
 
 interface ExplainArgs {
   request: RouteRequest;
@@ -67,9 +70,14 @@ function readRequest(prompt: string | undefined, file: string | undefined): Part
   return { messages: [{ role: 'user', content: prompt }] };
 }
 
-export function parseExplainArgs(
-  args: string[],
-): ExplainArgs & { config?: string; json: boolean; classify: boolean; endpoint: 'chat' | 'messages'; replay?: { file: string; line: number; asServed: boolean } } {
+export function parseExplainArgs(args: string[]): ExplainArgs & {
+  config?: string;
+  json: boolean;
+  classify: boolean;
+  endpoint: 'chat' | 'messages';
+  client?: string;
+  replay?: { file: string; line: number; asServed: boolean };
+} {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -90,6 +98,7 @@ export function parseExplainArgs(
       replay: { type: 'string' },
       at: { type: 'string' },
       'as-served': { type: 'boolean', default: false },
+      client: { type: 'string' },
     },
   });
   if (values.endpoint !== 'chat' && values.endpoint !== 'messages') throw new UsageError(`--endpoint takes chat or messages, got "${values.endpoint}"`);
@@ -115,6 +124,7 @@ export function parseExplainArgs(
     json: values.json,
     classify: values.classify,
     endpoint: values.endpoint,
+    client: values.client,
     draw,
     now,
     state: { quota: parseUsed(values.used) },
@@ -195,6 +205,15 @@ export async function explain(args: string[], cliIo: Io): Promise<number> {
     // /v1/messages' model-name rule: a name the policy does not pin (Claude Code's ids) routes as auto
     const name = a.request.model;
     a.request = { ...a.request, model: routesAsAuto(table, name) ? 'auto' : name, requestedModel: name };
+  }
+  if (a.client !== undefined) {
+    const c = explainClient(table, policyPath(a.config, io), io.env, a.client, a.now);
+    if (!c) {
+      io.err(`gw explain: no client named "${a.client}" (gw keys list, or a \`client\` block in the policy)\n`);
+      return 1;
+    }
+    a.request = { ...a.request, client: c.route };
+    if (c.note) io.err(`note: ${c.note}\n`);
   }
   const texts = requestParts(a.request).texts;
   const checks = await runPiiChecks(table, texts, a.classify ? await classifierDeps(io.env) : null);

@@ -37,6 +37,14 @@ const commands: Record<string, () => Promise<Command>> = {
     const m = await import('./logs.ts');
     return { run: m.logs, help: m.logsHelp };
   },
+  keys: async () => {
+    const m = await import('./keys.ts');
+    return { run: m.keys, help: m.keysHelp };
+  },
+  secrets: async () => {
+    const m = await import('./secrets.ts');
+    return { run: (a: string[], io: Io) => m.secrets(a, io), help: m.secretsHelp };
+  },
   quota: async () => {
     const m = await import('./quota.ts');
     return { run: m.quota, help: m.quotaHelp };
@@ -58,6 +66,8 @@ usage: gw <command> [options]
   replay     what a policy would have cost: replay logged or synthetic traffic, side by side
   traffic    synth: generate plausible traffic for gw replay
   logs       export: the request log as replay traffic
+  keys       client keys: create, list, revoke, rotate (limits, budgets, allow lists)
+  secrets    the encrypted key vault for provider keys: set, list, rm, rotate-master
 
 Run \`gw <command> --help\` for a command's options.
 `;

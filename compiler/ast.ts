@@ -36,7 +36,8 @@ export type Decl =
   | RetryDecl
   | FallbackDecl
   | BudgetDecl
-  | AlertDecl;
+  | AlertDecl
+  | ClientDecl;
 
 export interface GatewayDecl extends Node {
   kind: 'gateway';
@@ -47,7 +48,8 @@ export type GatewaySetting =
   | (Node & { kind: 'auth'; value: Value })
   | (Node & { kind: 'state'; value: Value })
   | (Node & { kind: 'body_limit'; value: Quantity })
-  | (Node & { kind: 'logs'; mode: Name | null; keep: Quantity | null; keepUnit: Name | null });
+  | (Node & { kind: 'logs'; mode: Name | null; keep: Quantity | null; keepUnit: Name | null })
+  | (Node & { kind: 'cors'; any: boolean; origins: (Node & { value: string })[] });
 
 export interface ProviderDecl extends Node {
   kind: 'provider';
@@ -146,3 +148,16 @@ export interface AlertDecl extends Node {
   expiringWithin: Quantity | null;
   webhook: Value | null;
 }
+
+/** `client NAME { key env VAR  limit 60 rpm  budget 2 per day then free_only  allow scenario code, chat }` */
+export interface ClientDecl extends Node {
+  kind: 'client';
+  name: Name;
+  settings: ClientSetting[];
+}
+export type ClientSetting =
+  | (Node & { kind: 'key'; value: Value })
+  | (Node & { kind: 'limit'; value: Quantity; unit: Name })
+  | (Node & { kind: 'budget'; amount: Quantity; per: Name; then: Name })
+  | (Node & { kind: 'allow'; what: 'scenario' | 'model'; names: Name[] })
+  | (Node & { kind: 'expires'; date: Name });

@@ -164,9 +164,24 @@ class Builder {
         }
         return d;
       }
+      case 'clientDecl':
+        return { kind: 'client', loc, name: this.name(tok(n, 'Identifier')!), settings: nodes(n, 'clientStatement').map((s) => this.clientSetting(s)) };
       default:
         return null;
     }
+  }
+
+  clientSetting(n: CstNode): A.ClientSetting {
+    const loc = nodeLoc(n);
+    const ids = toks(n, 'Identifier');
+    if (has(n, 'Kw_key')) return { kind: 'key', value: this.value(node(n, 'value')!), loc };
+    if (has(n, 'Kw_limit')) return { kind: 'limit', value: this.quantity(tok(n, 'NumberLit')!, 'count'), unit: this.name(ids[0]), loc };
+    if (has(n, 'Kw_budget')) return { kind: 'budget', amount: this.quantity(tok(n, 'NumberLit')!, 'plain'), per: this.name(ids[0]), then: this.name(ids[1]), loc };
+    if (has(n, 'Kw_allow')) {
+      const names = nodes(n, 'allowItem').map((i) => this.name((tok(i, 'ModelRef') ?? tok(i, 'Identifier'))!));
+      return { kind: 'allow', what: has(n, 'Kw_scenario') ? 'scenario' : 'model', names, loc };
+    }
+    return { kind: 'expires', date: this.name(tok(n, 'DateLit')!), loc };
   }
 
   gatewaySetting(n: CstNode): A.GatewaySetting {
@@ -175,6 +190,8 @@ class Builder {
     if (has(n, 'Kw_listen')) return { kind: 'listen', value: this.value(v!), loc };
     if (has(n, 'Kw_auth')) return { kind: 'auth', value: this.value(v!), loc };
     if (has(n, 'Kw_state')) return { kind: 'state', value: this.value(v!), loc };
+    const cors = node(n, 'corsSetting');
+    if (cors) return { kind: 'cors', any: has(cors, 'Kw_any'), origins: toks(cors, 'StringLit').map((t) => ({ value: unquote(t.image), loc: tokenLoc(t) })), loc };
     const logs = node(n, 'logsSetting');
     if (logs) {
       const num = tok(logs, 'NumberLit');

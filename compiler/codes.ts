@@ -39,6 +39,12 @@ export const DIAGNOSTIC_CODES = {
   GW170: 'unknown budget period or action',
   GW171: 'alert without a threshold',
   GW172: 'unknown logs setting',
+  GW180: 'client without a key',
+  GW181: 'client key variable not set (client disabled)',
+  GW182: 'client limit out of range',
+  GW183: 'client allows an unknown scenario',
+  GW184: 'client allows an unknown model',
+  GW185: 'invalid CORS origin',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 

@@ -59,6 +59,7 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
     state: stateV ? (resolve(flatten(stateV.value), env) ?? DEFAULTS.state) : DEFAULTS.state,
     bodyLimit: bodyV ? bodyV.value.value : DEFAULTS.bodyLimit,
     logs,
+    cors: corsOf(gset('cors')),
     at: gw ? at(gw) : null,
   };
 
@@ -200,6 +201,26 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
     at: r ? at(r) : null,
   };
 
+  const clients: T.Client[] = symbols.clients.map((c) => {
+    const get = <K extends A.ClientSetting['kind']>(k: K) => c.settings.filter((x) => x.kind === k) as Extract<A.ClientSetting, { kind: K }>[];
+    const keyEnv = get('key')[0] ? flatten(get('key')[0].value).env : [];
+    const limit = (u: string) => get('limit').find((l) => l.unit.text === u)?.value.value ?? null;
+    const budget = get('budget')[0];
+    const allow = (w: 'scenario' | 'model') => get('allow').find((a) => a.what === w)?.names.map((n) => n.text) ?? null;
+    return {
+      name: c.name.text,
+      keyEnv,
+      enabled: anySet(keyEnv, env),
+      rpm: limit('rpm'),
+      tpm: limit('tpm'),
+      budget: budget ? { usd: budget.amount.value, per: budget.per.text as 'day' | 'month', then: budget.then.text as 'free_only' | 'block' } : null,
+      models: allow('model'),
+      scenarios: allow('scenario'),
+      expires: get('expires')[0]?.date.text ?? null,
+      at: at(c.name),
+    };
+  });
+
   const fb = symbols.singletons.fallback[0];
   const b = symbols.singletons.budget[0];
   const al = symbols.singletons.alert[0];
@@ -222,7 +243,13 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
           at: at(al),
         }
       : null,
+    clients,
   };
+}
+
+function corsOf(s: Extract<A.GatewaySetting, { kind: 'cors' }> | undefined): T.GatewayConfig['cors'] {
+  if (!s) return null;
+  return { any: s.any, origins: s.origins.map((o) => o.value) };
 }
 
 function condition(c: A.Cond, at: (n: A.Node) => string): T.Condition {

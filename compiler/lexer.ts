@@ -40,12 +40,14 @@ export const Retry = kw('retry', true);
 export const Fallback = kw('fallback', true);
 export const Budget = kw('budget', true);
 export const Alert = kw('alert', true);
+export const Client = kw('client', true);
 // gateway
 export const Listen = kw('listen', true);
 export const Auth = kw('auth', true);
 export const State = kw('state', true);
 export const BodyLimit = kw('body_limit', true);
 export const Logs = kw('logs', true);
+export const Cors = kw('cors', true);
 // provider
 export const Protocol = kw('protocol', true);
 export const BaseUrl = kw('base_url', true);
@@ -78,6 +80,9 @@ export const Attempts = kw('attempts', true);
 export const Backoff = kw('backoff', true);
 export const On = kw('on', true);
 export const Cooldown = kw('cooldown', true);
+// client
+export const Allow = kw('allow', true);
+export const Expires = kw('expires', true);
 // soft words
 export const When = kw('when');
 export const Env = kw('env');

@@ -32,6 +32,7 @@ export class GwParser extends CstParser {
       { ALT: () => this.SUBRULE(this.fallbackDecl) },
       { ALT: () => this.SUBRULE(this.budgetDecl) },
       { ALT: () => this.SUBRULE(this.alertDecl) },
+      { ALT: () => this.SUBRULE(this.clientDecl) },
     ]);
   });
 
@@ -92,6 +93,7 @@ export class GwParser extends CstParser {
       { ALT: () => { this.CONSUME(T.State); this.SUBRULE3(this.value); } },
       { ALT: () => { this.CONSUME(T.BodyLimit); this.CONSUME(T.NumberLit); } },
       { ALT: () => { this.CONSUME(T.Logs); this.SUBRULE(this.logsSetting); } },
+      { ALT: () => { this.CONSUME(T.Cors); this.SUBRULE(this.corsSetting); } },
     ]);
   });
 
@@ -107,6 +109,11 @@ export class GwParser extends CstParser {
       },
       { ALT: () => this.CONSUME2(T.Identifier) },
     ]);
+  });
+
+  /** `cors any`, `cors "https://app.example" "http://localhost:5173"` */
+  public corsSetting = this.RULE('corsSetting', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Any) }, { ALT: () => this.AT_LEAST_ONE(() => this.CONSUME(T.StringLit)) }]);
   });
 
   // ---- provider ----------------------------------------------------------------------------------------------------
@@ -319,6 +326,46 @@ export class GwParser extends CstParser {
         },
       },
     ]);
+  });
+
+  // ---- client ------------------------------------------------------------------------------------------------------
+  public clientDecl = this.RULE('clientDecl', () => {
+    this.CONSUME(T.Client);
+    this.CONSUME(T.Identifier);
+    this.block(() => this.SUBRULE(this.clientStatement));
+  });
+
+  public clientStatement = this.RULE('clientStatement', () => {
+    this.OR([
+      { ALT: () => { this.CONSUME(T.Key); this.SUBRULE(this.value); } },
+      { ALT: () => { this.CONSUME(T.Limit); this.CONSUME(T.NumberLit); this.CONSUME(T.Identifier); } },
+      {
+        ALT: () => {
+          this.CONSUME(T.Budget);
+          this.CONSUME2(T.NumberLit);
+          this.CONSUME(T.Per);
+          this.CONSUME2(T.Identifier);
+          this.CONSUME(T.Then);
+          this.CONSUME3(T.Identifier);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Allow);
+          this.OR2([{ ALT: () => this.CONSUME(T.Scenario) }, { ALT: () => this.CONSUME(T.Model) }]);
+          this.SUBRULE(this.allowItem);
+          this.MANY(() => {
+            this.CONSUME(T.Comma);
+            this.SUBRULE2(this.allowItem);
+          });
+        },
+      },
+      { ALT: () => { this.CONSUME(T.Expires); this.CONSUME(T.DateLit); } },
+    ]);
+  });
+
+  public allowItem = this.RULE('allowItem', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.ModelRef) }, { ALT: () => this.CONSUME(T.Identifier) }]);
   });
 
   // ---- one-line declarations ---------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ export interface Symbols {
   providers: Map<string, A.ProviderDecl>;
   models: Map<string, A.ModelDecl>;
   scenarios: A.ScenarioDecl[];
+  /** `client` blocks, in file order */
+  clients: A.ClientDecl[];
   /** models with a `free` line, in file order: what `free any` means */
   freeModels: A.ModelDecl[];
   preset(name: string): ProviderPreset | undefined;
@@ -23,6 +25,7 @@ export function buildSymbols(policy: A.Policy): Symbols {
   const providers = new Map<string, A.ProviderDecl>();
   const models = new Map<string, A.ModelDecl>();
   const scenarios: A.ScenarioDecl[] = [];
+  const clients: A.ClientDecl[] = [];
   const singletons: Symbols['singletons'] = { gateway: [], pii: [], retry: [], fallback: [], budget: [], alert: [] };
   for (const d of policy.decls) {
     if (d.kind === 'provider') {
@@ -30,6 +33,7 @@ export function buildSymbols(policy: A.Policy): Symbols {
     } else if (d.kind === 'model') {
       if (!models.has(d.ref.text)) models.set(d.ref.text, d);
     } else if (d.kind === 'scenario') scenarios.push(d);
+    else if (d.kind === 'client') clients.push(d);
     else singletons[d.kind].push(d as never);
   }
   const freeModels = [...models.values()].filter((m) => m.settings.some((s) => s.kind === 'free'));
@@ -42,6 +46,7 @@ export function buildSymbols(policy: A.Policy): Symbols {
     providers,
     models,
     scenarios,
+    clients,
     freeModels,
     singletons,
     preset: findPreset,

@@ -41,6 +41,7 @@ function duplicates(ctx: CheckContext): Diagnostic[] {
     if (d.kind === 'provider') dup('provider', d.name);
     else if (d.kind === 'model') dup('model', d.ref);
     else if (d.kind === 'scenario') dup('scenario', d.name);
+    else if (d.kind === 'client') dup('client', d.name);
     else {
       const first = singles.get(d.kind);
       // point at the keyword, not the whole (possibly multi-line) declaration
@@ -58,7 +59,9 @@ function duplicates(ctx: CheckContext): Diagnostic[] {
       for (const s of d.settings as Array<A.Node & { kind: string }>) {
         if (s.kind === 'header') continue;
         // `limit 30 rpm` and `limit 100k tpm` are two settings
-        const key = s.kind === 'limit' ? `limit ${(s as unknown as { unit: A.Name }).unit.text}` : s.kind;
+        // (and `allow scenario …` and `allow model …`)
+        const key =
+          s.kind === 'limit' ? `limit ${(s as unknown as { unit: A.Name }).unit.text}` : s.kind === 'allow' ? `allow ${(s as unknown as { what: string }).what}` : s.kind;
         const prev = settingsSeen.get(key);
         if (prev)
           out.push(

@@ -1,7 +1,7 @@
 import type { DecisionTable } from '../types/decision-table.ts';
 import { decide } from '../router/decide.ts';
 import { modelIndex } from '../router/resolve-model.ts';
-import type { Decision, RouteRequest, StateSnapshot } from '../router/types.ts';
+import type { Decision, RouteClient, RouteRequest, StateSnapshot } from '../router/types.ts';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult } from '../providers/adapter.ts';
 import { callMessages } from '../providers/messages-call.ts';
 import type { Failure } from '../providers/failure.ts';
@@ -31,6 +31,15 @@ export interface CallDeps {
   accounting?: Accounting;
 }
 
+/**
+ * A client key's limits around each decision: its constraints (allow lists, budget verdict) right before, its holds
+ * (tpm, estimated cost) right after, in the same tick. Either may throw the client's refusal.
+ */
+export interface ClientGate {
+  constraints(now: number): RouteClient;
+  admit(table: DecisionTable, decision: Decision, now: number): void;
+}
+
 export interface CallInput {
   table: DecisionTable;
   route: RouteRequest;
@@ -42,6 +51,8 @@ export interface CallInput {
   format?: 'openai' | 'anthropic';
   /** client headers forwarded only when the body goes upstream in its own protocol (see UpstreamCall.passHeaders) */
   passHeaders?: Record<string, string>;
+  /** the client key the request came with */
+  client?: ClientGate;
 }
 
 export type CallOutcome =
@@ -94,6 +105,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       decision = decideNow(input, deps, exclude, now);
       if (!decision.model) return { ok: false, decision, first, attempts, failure: lastFailure };
     }
+    input.client?.admit(table, decision, now);
     const reservation = deps.accounting?.reserve(table, decision, now) ?? null;
     const model = idx.byId.get(decision.model)!;
     const provider = providers.get(model.provider)!;
@@ -170,5 +182,6 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
 
 function decideNow(input: CallInput, deps: CallDeps, exclude: string[], now: number): Decision {
   const state: StateSnapshot = { ...deps.live.snapshot(modelsWithLimits(input.table), now), ...(deps.accounting?.snapshot(input.table, now) ?? {}) };
-  return decide(input.table, { ...input.route, exclude }, state, now, deps.random());
+  const client = input.client ? input.client.constraints(now) : null;
+  return decide(input.table, { ...input.route, exclude, client }, state, now, deps.random());
 }

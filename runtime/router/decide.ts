@@ -1,7 +1,7 @@
 import type { DecisionTable } from '../types/decision-table.ts';
 import type { PiiType } from '../pii/types.ts';
 import { CondContext, holds } from './conditions.ts';
-import { Judge } from './eligibility.ts';
+import { allowedModel, Judge } from './eligibility.ts';
 import { byRank, candidatePrefix, tablePlan, type ChainPlan, type ModelPlan, type ScenarioPlan, type TablePlan } from './plan.ts';
 import { resolveModel } from './resolve-model.ts';
 import { requestParts } from './request-text.ts';
@@ -85,6 +85,10 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     if (budget.then === 'block') return decision(common, { pii, error: { type: 'budget_exceeded', message: `the ${budget.per}ly budget of $${budget.usd} is spent` } });
   }
 
+  const client = req.client ?? null;
+  if (client?.freeOnly) trace.push({ step: 'budget', at: null, message: `client "${client.name}" has spent its budget → free and local models only` });
+  const freeOnly = (budgetSpent && budget?.then === 'free_only') || client?.freeOnly === true;
+
   // 3. Scenario: first match in file order (the requested model name is what `model ~` sees)
   const cond = new CondContext(tokens, tokensText, parts.texts, null, req.requestedModel ?? req.model, parts.images, parts.hasTools, req.headers ?? NO_HEADERS);
   const scenarios = plan.scenarios;
@@ -105,6 +109,11 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     }
   }
   const scenario = sp.scenario;
+  if (client?.scenarios && !client.scenarios.includes(scenario.name)) {
+    const message = `client "${client.name}" may not use the scenario "${scenario.name}" (allowed: ${client.scenarios.join(', ')})`;
+    trace.push({ step: 'choice', at: scenario.at, message });
+    return decision(common, { scenario: scenario.name, pii, error: { type: 'forbidden', message } });
+  }
 
   // 4. Candidate list, each judged as it joins (a model joins once, where it is first listed)
   const resolution = resolveModel(table, req.model);
@@ -116,7 +125,13 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     trace.push({ step: 'choice', at: null, message });
     return decision(common, { scenario: scenario.name, pii, error: { type: 'model_not_found', message, known: resolution.kind === 'unknown' ? resolution.known : resolution.matches } });
   }
-  const judge = new Judge({ state, now, exclude, needContext, estimate, budgetSpent, budget });
+  if (client?.models && resolution.kind === 'model' && !allowedModel(client.models, resolution.model.id)) {
+    const message = `client "${client.name}" may not use the model ${resolution.model.id} (allowed: ${client.models.join(', ')})`;
+    trace.push({ step: 'choice', at: null, message });
+    return decision(common, { scenario: scenario.name, pii, error: { type: 'forbidden', message } });
+  }
+  const allowed = client?.models ? { name: client.name, models: client.models } : null;
+  const judge = new Judge({ state, now, exclude, needContext, estimate, budgetSpent, budget, freeOnly, allowed });
   const list = new Candidates(plan, judge, trace);
   let willingness: number | null = null;
   let tier: Tier | null = null;
@@ -144,7 +159,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
       willingnessText = '1.00';
       why = 'prefer_free_tier sets willingness to 100%';
     }
-    if (budgetSpent && budget?.then === 'free_only') {
+    if (freeOnly) {
       willingness = 1;
       willingnessText = '1.00';
       why += '; budget spent: free only';

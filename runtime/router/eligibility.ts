@@ -23,6 +23,17 @@ export interface JudgeInput {
   estimate: number;
   budgetSpent: boolean;
   budget: DecisionTable['budget'];
+  /** paid models are out: the policy's budget (then free_only) or the client's is spent */
+  freeOnly: boolean;
+  /** the client key's allowed models (null: any), and the client's name for the reason */
+  allowed: { name: string; models: readonly string[] } | null;
+}
+
+/** An allow-list entry names a model id, a bare model name, or a provider. */
+export function allowedModel(entries: readonly string[], id: string): boolean {
+  const slash = id.indexOf('/');
+  for (const e of entries) if (e === id || e === id.slice(slash + 1) || e === id.slice(0, slash)) return true;
+  return false;
 }
 
 const NOT_DECLARED: Verdict = Object.freeze({ eligible: false, reason: 'not declared', q: null, free: false });
@@ -73,10 +84,11 @@ export class Judge {
   }
 
   private judge(mp: ModelPlan, q: QuotaView | null, usesQuota: boolean): Verdict {
-    const { state, now, exclude, needContext, estimate, budgetSpent, budget } = this.input;
+    const { state, now, exclude, needContext, estimate, freeOnly, allowed } = this.input;
     const m = mp.model;
     const id = mp.id;
     if (!mp.enabled) return { eligible: false, reason: mp.disabled, q, free: false };
+    if (allowed && !allowedModel(allowed.models, id)) return { eligible: false, reason: `not allowed for client "${allowed.name}"`, q, free: false };
     if (exclude.size > 0 && exclude.has(id)) return { eligible: false, reason: 'failed earlier in this request', q, free: false };
     const cool = state.cooldown?.[id];
     if (cool !== undefined && cool > now) return { eligible: false, reason: `cooling down after failures (${Math.ceil((cool - now) / 1000)}s left)`, q, free: false };
@@ -97,7 +109,7 @@ export class Judge {
       }
       return { eligible: true, reason: mp.okReason, q, free: true };
     }
-    if (budgetSpent && budget?.then === 'free_only' && m.price !== null && !mp.local) return { eligible: false, reason: 'paid, but the budget is spent', q, free: false };
+    if (freeOnly && m.price !== null && !mp.local) return { eligible: false, reason: 'paid, but the budget is spent', q, free: false };
     return { eligible: true, reason: mp.local ? 'local' : mp.priced, q, free: false };
   }
 }

@@ -32,8 +32,21 @@ export interface RouteRequest {
   maxTokens?: number | null;
   /** models that already failed for this request (retries re-route around them) */
   exclude?: readonly string[];
+  /** the client key the request came with: its allow lists and budget verdict */
+  client?: RouteClient | null;
   /** what the PII detectors found in the request's text, computed before routing */
   pii?: { findings: readonly PiiFinding[]; classifier?: { verdict: 'pii' | 'clean' | 'error'; ms: number } } | null;
+}
+
+/** What the router must respect for a client key (`gw keys`, `client` blocks). */
+export interface RouteClient {
+  name: string;
+  /** the client's budget is spent and its setting is free_only: free and local models only */
+  freeOnly: boolean;
+  /** model ids, bare names or providers it may use; null: any */
+  models: readonly string[] | null;
+  /** scenarios it may use; null: any */
+  scenarios: readonly string[] | null;
 }
 
 /** Live state the router reads: a snapshot, so the decision is a pure function of its inputs. */
@@ -71,7 +84,7 @@ export interface TraceLine {
 }
 
 export interface DecisionError {
-  type: 'model_not_found' | 'no_eligible_model' | 'pii_blocked' | 'budget_exceeded';
+  type: 'model_not_found' | 'no_eligible_model' | 'pii_blocked' | 'budget_exceeded' | 'forbidden';
   message: string;
   known?: string[];
 }

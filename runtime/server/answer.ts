@@ -20,7 +20,7 @@ import { scrubberFor, type Scrubber } from '../secrets/scrubber.ts';
 /** A stream's text kept for the request log, up to this many characters. */
 const STREAM_LOG_CAP = 256 * 1024;
 
-export type CompletionFields = Omit<CompletedRequest, 'id' | 'startedAt' | 'endpoint' | 'requestBody' | 'latencyMs'>;
+export type CompletionFields = Omit<CompletedRequest, 'id' | 'startedAt' | 'endpoint' | 'requestBody' | 'latencyMs' | 'client' | 'ticket'>;
 
 const WITHHELD = 'withheld: the personal-data classifier flagged this request and no detector located the values';
 
@@ -37,6 +37,9 @@ export class RequestRecord {
   privacy: LogPrivacy;
   /** the detected values (from the PII gate), starred wherever the stored trace quotes them */
   piiValues: string[] = [];
+  /** the client key's name and its ticket (limits), once the caller is known */
+  client: string | null = null;
+  ticket: CompletedRequest['ticket'] = null;
   private readonly ctx: ChatContext;
   private readonly table: DecisionTable;
   private readonly endpoint: CompletedRequest['endpoint'];
@@ -76,6 +79,8 @@ export class RequestRecord {
         endpoint: this.endpoint,
         requestBody,
         latencyMs: performance.now() - this.t0,
+        client: this.client,
+        ticket: this.ticket,
       });
     } catch (e) {
       this.ctx.log.error(`recording request ${this.id}: ${(e as Error).message}`);

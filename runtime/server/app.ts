@@ -4,7 +4,15 @@ import { anthropicAdapter } from '../providers/anthropic-adapter.ts';
 import { openaiAdapter } from '../providers/openai-adapter.ts';
 import type { Env } from '../providers/keys.ts';
 import { LiveState } from '../state/live-state.ts';
-import { checkAuth, gatewayToken } from './auth.ts';
+import { createAccess, requireAdmin, type Access, type Caller } from './access.ts';
+import { gatewayToken } from './auth.ts';
+import { allowedOrigin, preflight, withCors } from './cors.ts';
+import { usageResponse } from './usage-route.ts';
+import { secretsRoutes } from './secrets-routes.ts';
+import { ClientRegistry } from '../state/client-registry.ts';
+import { ClientMeter } from '../state/client-meter.ts';
+import { allowedModel } from '../router/eligibility.ts';
+import { envWithVault, findMasterKey, Vault } from '../state/vault.ts';
 import { chatCompletions } from './chat-route.ts';
 import { errorResponse, GwError, jsonResponse } from './errors.ts';
 import { anthropicCountTokens, anthropicMessages } from './messages-route.ts';
@@ -41,6 +49,7 @@ export interface Gateway {
   live: LiveState;
   deps: CallDeps;
   ledger: Ledger;
+  access: Access;
   /** resolves once the policy watcher is armed */
   watching: Promise<void>;
   close(): Promise<void>;
@@ -48,7 +57,10 @@ export interface Gateway {
 
 /** Build the gateway: load the policy (throws with the diagnostics when it does not compile), wire the routes. */
 export function createGateway(opts: GatewayOptions): Gateway {
-  const env = opts.env ?? process.env;
+  const baseEnv = opts.env ?? process.env;
+  // provider and client keys: the environment first, then the key vault (decrypted once the state is open)
+  let secrets: ReadonlyMap<string, string> = new Map();
+  const env = envWithVault(baseEnv, () => secrets);
   // the scrubber of the policy being served (patterns only until one loaded): every console line, admin answer
   const served: { holder?: PolicyHolder } = {};
   const scrubber = () => (served.holder?.ready ? scrubberFor(served.holder.current.table, env) : patternScrubber);
@@ -59,7 +71,31 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const authError = authStartError(holder.current.table, env);
   if (authError) throw new Error(authError);
   const live = new LiveState();
-  const ledger = new Ledger(openDatabase(opts.statePath ?? statePath(holder.current.table, opts.policyPath)), { log, env });
+  const stateFile = opts.statePath ?? statePath(holder.current.table, opts.policyPath);
+  const ledger = new Ledger(openDatabase(stateFile), { log, env });
+  const vault = new Vault(ledger.db);
+  const loadVault = (): boolean => {
+    try {
+      const before = secrets;
+      secrets = vault.readAll(findMasterKey(baseEnv, stateFile));
+      return before.size > 0 || secrets.size > 0;
+    } catch (e) {
+      log.error(`key vault: ${(e as Error).message}; its secrets are not used`);
+      secrets = new Map();
+      return false;
+    }
+  };
+  if (loadVault()) holder.reload(undefined, true);
+  const registry = new ClientRegistry(ledger.db, {
+    env,
+    onVaultChange: () => {
+      if (loadVault()) holder.reload(undefined, true);
+    },
+  });
+  if (registry.names(holder.current.table).length > 0 && gatewayToken(holder.current.table, env) === null)
+    log.warn('client keys exist but no gateway token is set (gateway { auth env … }): a request without a client key is served as the admin');
+  const meter = new ClientMeter((name, since) => ledger.requests.spentSince(since, name));
+  const access = createAccess(registry, meter, env);
   holder.setTransform((t) => {
     const o = applyOverlay(t, ledger.overlays.all());
     for (const r of o.rejected) log.warn(`registered quota ${r.id} left out: ${r.reason}`);
@@ -78,20 +114,56 @@ export function createGateway(opts: GatewayOptions): Gateway {
   };
   const started = Math.floor(Date.now() / 1000);
   const app = new H3();
-  const guarded = (handler: (req: Request) => unknown) => async (event: { req: Request }) => {
-    try {
-      checkAuth(event.req.headers, gatewayToken(holder.current.table, env));
-      return await scrubbedResponse(await handler(event.req), scrubber());
-    } catch (e) {
-      if (e instanceof GwError) return errorResponse(e);
-      throw e;
-    }
-  };
-  app.post('/v1/chat/completions', (event) => chatCompletions(event.req, { holder, deps, log, recorder: ledger }));
-  app.post('/v1/messages', (event) => anthropicMessages(event.req, { holder, deps, log, recorder: ledger }));
-  app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, { holder, deps, log, recorder: ledger }));
+  // First on every request: pick up client keys and vault secrets another process committed (a cheap version check),
+  // so the request already sees them; then CORS (off unless `gateway { cors … }`): preflights answered before auth.
+  app.use(async (event, next) => {
+    registry.sync();
+    const table = holder.current.table;
+    if (!table.gateway.cors) return next();
+    const pre = preflight(table, event.req);
+    if (pre) return pre;
+    const origin = allowedOrigin(table, event.req.headers);
+    const res = await next();
+    return origin && res instanceof Response ? withCors(res, origin) : res;
+  });
+  /** A route for `role`: the admin (gateway token) by default; `any` lets client keys in too. */
+  const guard =
+    (role: 'admin' | 'any', handler: (req: Request, caller: Caller) => unknown) =>
+    async (event: { req: Request }) => {
+      try {
+        const caller = access.identify(event.req.headers, holder.current.table);
+        if (role === 'admin') requireAdmin(caller, new URL(event.req.url).pathname);
+        return await scrubbedResponse(await handler(event.req, caller), scrubber());
+      } catch (e) {
+        if (e instanceof GwError) return errorResponse(e);
+        throw e;
+      }
+    };
+  const guarded = (handler: (req: Request) => unknown) => guard('admin', handler);
+  const ctx = { holder, deps, log, recorder: ledger, access };
+  app.post('/v1/chat/completions', (event) => chatCompletions(event.req, ctx));
+  app.post('/v1/messages', (event) => anthropicMessages(event.req, ctx));
+  app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, ctx));
   ledgerRoutes(app, { holder, ledger, live, guard: guarded, env });
-  app.get('/v1/models', guarded(() => jsonResponse(200, modelsList(holder.current.table, started))));
+  app.get(
+    '/v1/models',
+    guard('any', (_req, caller) => {
+      const list = modelsList(holder.current.table, started) as { data: { id: string }[] };
+      // a client key sees the models it may use
+      const allowed = caller.role === 'client' ? caller.client.models : null;
+      if (allowed) list.data = list.data.filter((m) => m.id === 'auto' || allowedModel(allowed, m.id));
+      return jsonResponse(200, list);
+    }),
+  );
+  app.get('/v1/usage', guard('any', (req, caller) => usageResponse(req, caller, ledger, access, holder.current.table)));
+  secretsRoutes(app, {
+    vault,
+    guard: guarded,
+    master: () => findMasterKey(baseEnv, stateFile, { create: true }),
+    changed: () => {
+      if (loadVault()) holder.reload(undefined, true);
+    },
+  });
   app.get('/health', () => jsonResponse(200, { status: 'ok', generation: holder.current.generation, uptime_s: Math.round(process.uptime()) }));
   app.get(
     '/_gw/policy',
@@ -119,6 +191,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     live,
     deps,
     ledger,
+    access,
     watching: watcher?.ready ?? Promise.resolve(),
     close: async () => {
       await watcher?.close();

@@ -3,7 +3,7 @@ import { requestParts } from '../router/request-text.ts';
 import type { ChatMessage } from '../router/types.ts';
 import { redactChatBody, restoreCompletion } from '../pii/redact-body.ts';
 import { openaiStreamRestorer } from '../pii/restore-stream.ts';
-import { checkAuth, gatewayToken } from './auth.ts';
+import { admitCaller, type Access } from './access.ts';
 import { readJsonObject } from './body.ts';
 import { chatRouteRequest, parseChatRequest } from './chat-request.ts';
 import { errorResponse, GwError } from './errors.ts';
@@ -21,6 +21,8 @@ export interface ChatContext {
   deps: CallDeps;
   log: Logger;
   recorder?: Recorder;
+  /** client keys and their limits (absent: the gateway token alone, as checkAuth checks it) */
+  access?: Access;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
   const rec = new RequestRecord(ctx, table, 'chat.completions');
   const id = rec.id;
   try {
-    checkAuth(req.headers, gatewayToken(table, ctx.deps.env));
+    const limits = admitCaller(req, ctx, table, rec);
     rec.body = await readJsonObject(req, table.gateway.bodyLimit);
     const chat = parseChatRequest(rec.body);
     const gate = await piiGate(table, requestParts(chat).texts, ctx, id);
@@ -46,7 +48,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
     const route = chatRouteRequest(chat, headerRecord(req), gate.route);
     const client = clientAbort(req);
     const outcome = await routeAndCall(
-      { table, route, body: upstreamBody, stream: chat.stream, clientWantsUsage: chat.clientWantsUsage, signal: client.controller.signal },
+      { table, route, body: upstreamBody, stream: chat.stream, clientWantsUsage: chat.clientWantsUsage, signal: client.controller.signal, client: limits },
       ctx.deps,
     );
     const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);

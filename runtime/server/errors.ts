@@ -6,12 +6,15 @@ export class GwError extends Error {
   type: string;
   code: string | null;
   extra: Record<string, unknown>;
-  constructor(status: number, type: string, message: string, code: string | null = null, extra: Record<string, unknown> = {}) {
+  /** response headers the error goes with (Retry-After of a 429) */
+  headers: Record<string, string>;
+  constructor(status: number, type: string, message: string, code: string | null = null, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
     this.type = type;
     this.code = code;
     this.extra = extra;
+    this.headers = headers;
   }
   body(): { error: Record<string, unknown> } {
     return { error: { message: this.message, type: this.type, code: this.code, ...this.extra } };
@@ -26,5 +29,5 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
 }
 
 export function errorResponse(e: GwError, headers: Record<string, string> = {}): Response {
-  return jsonResponse(e.status, e.body(), headers);
+  return jsonResponse(e.status, e.body(), { ...e.headers, ...headers });
 }

@@ -46,6 +46,8 @@ export function outcomeError(outcome: Extract<CallOutcome, { ok: false }>, reque
         return new GwError(400, 'invalid_request_error', d.error.message, 'pii_blocked', { pii_types: d.pii.detected });
       case 'budget_exceeded':
         return new GwError(429, 'insufficient_quota', d.error.message, 'budget_exceeded');
+      case 'forbidden':
+        return new GwError(403, 'permission_error', d.error.message, 'not_allowed');
       case 'no_eligible_model':
         return (request && beyondEveryContext(d, request)) ?? new GwError(503, 'server_error', d.error.message, 'no_eligible_model', { scenario: d.scenario, candidates: d.candidates.map((c) => ({ model: c.model, reason: c.reason })) });
     }

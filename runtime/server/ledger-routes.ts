@@ -149,6 +149,7 @@ export function ledgerRoutes(
         freeTokensUsed24h: a.free,
         saved24h: round(a.saved),
         perModel: ledger.requests.groups(now - 24 * HOUR, ['model']),
+        perClient: ledger.requests.groups(now - 24 * HOUR, ['client']),
         freeTier: {
           total: quotas.length,
           available: quotas.filter((q) => q.remaining > 0 && q.enabled && !q.exhausted).length,
@@ -178,6 +179,7 @@ export function ledgerRoutes(
         byModel: ledger.requests.groups(since, ['model']),
         byScenario: ledger.requests.groups(since, ['scenario']),
         byTier: ledger.requests.groups(since, ['tier']),
+        byClient: ledger.requests.groups(since, ['client']),
         rows: ledger.requests.groups(since, ['model', 'scenario', 'tier']),
       });
     }),
@@ -206,7 +208,7 @@ export function ledgerRoutes(
         const from = Date.parse(`${date}T00:00:00Z`);
         where = { from, to: from + 24 * HOUR };
       }
-      const rows = parseRows(ledger.requests.list(where, date !== null && !q.has('limit') ? 1000 : limit));
+      const rows = parseRows(ledger.requests.list(where, date !== null && !q.has('limit') ? 1000 : limit, q.get('client')));
       return jsonResponse(200, { count: rows.length, logs: rows });
     }),
   );

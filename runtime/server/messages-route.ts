@@ -9,7 +9,7 @@ import { anthropicStreamRestorer } from '../pii/restore-stream.ts';
 import type { AnthropicErrorBody } from '../protocols/anthropic-types.ts';
 import { anthropicErrorTypeForStatus } from '../protocols/openai-to-anthropic.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
-import { checkAuth, gatewayToken } from './auth.ts';
+import { admitCaller } from './access.ts';
 import { readJsonObject } from './body.ts';
 import type { ChatContext } from './chat-route.ts';
 import { GwError, jsonResponse } from './errors.ts';
@@ -80,7 +80,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
     ...(model !== null ? { 'x-gw-requested-model': headerSafe(model) } : {}),
   });
   try {
-    checkAuth(req.headers, gatewayToken(table, ctx.deps.env));
+    const limits = admitCaller(req, ctx, table, rec);
     rec.body = await readJsonObject(req, table.gateway.bodyLimit, { paths: 'anthropic' });
     const m = parseMessagesRequest(rec.body);
     // the router's parts, then the thinking of earlier turns: it goes upstream too
@@ -96,7 +96,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
     const route = messagesRouteRequest(table, m, req.headers, gate.route);
     const client = clientAbort(req);
     const outcome = await routeAndCall(
-      { table, route, body: upstreamBody, stream: m.stream, clientWantsUsage: false, signal: client.controller.signal, format: 'anthropic', passHeaders: passHeaders(req) },
+      { table, route, body: upstreamBody, stream: m.stream, clientWantsUsage: false, signal: client.controller.signal, format: 'anthropic', passHeaders: passHeaders(req), client: limits },
       ctx.deps,
     );
     const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);
@@ -149,7 +149,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
         reservation: null,
       });
     }
-    return jsonResponse(status, errBody, { ...idHeaders(requested || null), 'x-gw-overhead-ms': rec.overheadMs(0).toFixed(2), 'x-gw-attempts': '0', ...refusalHeaders(err) });
+    return jsonResponse(status, errBody, { ...err.headers, ...idHeaders(requested || null), 'x-gw-overhead-ms': rec.overheadMs(0).toFixed(2), 'x-gw-attempts': '0', ...refusalHeaders(err) });
   }
 }
 
@@ -158,7 +158,7 @@ export async function anthropicCountTokens(req: Request, ctx: ChatContext): Prom
   const id = randomUUID();
   const { table } = ctx.holder.current;
   try {
-    checkAuth(req.headers, gatewayToken(table, ctx.deps.env));
+    admitCaller(req, ctx, table, { client: null, ticket: null }, { limits: false });
     const body = await readJsonObject(req, table.gateway.bodyLimit, { paths: 'anthropic' });
     const m = parseMessagesRequest(body, { countOnly: true });
     const parts = requestParts({ messages: m.routeMessages, tools: m.tools });

@@ -71,9 +71,10 @@ export class PolicyHolder {
 
   /**
    * Load (or reload) the policy file, or `text` when the caller has read it whole (the watcher). Returns true when a
-   * new table is serving. Never throws.
+   * new table is serving. Never throws. `force`: serve the new table even when the file is unchanged (the environment
+   * changed: a secret set in the key vault).
    */
-  reload(text?: string): boolean {
+  reload(text?: string, force = false): boolean {
     const r = loadPolicy(text === undefined ? { path: this.path, file: this.file, env: this.env } : { text, file: this.file, env: this.env });
     const warnings = r.diagnostics.filter((d) => d.severity === 'warning');
     if (!r.table || hasErrors(r.diagnostics)) {
@@ -84,7 +85,7 @@ export class PolicyHolder {
       return false;
     }
     const generation = (this.loaded?.generation ?? 0) + 1;
-    if (this.loaded && this.loaded.table.source.sha256 === r.table.source.sha256 && this.lastError === null) return false;
+    if (!force && this.loaded && this.loaded.table.source.sha256 === r.table.source.sha256 && this.lastError === null) return false;
     this.base = r.table;
     this.loaded = { table: this.applyTransform(r.table), generation, loadedAt: Date.now() };
     this.lastError = null;

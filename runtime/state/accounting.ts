@@ -48,6 +48,10 @@ export interface CompletedRequest {
   latencyMs: number;
   error: { type: string; message: string } | null;
   reservation: Reservation | null;
+  /** the client key's name, when the request came with one */
+  client?: string | null;
+  /** the client's holds (tpm, budget), settled when the request is recorded */
+  ticket?: { finish(totalTokens: number | null, cost: number, startedAt: number): void } | null;
 }
 
 /** Where finished requests go: settle the reservation, count spend, write the log. Must not throw. */

@@ -101,6 +101,7 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
     this.settle(req.reservation, req.usage);
     const money = costAndSaving(table, req.decision, req.model, req.usage);
     if (this.spend.start >= 0 && req.startedAt >= this.spend.start) this.spend.usd += money.cost;
+    req.ticket?.finish(req.usage ? req.usage.total_tokens : null, money.cost, req.startedAt);
     this.queued.push({ table, req, money });
     if (!this.drainScheduled) {
       this.drainScheduled = true;
@@ -129,15 +130,18 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
     const { cost, saved } = money;
     const d = req.decision;
     const model = req.model ?? 'none';
-    const c = this.cellsFor(model, d?.scenario ?? 'none', d?.tier ?? 'none', req.status);
+    const client = req.client ?? null;
+    const c = this.cellsFor(model, d?.scenario ?? 'none', d?.tier ?? 'none', req.status, client);
+    // a request with a client key carries its name as the `client` label
+    const who: Record<string, string> = client === null ? {} : { client };
     c.requests.value += 1;
     if (req.usage) {
-      (c.prompt ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'prompt' })).value += req.usage.prompt_tokens;
-      (c.completion ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'completion' })).value += req.usage.completion_tokens;
+      (c.prompt ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'prompt', ...who })).value += req.usage.prompt_tokens;
+      (c.completion ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'completion', ...who })).value += req.usage.completion_tokens;
     }
-    if (cost) (c.cost ??= this.metrics.series('gw_cost_usd_total', 'USD spent on paid models.', { model })).value += cost;
-    if (saved) (c.saved ??= this.metrics.series('gw_saved_usd_total', 'USD saved by free and local answers against the paid choice.', { model })).value += saved;
-    (c.latency ??= this.metrics.series('gw_request_latency_ms_sum', 'Total request latency in ms (divide by gw_requests_total).', { model })).value += req.latencyMs;
+    if (cost) (c.cost ??= this.metrics.series('gw_cost_usd_total', 'USD spent on paid models.', { model, ...who })).value += cost;
+    if (saved) (c.saved ??= this.metrics.series('gw_saved_usd_total', 'USD saved by free and local answers against the paid choice.', { model, ...who })).value += saved;
+    (c.latency ??= this.metrics.series('gw_request_latency_ms_sum', 'Total request latency in ms (divide by gw_requests_total).', { model, ...who })).value += req.latencyMs;
     if (req.reservation) void this.checkAlerts(table, Date.now());
     if (req.startedAt - this.lastPrune > 3600_000) this.prune(table, req.startedAt);
   }
@@ -167,6 +171,7 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
       attempts: req.attempts.length,
       error_type: req.error?.type ?? null,
       pii: flagged ? piiTypes.join(',') : null,
+      client: req.client ?? null,
     };
     // no secret of the policy is ever stored (an upstream that echoes a key, a client that pastes one)
     const sc = scrubberFor(table, this.env);
@@ -186,11 +191,13 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
    * The metric series a request with these labels counts in, found once per label set (building and escaping label
    * text per request cost more than the counting). A series is created when first counted, as the metrics list it.
    */
-  private cellsFor(model: string, scenario: string, tier: string, status: number): RequestCells {
-    const key = `${model}\u0000${scenario}\u0000${tier}\u0000${status}`;
+  private cellsFor(model: string, scenario: string, tier: string, status: number, client: string | null): RequestCells {
+    const key = `${model}\u0000${scenario}\u0000${tier}\u0000${status}\u0000${client ?? ''}`;
     let c = this.cells.get(key);
     if (!c) {
-      c = { requests: this.metrics.series('gw_requests_total', 'Requests answered, by model, scenario, tier and status.', { model, scenario, tier, status: String(status) }) };
+      const labels: Record<string, string> = { model, scenario, tier, status: String(status) };
+      if (client !== null) labels.client = client;
+      c = { requests: this.metrics.series('gw_requests_total', 'Requests answered, by model, scenario, tier, status and client.', labels) };
       this.cells.set(key, c);
     }
     return c;

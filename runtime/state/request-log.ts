@@ -20,6 +20,8 @@ export interface RequestRow {
   attempts: number;
   error_type: string | null;
   pii: string | null;
+  /** the client key's name (null: the admin token, or no auth) */
+  client: string | null;
 }
 
 export interface LogBodies {
@@ -49,7 +51,7 @@ interface Pending {
 
 /** The requests table's columns as reads return them (requests.body, the link to the bodies, stays inside). */
 const REQUEST_COLUMNS = `r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms,
-  r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii`;
+  r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii, r.client`;
 
 /**
  * A logged request as reads return it: the requests row, then its bodies from request_bodies or, for rows written
@@ -93,13 +95,13 @@ export class RequestLog {
     this.onError = opts.onError ?? ((m) => process.stderr.write(`${m}\n`));
     this.insertRow = db.prepare(
       `INSERT INTO requests (id, ts, endpoint, requested_model, model, scenario, tier, status, stream, latency_ms, prompt_tokens,
-        completion_tokens, free_tokens, cost_usd, saved_usd, attempts, error_type, pii, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        completion_tokens, free_tokens, cost_usd, saved_usd, attempts, error_type, pii, body, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertBodies = db.prepare('INSERT INTO request_bodies (ts, request_body, response_body, decision, attempts, redacted) VALUES (?, ?, ?, ?, ?, ?)');
     this.writeBatch = db.transaction((batch: Pending[]) => {
       for (const { row: r, bodies: b } of batch) {
         const body = b ? this.insertBodies.run(r.ts, b.request_body, b.response_body, b.decision, b.attempts, b.redacted).lastInsertRowid : null;
-        this.insertRow.run(r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms, r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii, body);
+        this.insertRow.run(r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms, r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii, body, r.client);
       }
     });
     this.byId = db.prepare(`${SELECT_LOGGED} WHERE r.id = ?`);
@@ -178,10 +180,11 @@ export class RequestLog {
     return row && expandRow(row);
   }
 
-  list(where: { from: number; to: number } | null, limit: number): Record<string, unknown>[] {
+  list(where: { from: number; to: number } | null, limit: number, client: string | null = null): Record<string, unknown>[] {
     this.flush();
-    const sql = `${SELECT_LOGGED} ${where ? 'WHERE r.ts >= ? AND r.ts < ?' : ''} ORDER BY r.ts DESC LIMIT ?`;
-    const args = where ? [where.from, where.to, limit] : [limit];
+    const conds = [...(where ? ['r.ts >= ? AND r.ts < ?'] : []), ...(client !== null ? ['r.client = ?'] : [])];
+    const sql = `${SELECT_LOGGED} ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY r.ts DESC LIMIT ?`;
+    const args = [...(where ? [where.from, where.to] : []), ...(client !== null ? [client] : []), limit];
     return (this.stmt(sql).all(...args) as Record<string, unknown>[]).map(expandRow);
   }
 
@@ -195,20 +198,34 @@ export class RequestLog {
     ).get(since) as Aggregate;
   }
 
-  groups(since: number, by: readonly ('model' | 'scenario' | 'tier')[]): Record<string, unknown>[] {
+  groups(since: number, by: readonly ('model' | 'scenario' | 'tier' | 'client')[], client?: string): Record<string, unknown>[] {
     this.flush();
     const cols = by.join(', ');
+    const only = client === undefined ? '' : ' AND client = ?';
     return this.stmt(
       `SELECT ${cols}, COUNT(*) AS requests, SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens,
           SUM(free_tokens) AS free_tokens, ROUND(SUM(cost_usd), 6) AS cost_usd, ROUND(SUM(saved_usd), 6) AS saved_usd,
           ROUND(AVG(latency_ms), 1) AS avg_latency_ms, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors
-         FROM requests WHERE ts >= ? GROUP BY ${cols} ORDER BY requests DESC`,
-    ).all(since) as Record<string, unknown>[];
+         FROM requests WHERE ts >= ?${only} GROUP BY ${cols} ORDER BY requests DESC`,
+    ).all(...(client === undefined ? [since] : [since, client])) as Record<string, unknown>[];
   }
 
-  spentSince(since: number): number {
+  spentSince(since: number, client?: string): number {
     this.flush();
+    if (client !== undefined) return (this.stmt('SELECT COALESCE(SUM(cost_usd), 0) AS s FROM requests WHERE client = ? AND ts >= ?').get(client, since) as { s: number }).s;
     return (this.stmt('SELECT COALESCE(SUM(cost_usd), 0) AS s FROM requests WHERE ts >= ?').get(since) as { s: number }).s;
+  }
+
+  /** One client's totals since `since`, and when it was last seen. */
+  clientTotals(client: string, since: number): Aggregate & { last: number | null } {
+    this.flush();
+    return this.stmt(
+      `SELECT COUNT(*) AS requests, COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(saved_usd), 0) AS saved,
+          COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
+          COALESCE(SUM(free_tokens), 0) AS free, AVG(latency_ms) AS latency, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
+          (SELECT MAX(ts) FROM requests WHERE client = ?) AS last
+         FROM requests WHERE client = ? AND ts >= ?`,
+    ).get(client, client, since) as Aggregate & { last: number | null };
   }
 
   /**

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,6 +65,31 @@ const MIGRATIONS: string[] = [
      redacted INTEGER NOT NULL DEFAULT 0
    );
    ALTER TABLE requests ADD COLUMN body INTEGER;`,
+  // 3: client keys (only their hashes), the request's client for attribution, and the key vault (ciphertext only)
+  `CREATE TABLE IF NOT EXISTS client_keys (
+     name TEXT PRIMARY KEY,
+     key_hash TEXT NOT NULL UNIQUE,
+     rpm INTEGER,
+     tpm INTEGER,
+     budget_usd REAL,
+     budget_per TEXT,
+     budget_then TEXT,
+     models TEXT,
+     scenarios TEXT,
+     expires_at INTEGER,
+     revoked_at INTEGER,
+     created_at INTEGER NOT NULL,
+     rotated_at INTEGER
+   );
+   CREATE TABLE IF NOT EXISTS secrets (
+     name TEXT PRIMARY KEY,
+     nonce BLOB NOT NULL,
+     tag BLOB NOT NULL,
+     ciphertext BLOB NOT NULL,
+     set_at INTEGER NOT NULL
+   );
+   ALTER TABLE requests ADD COLUMN client TEXT;
+   CREATE INDEX IF NOT EXISTS requests_client_ts ON requests (client, ts);`,
 ];
 
 /** Open (creating if needed) the state database: WAL journal, one writer, migrations applied. */

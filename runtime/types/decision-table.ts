@@ -95,6 +95,10 @@ export interface DecisionTable {
   fallback: Chain | null;
   budget: Budget | null;
   alert: AlertPolicy | null;
+  /**
+   * `client NAME { … }` blocks: keys declared in the policy (their values come from the environment or the key vault)
+   */
+  clients: Client[];
 }
 /**
  * This interface was referenced by `DecisionTable`'s JSON-Schema
@@ -120,6 +124,13 @@ export interface GatewayConfig {
     keepMs: number | null;
     keepRows: number | null;
   };
+  /**
+   * null: CORS off. `any`: every origin; otherwise the origins browsers may call from
+   */
+  cors: {
+    any: boolean;
+    origins: string[];
+  } | null;
 }
 /**
  * This interface was referenced by `DecisionTable`'s JSON-Schema
@@ -299,5 +310,40 @@ export interface AlertPolicy {
   lowQuotaBelow: number | null;
   expiringWithinMs: number | null;
   webhook: ValueSource | null;
+  at: At;
+}
+/**
+ * This interface was referenced by `DecisionTable`'s JSON-Schema
+ * via the `definition` "Client".
+ */
+export interface Client {
+  name: string;
+  /**
+   * variables holding the client's key (then the key vault)
+   */
+  keyEnv: string[];
+  /**
+   * one of the variables was set at load time
+   */
+  enabled: boolean;
+  rpm: number | null;
+  tpm: number | null;
+  budget: {
+    usd: number;
+    per: 'day' | 'month';
+    then: 'free_only' | 'block';
+  } | null;
+  /**
+   * allowed models (ids, bare names or providers); null: any
+   */
+  models: string[] | null;
+  /**
+   * allowed scenarios; null: any
+   */
+  scenarios: string[] | null;
+  /**
+   * UTC date after which the key stops working
+   */
+  expires: string | null;
   at: At;
 }
