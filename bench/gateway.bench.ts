@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       console.log(`  ⚠ load average ${load1.toFixed(2)} before the start: other processes compete for the CPUs, expect noisy figures`);
     if (PROFILE) console.log('  (GW_BENCH_PROF=1: gw runs under --cpu-prof and is slower; read its profile for shares, not its figures)');
 
-    const mock = spawnChild('mock upstream', ['--import', 'tsx', 'bench/mock-upstream.ts'], { cwd: ROOT });
+    const mock = spawnChild('mock upstream', ['dist/mock-upstream.js'], { cwd: ROOT });
     const mockPort = Number((await waitForLine(mock, /listening (\d+)/))[1]);
     const direct = `http://127.0.0.1:${mockPort}/v1/chat/completions`;
 
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     const floors: Load[] = [];
     const floorSeq: { stream: Sequential; json: Sequential }[] = [];
     for (const mode of ['node', 'h3'] as const) {
-      const fp = spawnChild(`bare ${mode} proxy`, ['--import', 'tsx', 'bench/bare-proxy.ts', mode, String(mockPort)], { cwd: ROOT });
+      const fp = spawnChild(`bare ${mode} proxy`, ['dist/bare-proxy.js', mode, String(mockPort)], { cwd: ROOT });
       const url = `http://127.0.0.1:${Number((await waitForLine(fp, /listening (\d+)/))[1])}/v1/chat/completions`;
       floors.push(await load(`floor: bare ${mode === 'node' ? 'node:http' : 'h3'} proxy`, url, BODY, JSON_HEADERS, mock, fp));
       floorSeq.push({ stream: await seq(url, STREAM_BODY), json: await seq(url, BODY) });

@@ -1,21 +1,25 @@
-import { check, checkHelp } from './check.ts';
-import { compileCommand, compileHelp } from './compile.ts';
-import { explain, explainHelp } from './explain.ts';
-import { serve, serveHelp } from './serve.ts';
 import { processIo, UsageError, type Io } from './io.ts';
 
 type Command = { run: (args: string[], io: Io) => number | Promise<number>; help: string };
 
-async function loadFmt(): Promise<Command> {
-  const m = await import('./fmt.ts');
-  return { run: m.fmt, help: m.fmtHelp };
-}
-
 const commands: Record<string, () => Promise<Command>> = {
-  check: async () => ({ run: check, help: checkHelp }),
-  compile: async () => ({ run: compileCommand, help: compileHelp }),
-  explain: async () => ({ run: explain, help: explainHelp }),
-  fmt: loadFmt,
+  // each command loads only its own modules (a separate chunk in dist/)
+  check: async () => {
+    const m = await import('./check.ts');
+    return { run: m.check, help: m.checkHelp };
+  },
+  compile: async () => {
+    const m = await import('./compile.ts');
+    return { run: m.compileCommand, help: m.compileHelp };
+  },
+  explain: async () => {
+    const m = await import('./explain.ts');
+    return { run: m.explain, help: m.explainHelp };
+  },
+  fmt: async () => {
+    const m = await import('./fmt.ts');
+    return { run: m.fmt, help: m.fmtHelp };
+  },
   models: async () => {
     const m = await import('./models.ts');
     return { run: m.models, help: m.modelsHelp };
@@ -24,7 +28,10 @@ const commands: Record<string, () => Promise<Command>> = {
     const m = await import('./providers.ts');
     return { run: m.providers, help: m.providersHelp };
   },
-  serve: async () => ({ run: serve, help: serveHelp }),
+  serve: async () => {
+    const m = await import('./serve.ts');
+    return { run: m.serve, help: m.serveHelp };
+  },
   quota: async () => {
     const m = await import('./quota.ts');
     return { run: m.quota, help: m.quotaHelp };
