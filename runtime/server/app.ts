@@ -50,6 +50,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
   if (!holder.reload()) throw new Error(`the policy ${opts.policyPath} does not compile:\n${holder.lastError?.report ?? ''}`);
   const live = new LiveState();
   const ledger = new Ledger(openDatabase(opts.statePath ?? statePath(holder.current.table, opts.policyPath)), { log, env });
+  // requests answered by a run that was killed, replayed from its journal before anything reads the ledger
+  ledger.openJournal();
   holder.setTransform((t) => applyOverlay(t, ledger.overlays.all()).table);
   ledger.prune(holder.current.table, Date.now());
   ledger.startAlertTimer(() => holder.current.table);

@@ -86,10 +86,13 @@ export class RequestLog {
   private readonly flushSoon = () => this.flush();
   /** called first by every flush: whoever queues rows elsewhere hands them over */
   private readonly beforeRead: (() => void) | null;
+  /** called after a flush has written everything queued (the answered-requests journal starts over) */
+  private readonly afterWrite: (() => void) | null;
 
-  constructor(db: Database.Database, opts: { onError?: (message: string) => void; beforeRead?: () => void } = {}) {
+  constructor(db: Database.Database, opts: { onError?: (message: string) => void; beforeRead?: () => void; afterWrite?: () => void } = {}) {
     this.db = db;
     this.beforeRead = opts.beforeRead ?? null;
+    this.afterWrite = opts.afterWrite ?? null;
     this.onError = opts.onError ?? ((m) => process.stderr.write(`${m}\n`));
     this.insertRow = db.prepare(
       `INSERT INTO requests (id, ts, endpoint, requested_model, model, scenario, tier, status, stream, latency_ms, prompt_tokens,
@@ -141,13 +144,19 @@ export class RequestLog {
   flush(): void {
     this.beforeRead?.();
     this.scheduled = false;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
+    if (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        this.writeBatch(batch);
+      } catch (e) {
+        this.recover(batch, e);
+      }
+    }
     try {
-      this.writeBatch(batch);
+      this.afterWrite?.();
     } catch (e) {
-      this.recover(batch, e);
+      this.onError(`request log: ${(e as Error).message}`);
     }
   }
 

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,6 +65,9 @@ const MIGRATIONS: string[] = [
      redacted INTEGER NOT NULL DEFAULT 0
    );
    ALTER TABLE requests ADD COLUMN body INTEGER;`,
+  // 3: the sequence number of the last answered-requests journal record settled into a quota row, so a replay after a
+  // crash adds exactly the settles that did not reach the database (runtime/state/answer-journal.ts).
+  `ALTER TABLE quota_usage ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** Open (creating if needed) the state database: WAL journal, one writer, migrations applied. */
