@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { expandDecision } from './log-decision.ts';
+import { packLog, unpackLog } from './log-compress.ts';
 
 export interface RequestRow {
   id: string;
@@ -60,7 +61,8 @@ const SELECT_LOGGED = `SELECT ${REQUEST_COLUMNS},
     CASE WHEN b.rid IS NULL THEN l.response_body ELSE b.response_body END AS response_body,
     CASE WHEN b.rid IS NULL THEN l.decision ELSE b.decision END AS decision,
     CASE WHEN b.rid IS NULL THEN l.attempts ELSE b.attempts END AS attempt_list,
-    CASE WHEN b.rid IS NULL THEN l.redacted ELSE b.redacted END AS redacted
+    CASE WHEN b.rid IS NULL THEN l.redacted ELSE b.redacted END AS redacted,
+    b.packed AS packed
   FROM requests r
   LEFT JOIN request_bodies b ON b.rid = r.body
   LEFT JOIN request_logs l ON b.rid IS NULL AND l.id = r.id`;
@@ -98,10 +100,10 @@ export class RequestLog {
       `INSERT INTO requests (id, ts, endpoint, requested_model, model, scenario, tier, status, stream, latency_ms, prompt_tokens,
         completion_tokens, free_tokens, cost_usd, saved_usd, attempts, error_type, pii, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.insertBodies = db.prepare('INSERT INTO request_bodies (ts, request_body, response_body, decision, attempts, redacted) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insertBodies = db.prepare('INSERT INTO request_bodies (ts, packed, redacted) VALUES (?, ?, ?)');
     this.writeBatch = db.transaction((batch: Pending[]) => {
       for (const { row: r, bodies: b } of batch) {
-        const body = b ? this.insertBodies.run(r.ts, b.request_body, b.response_body, b.decision, b.attempts, b.redacted).lastInsertRowid : null;
+        const body = b ? this.insertBodies.run(r.ts, packLog([b.request_body, b.response_body, b.decision, b.attempts]), b.redacted).lastInsertRowid : null;
         this.insertRow.run(r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms, r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii, body);
       }
     });
@@ -245,8 +247,11 @@ export class RequestLog {
   }
 }
 
-/** A read row with its decision as the JSON that was recorded. */
+/** A read row with its texts as they were recorded (a packed row's inflated), its decision as its JSON. */
 function expandRow(row: Record<string, unknown>): Record<string, unknown> {
+  const packed = row.packed as Uint8Array | null | undefined;
+  delete row.packed;
+  if (packed) [row.request_body, row.response_body, row.decision, row.attempt_list] = unpackLog(packed);
   if (typeof row.decision === 'string') row.decision = expandDecision(row.decision);
   return row;
 }

@@ -66,8 +66,11 @@ const MIGRATIONS: string[] = [
    );
    ALTER TABLE requests ADD COLUMN body INTEGER;`,
   // 3: the sequence number of the last answered-requests journal record settled into a quota row, so a replay after a
-  // crash adds exactly the settles that did not reach the database (runtime/state/answer-journal.ts).
-  `ALTER TABLE quota_usage ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;`,
+  // crash adds exactly the settles that did not reach the database (runtime/state/answer-journal.ts); and a logged
+  // request's four texts compressed together in request_bodies.packed (runtime/state/log-compress.ts; the text
+  // columns then stay NULL; rows written before keep them).
+  `ALTER TABLE quota_usage ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE request_bodies ADD COLUMN packed BLOB;`,
 ];
 
 /** Open (creating if needed) the state database: WAL journal, one writer, migrations applied. */
