@@ -2,40 +2,21 @@ import { processIo, UsageError, type Io } from './io.ts';
 
 type Command = { run: (args: string[], io: Io) => number | Promise<number>; help: string };
 
+/** A command whose module is imported only when it runs (its own chunk in dist/): each command loads only what it uses. */
+const lazy =
+  <M>(load: () => Promise<M>, pick: (m: M) => Command): (() => Promise<Command>) =>
+  async () =>
+    pick(await load());
+
 const commands: Record<string, () => Promise<Command>> = {
-  // each command loads only its own modules (a separate chunk in dist/)
-  check: async () => {
-    const m = await import('./check.ts');
-    return { run: m.check, help: m.checkHelp };
-  },
-  compile: async () => {
-    const m = await import('./compile.ts');
-    return { run: m.compileCommand, help: m.compileHelp };
-  },
-  explain: async () => {
-    const m = await import('./explain.ts');
-    return { run: m.explain, help: m.explainHelp };
-  },
-  fmt: async () => {
-    const m = await import('./fmt.ts');
-    return { run: m.fmt, help: m.fmtHelp };
-  },
-  models: async () => {
-    const m = await import('./models.ts');
-    return { run: m.models, help: m.modelsHelp };
-  },
-  providers: async () => {
-    const m = await import('./providers.ts');
-    return { run: m.providers, help: m.providersHelp };
-  },
-  serve: async () => {
-    const m = await import('./serve.ts');
-    return { run: m.serve, help: m.serveHelp };
-  },
-  quota: async () => {
-    const m = await import('./quota.ts');
-    return { run: m.quota, help: m.quotaHelp };
-  },
+  check: lazy(() => import('./check.ts'), (m) => ({ run: m.check, help: m.checkHelp })),
+  compile: lazy(() => import('./compile.ts'), (m) => ({ run: m.compileCommand, help: m.compileHelp })),
+  explain: lazy(() => import('./explain.ts'), (m) => ({ run: m.explain, help: m.explainHelp })),
+  fmt: lazy(() => import('./fmt.ts'), (m) => ({ run: m.fmt, help: m.fmtHelp })),
+  models: lazy(() => import('./models.ts'), (m) => ({ run: m.models, help: m.modelsHelp })),
+  providers: lazy(() => import('./providers.ts'), (m) => ({ run: m.providers, help: m.providersHelp })),
+  serve: lazy(() => import('./serve.ts'), (m) => ({ run: m.serve, help: m.serveHelp })),
+  quota: lazy(() => import('./quota.ts'), (m) => ({ run: m.quota, help: m.quotaHelp })),
 };
 
 export const usage = `gw — a free-tier-first, OpenAI-compatible LLM gateway driven by routes.gw

@@ -9,6 +9,9 @@ export interface JournaledSettle {
   tokens: number;
 }
 
+/** Journal size at which a group commit that leaves nothing queued empties it. */
+const TRUNCATE_AT = 1 << 20;
+
 /** The requests row's fields in the order a journal line holds them. */
 const ROW_FIELDS = [
   'id', 'ts', 'endpoint', 'requested_model', 'model', 'scenario', 'tier', 'status', 'stream', 'latency_ms', 'prompt_tokens',
@@ -21,13 +24,13 @@ const ROW_FIELDS = [
  * (`state.db.answered`). The request log group-commits rows every few milliseconds off the request path; a `kill -9`
  * loses those milliseconds from SQLite but not from the journal, whose bytes are in the kernel once write returns. The
  * next start replays the journal into the database (rows that are missing; settles whose sequence number the quota row
- * has not reached), so /stats, the budget and /quota agree with what was answered. After each group commit that leaves
- * nothing queued the journal is emptied (ftruncate), so it holds at most a few milliseconds of requests.
+ * has not reached), so /stats, the budget and /quota agree with what was answered; lines of requests already committed
+ * are skipped. A group commit that leaves nothing queued empties the journal once it has grown to TRUNCATE_AT.
  */
 export class AnswerJournal {
   private fd: number;
   private seq: number;
-  private lines = 0;
+  private bytes = 0;
 
   private constructor(fd: number, seq: number) {
     this.fd = fd;
@@ -47,20 +50,23 @@ export class AnswerJournal {
   append(row: RequestRow, settle: JournaledSettle | null): number {
     const seq = ++this.seq;
     const values = ROW_FIELDS.map((k) => row[k]);
-    writeSync(this.fd, `${JSON.stringify([seq, settle ? [settle.model, settle.periodStart, settle.tokens] : 0, values])}\n`);
-    this.lines++;
+    this.bytes += writeSync(this.fd, `${JSON.stringify([seq, settle ? [settle.model, settle.periodStart, settle.tokens] : 0, values])}\n`);
     return seq;
   }
 
-  /** Everything journaled is committed to the database: start over. */
-  clear(): void {
-    if (this.lines === 0) return;
+  /**
+   * Everything journaled is committed to the database: the journal may start over. It does once it holds
+   * TRUNCATE_AT bytes (a few thousand requests), not after every group commit: an ftruncate is a metadata change the
+   * filesystem may make wait for its own journal, and lines already committed are harmless (a replay skips them).
+   */
+  clear(force = false): void {
+    if (this.bytes === 0 || (!force && this.bytes < TRUNCATE_AT)) return;
     ftruncateSync(this.fd, 0);
-    this.lines = 0;
+    this.bytes = 0;
   }
 
   close(): void {
-    this.clear();
+    this.clear(true);
     closeSync(this.fd);
   }
 }
