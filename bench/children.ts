@@ -108,6 +108,16 @@ export function freePort(): Promise<number> {
 }
 
 /** CPU time (user + system, ms) a child has used so far, from /proc (Linux); NaN elsewhere. */
+/** Resident set size of a child in MB (from /proc), NaN when unknown. */
+export function rssMb(child: Child): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.proc.pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 export function cpuMs(child: Child): number {
   try {
     const stat = readFileSync(`/proc/${child.proc.pid}/stat`, 'utf8');

@@ -16,7 +16,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
-import { cpuMs, freePort, killAllNow, spawnChild, stopAll, waitForHttp, waitForLine, type Child } from './children.ts';
+import { cpuMs, rssMb, freePort, killAllNow, spawnChild, stopAll, waitForHttp, waitForLine, type Child } from './children.ts';
 import { summarize } from './cpuprofile-top.ts';
 import { BENCH_PROMPT, benchPolicy } from './prompt.ts';
 import { median, sequential, type Sequential } from './ttfb.ts';
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       console.log(`  ⚠ load average ${load1.toFixed(2)} before the start: other processes compete for the CPUs, expect noisy figures`);
     if (PROFILE) console.log('  (GW_BENCH_PROF=1: gw runs under --cpu-prof and is slower; read its profile for shares, not its figures)');
 
-    const mock = spawnChild('mock upstream', ['--import', 'tsx', 'bench/mock-upstream.ts'], { cwd: ROOT });
+    const mock = spawnChild('mock upstream', ['dist/mock-upstream.js'], { cwd: ROOT });
     const mockPort = Number((await waitForLine(mock, /listening (\d+)/))[1]);
     const direct = `http://127.0.0.1:${mockPort}/v1/chat/completions`;
 
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     const gwStarted = performance.now();
     const gw = spawnChild('gw', [...prof, 'bin/gw.js', 'serve', '--config', policyPath, '--port', String(gwPort)], { cwd: ROOT, env: { MOCK_KEY: 'sk-bench-mock' } });
     await waitForHttp(gw, `http://127.0.0.1:${gwPort}/health`);
+    const rssStart = rssMb(gw);
     const viaGw = `http://127.0.0.1:${gwPort}/v1/chat/completions`;
 
     const pkPort = await freePort();
@@ -140,6 +141,18 @@ async function main(): Promise<void> {
     const sGw = await seq(viaGw, STREAM_BODY);
     const jDirect = await seq(direct, BODY);
     const jGw = await seq(viaGw, BODY);
+    const rssEnd = rssMb(gw);
+    const served = (await (await fetch(`http://127.0.0.1:${gwPort}/stats`)).json()) as { requests24h: number };
+
+    // GW_BENCH_TSX=1: the same gateway run from the TypeScript sources through tsx (as before the compiled build), for
+    // the compiled build's ratio in the same run.
+    if (process.env.GW_BENCH_TSX === '1') {
+      const tsxPort = await freePort();
+      const viaTsx = spawnChild('gw from sources (tsx)', ['--import', 'tsx', 'cli/gw.ts', 'serve', '--config', policyPath, '--port', String(tsxPort)], { cwd: ROOT, env: { MOCK_KEY: 'sk-bench-mock' } });
+      await waitForHttp(viaTsx, `http://127.0.0.1:${tsxPort}/health`, {}, 60_000);
+      loads.push(await load('gw from sources (tsx), JSON', `http://127.0.0.1:${tsxPort}/v1/chat/completions`, BODY, JSON_HEADERS, mock, viaTsx));
+      await viaTsx.stop(5000);
+    }
 
     // The ledger's cost: the same gateway with its state in memory and request logs off, against the run above
     // (state on disk, full logs on: the default).
@@ -158,7 +171,7 @@ async function main(): Promise<void> {
     const floors: Load[] = [];
     const floorSeq: { stream: Sequential; json: Sequential }[] = [];
     for (const mode of ['node', 'h3'] as const) {
-      const fp = spawnChild(`bare ${mode} proxy`, ['--import', 'tsx', 'bench/bare-proxy.ts', mode, String(mockPort)], { cwd: ROOT });
+      const fp = spawnChild(`bare ${mode} proxy`, ['dist/bare-proxy.js', mode, String(mockPort)], { cwd: ROOT });
       const url = `http://127.0.0.1:${Number((await waitForLine(fp, /listening (\d+)/))[1])}/v1/chat/completions`;
       floors.push(await load(`floor: bare ${mode === 'node' ? 'node:http' : 'h3'} proxy`, url, BODY, JSON_HEADERS, mock, fp));
       floorSeq.push({ stream: await seq(url, STREAM_BODY), json: await seq(url, BODY) });
@@ -191,6 +204,10 @@ async function main(): Promise<void> {
     console.log(`  ${mark(gwVsPortkey >= 4)} gw / Portkey throughput     ${f(gwVsPortkey)}×       (target ≥ 4×)`);
     console.log(`  ${mark(addedP50 <= 1)} gw added p50 under load     ${f(addedP50, 3)} ms  (target ≤ 1 ms; ${f(gJson.p50, 3)} vs ${f(dJson.p50, 3)} direct)`);
     console.log(`  ${mark(ttfbAdded <= 1)} gw added first-chunk time   ${f(ttfbAdded, 3)} ms  (target ≤ 1 ms; median ${f(ttfbGw, 3)} vs ${f(ttfbDirect, 3)} direct)`);
+    console.log(`  ${mark(gJson.rps >= 0.5 * nodeFloor!.rps)} gw / node:http floor        ${(100 * gJson.rps / nodeFloor!.rps).toFixed(1)}%      (target ≥ 50%; CPU per request ${Math.round((gJson.cpu.proxy * 10_000) / gJson.rps)} µs vs ${Math.round((nodeFloor!.cpu.proxy * 10_000) / nodeFloor!.rps)} µs = ${f((gJson.cpu.proxy / gJson.rps) / (nodeFloor!.cpu.proxy / nodeFloor!.rps))}×)`);
+    const streamCost = gStream.cpu.proxy / gStream.rps / (gJson.cpu.proxy / gJson.rps);
+    console.log(`  ${mark(streamCost <= 1.3)} gw stream / JSON cost       ${f(streamCost)}×       (target ≤ 1.3×, CPU per request)`);
+    console.log(`    gw RSS: ${f(rssStart, 1)} MB after start, ${f(rssEnd, 1)} MB after ${served.requests24h} requests`);
     console.log(`    (floors, same run: a bare node:http proxy does ${Math.round(nodeFloor!.rps)} req/s = ${(100 * nodeFloor!.rps / dJson.rps).toFixed(1)}% of direct, a bare h3 proxy ${Math.round(h3Floor!.rps)} req/s = ${(100 * h3Floor!.rps / dJson.rps).toFixed(1)}%; gw is at ${(100 * gJson.rps / h3Floor!.rps).toFixed(0)}% of the h3 floor)`);
     const stateDb = join(tmp, '.gw', 'state.db');
     if (existsSync(stateDb)) {

@@ -112,11 +112,13 @@ function dbBytes(path: string): number {
   return n;
 }
 
-function run(where: 'disk' | 'memory', logs: boolean, batch: number): Figure {
+/** `journal`: the answered-requests journal the serving gateway keeps beside a database on disk (Ledger.openJournal). */
+function run(where: 'disk' | 'memory', logs: boolean, batch: number, journal = where === 'disk'): Figure {
   const dir = mkdtempSync(join(tmpdir(), 'gw-ledger-bench-'));
   const path = where === 'disk' ? join(dir, 'state.db') : ':memory:';
   const table = compile(logs);
   const ledger = new Ledger(openDatabase(path), { log: silentLogger, env: {} });
+  if (journal) ledger.openJournal();
   try {
     const t0 = Date.now();
     ledger.prune(table, t0);
@@ -198,8 +200,9 @@ if (PROF) {
   console.log(`${PROF}, logs on, ${BATCH} per turn: ${f.usPerReq.toFixed(1)} µs/request wall, ${f.cpuPerReq.toFixed(1)} µs CPU, over ${f.requests} requests`);
 } else {
   const figures = new Map<string, Figure>();
-  const configs: ['disk' | 'memory', boolean, number][] = [
+  const configs: ['disk' | 'memory', boolean, number, boolean?][] = [
     ['disk', true, BATCH],
+    ['disk', true, BATCH, false],
     ['disk', false, BATCH],
     ['memory', true, BATCH],
     ['memory', false, BATCH],
@@ -207,11 +210,11 @@ if (PROF) {
     ['disk', false, 1],
   ];
   console.log('state   logs  per turn        CPU µs/req   wall µs/req (p90 of rounds)   requests   free   DB file B/req   log payload B/req');
-  for (const [where, logs, batch] of configs) {
-    const f = run(where, logs, batch);
-    figures.set(`${where}/${logs}/${batch}`, f);
+  for (const [where, logs, batch, journal] of configs) {
+    const f = run(where, logs, batch, journal);
+    figures.set(`${where}/${logs}/${batch}${journal === false ? '/no-journal' : ''}`, f);
     console.log(
-      `${where.padEnd(6)}  ${logs ? 'on ' : 'off'}   ${String(batch).padStart(8)}   ${f.cpuPerReq.toFixed(1).padStart(12)}   ${f.usPerReq.toFixed(1).padStart(11)} (${f.p90.toFixed(1).padStart(6)})          ${String(f.requests).padStart(8)}   ${`${Math.round(f.freeShare * 100)}%`.padStart(4)}   ${(f.bytesPerReq !== null ? Math.round(f.bytesPerReq).toLocaleString('en') : '').padStart(13)}   ${(f.payloadPerReq !== null ? Math.round(f.payloadPerReq).toLocaleString('en') : '').padStart(17)}`,
+      `${(journal === false ? `${where}*` : where).padEnd(6)}  ${logs ? 'on ' : 'off'}   ${String(batch).padStart(8)}   ${f.cpuPerReq.toFixed(1).padStart(12)}   ${f.usPerReq.toFixed(1).padStart(11)} (${f.p90.toFixed(1).padStart(6)})          ${String(f.requests).padStart(8)}   ${`${Math.round(f.freeShare * 100)}%`.padStart(4)}   ${(f.bytesPerReq !== null ? Math.round(f.bytesPerReq).toLocaleString('en') : '').padStart(13)}   ${(f.payloadPerReq !== null ? Math.round(f.payloadPerReq).toLocaleString('en') : '').padStart(17)}`,
     );
   }
   const ratio = (key: 'cpuPerReq' | 'usPerReq', a: string, b: string) => {
@@ -222,6 +225,7 @@ if (PROF) {
   console.log('');
   for (const key of ['cpuPerReq', 'usPerReq'] as const) {
     const k = key === 'cpuPerReq' ? 'CPU ' : 'wall';
+    console.log(`${k}  answered-requests journal (disk, logs on): with vs without (disk* above) ${ratio(key, `disk/true/${BATCH}`, `disk/true/${BATCH}/no-journal`)}`);
     console.log(`${k}  logs on vs off: disk ${ratio(key, `disk/true/${BATCH}`, `disk/false/${BATCH}`)}, memory ${ratio(key, `memory/true/${BATCH}`, `memory/false/${BATCH}`)}, disk 1 per turn ${ratio(key, 'disk/true/1', 'disk/false/1')}`);
     console.log(`${k}  disk vs memory: logs on ${ratio(key, `disk/true/${BATCH}`, `memory/true/${BATCH}`)}, logs off ${ratio(key, `disk/false/${BATCH}`, `memory/false/${BATCH}`)}`);
     console.log(`${k}  disk + logs vs memory + logs off (the gateway bench's two gw setups): ${ratio(key, `disk/true/${BATCH}`, `memory/false/${BATCH}`)}; 1 per turn ${ratio(key, 'disk/true/1', `memory/false/${BATCH}`)}`);

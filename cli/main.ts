@@ -1,54 +1,27 @@
-import { check, checkHelp } from './check.ts';
-import { compileCommand, compileHelp } from './compile.ts';
-import { explain, explainHelp } from './explain.ts';
-import { serve, serveHelp } from './serve.ts';
 import { processIo, UsageError, type Io } from './io.ts';
 
 type Command = { run: (args: string[], io: Io) => number | Promise<number>; help: string };
 
-async function loadFmt(): Promise<Command> {
-  const m = await import('./fmt.ts');
-  return { run: m.fmt, help: m.fmtHelp };
-}
+/** A command whose module is imported only when it runs (its own chunk in dist/): each command loads only what it uses. */
+const lazy =
+  <M>(load: () => Promise<M>, pick: (m: M) => Command): (() => Promise<Command>) =>
+  async () =>
+    pick(await load());
 
 const commands: Record<string, () => Promise<Command>> = {
-  check: async () => ({ run: check, help: checkHelp }),
-  compile: async () => ({ run: compileCommand, help: compileHelp }),
-  explain: async () => ({ run: explain, help: explainHelp }),
-  fmt: loadFmt,
-  models: async () => {
-    const m = await import('./models.ts');
-    return { run: m.models, help: m.modelsHelp };
-  },
-  providers: async () => {
-    const m = await import('./providers.ts');
-    return { run: m.providers, help: m.providersHelp };
-  },
-  serve: async () => ({ run: serve, help: serveHelp }),
-  replay: async () => {
-    const m = await import('./replay.ts');
-    return { run: m.replay, help: m.replayHelp };
-  },
-  traffic: async () => {
-    const m = await import('./traffic.ts');
-    return { run: m.traffic, help: m.trafficHelp };
-  },
-  logs: async () => {
-    const m = await import('./logs.ts');
-    return { run: m.logs, help: m.logsHelp };
-  },
-  keys: async () => {
-    const m = await import('./keys.ts');
-    return { run: m.keys, help: m.keysHelp };
-  },
-  secrets: async () => {
-    const m = await import('./secrets.ts');
-    return { run: (a: string[], io: Io) => m.secrets(a, io), help: m.secretsHelp };
-  },
-  quota: async () => {
-    const m = await import('./quota.ts');
-    return { run: m.quota, help: m.quotaHelp };
-  },
+  check: lazy(() => import('./check.ts'), (m) => ({ run: m.check, help: m.checkHelp })),
+  compile: lazy(() => import('./compile.ts'), (m) => ({ run: m.compileCommand, help: m.compileHelp })),
+  explain: lazy(() => import('./explain.ts'), (m) => ({ run: m.explain, help: m.explainHelp })),
+  fmt: lazy(() => import('./fmt.ts'), (m) => ({ run: m.fmt, help: m.fmtHelp })),
+  models: lazy(() => import('./models.ts'), (m) => ({ run: m.models, help: m.modelsHelp })),
+  providers: lazy(() => import('./providers.ts'), (m) => ({ run: m.providers, help: m.providersHelp })),
+  serve: lazy(() => import('./serve.ts'), (m) => ({ run: m.serve, help: m.serveHelp })),
+  replay: lazy(() => import('./replay.ts'), (m) => ({ run: m.replay, help: m.replayHelp })),
+  traffic: lazy(() => import('./traffic.ts'), (m) => ({ run: m.traffic, help: m.trafficHelp })),
+  logs: lazy(() => import('./logs.ts'), (m) => ({ run: m.logs, help: m.logsHelp })),
+  keys: lazy(() => import('./keys.ts'), (m) => ({ run: m.keys, help: m.keysHelp })),
+  secrets: lazy(() => import('./secrets.ts'), (m) => ({ run: m.secrets, help: m.secretsHelp })),
+  quota: lazy(() => import('./quota.ts'), (m) => ({ run: m.quota, help: m.quotaHelp })),
 };
 
 export const usage = `gw — a free-tier-first, OpenAI-compatible LLM gateway driven by routes.gw

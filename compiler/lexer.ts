@@ -1,4 +1,5 @@
 import { createToken, Lexer, type IToken, type TokenType, type CustomPatternMatcherFunc } from 'chevrotain';
+import { skipGrammarValidations } from './grammar-checks.ts';
 
 /**
  * The routes.gw lexer. Keywords are "soft": every keyword is also an Identifier, so names such as a scenario called
@@ -187,7 +188,7 @@ export const allTokens: TokenType[] = [
 export const KEYWORDS: readonly string[] = keywordTokens.map((t) => t.name.slice(3));
 export const STATEMENT_KEYWORDS: ReadonlySet<string> = statementStarts;
 
-export const gwLexer = new Lexer(allTokens, { ensureOptimizations: true, positionTracking: 'full' });
+export const gwLexer = new Lexer(allTokens, { ensureOptimizations: true, positionTracking: 'full', skipValidations: skipGrammarValidations });
 
 export interface LexResult {
   tokens: IToken[];

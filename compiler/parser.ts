@@ -1,6 +1,7 @@
 import { CstParser, tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
 import * as T from './lexer.ts';
 import { syntaxMessages } from './syntax-messages.ts';
+import { skipGrammarValidations } from './grammar-checks.ts';
 
 /**
  * The routes.gw grammar as a chevrotain CstParser. Statements end at a newline; several may share a line where the
@@ -8,7 +9,7 @@ import { syntaxMessages } from './syntax-messages.ts';
  */
 export class GwParser extends CstParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: syntaxMessages });
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: syntaxMessages, skipValidations: skipGrammarValidations });
     this.performSelfAnalysis();
   }
 

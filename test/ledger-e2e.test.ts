@@ -286,7 +286,7 @@ describe('durability', () => {
     const usage = { promptTokens: 30, completionTokens: 10 };
     up.script('free-model', ...Array.from({ length: 5000 }, () => ({ reply: 'ok', usage, delayMs: 2 })));
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, ['bin/gw.js', 'serve', '--config', policyPath, '--port', String(port)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/gw.ts', 'serve', '--config', policyPath, '--port', String(port)], {
       env: { ...process.env, ...TEST_KEYS },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -73,6 +73,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const live = new LiveState();
   const stateFile = opts.statePath ?? statePath(holder.current.table, opts.policyPath);
   const ledger = new Ledger(openDatabase(stateFile), { log, env });
+  // requests answered by a run that was killed, replayed from its journal before anything reads the ledger
+  ledger.openJournal();
   const vault = new Vault(ledger.db);
   const loadVault = (): boolean => {
     try {

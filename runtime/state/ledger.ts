@@ -14,6 +14,7 @@ import { redactDeep, redactText } from './redact-log.ts';
 import { encodeDecision } from './log-decision.ts';
 import { RequestLog, type LogBodies, type RequestRow } from './request-log.ts';
 import { scrubberFor } from '../secrets/scrubber.ts';
+import { AnswerJournal } from './answer-journal.ts';
 import type { Logger } from '../server/log.ts';
 
 const DAY = 86_400_000;
@@ -58,7 +59,8 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
   private readonly alertMark: Database.Statement;
   private readonly pruneRequests: Database.Statement;
   /** finished requests whose recording waits for the answer to be written (see complete) */
-  private queued: { table: DecisionTable; req: CompletedRequest; money: Money }[] = [];
+  private queued: { table: DecisionTable; req: CompletedRequest; money: Money; row: RequestRow }[] = [];
+  private journal: AnswerJournal | null = null;
   private drainScheduled = false;
   private readonly drainSoon = () => this.drain();
 
@@ -67,7 +69,7 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
     this.db = db;
     this.log = opts.log;
     this.env = opts.env;
-    this.requests = new RequestLog(db, { onError: (m) => this.log.error(m), beforeRead: () => this.drain() });
+    this.requests = new RequestLog(db, { onError: (m) => this.log.error(m), beforeRead: () => this.drain(), afterWrite: () => this.journal?.clear() });
     this.overlays = new OverlayStore(db);
     this.alertSeen = db.prepare('SELECT 1 FROM alerts_sent WHERE key = ?');
     this.alertMark = db.prepare('INSERT OR IGNORE INTO alerts_sent (key, ts) VALUES (?, ?)');
@@ -93,20 +95,44 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
   // ---- Recorder: a finished request -------------------------------------------------------------------------------
   /**
    * A finished request: its settled usage is committed and its cost counted toward the budget before this returns
-   * (before the answer leaves). The rest — its row and log entry, metrics, alerts — is work the answer need not wait
-   * for: it is queued and done right after the answer is written (setImmediate), and before anything reads it (the
-   * request log's reads, `drain` for the metrics).
+   * (before the answer leaves), and its requests row is appended to the answered-requests journal when one is open
+   * (openJournal), so a crash loses none of it. The rest — the row's group-committed write, the log entry, metrics,
+   * alerts — is work the answer need not wait for: it is queued and done right after the answer is written
+   * (setImmediate), and before anything reads it (the request log's reads, `drain` for the metrics).
    */
   complete(table: DecisionTable, req: CompletedRequest): void {
-    this.settle(req.reservation, req.usage);
     const money = costAndSaving(table, req.decision, req.model, req.usage);
+    const row = requestRow(req, money);
+    const r = req.reservation;
+    const tokens = r ? (req.usage ? req.usage.total_tokens : r.tokens) : 0;
+    let seq = 0;
+    if (this.journal) {
+      try {
+        seq = this.journal.append(row, r && tokens > 0 ? { model: r.model, periodStart: r.periodStart, tokens } : null);
+      } catch (e) {
+        this.log.error(`answered-requests journal: ${(e as Error).message}`);
+      }
+    }
+    if (r) this.quotas.settle(r.model, r.periodStart, r.tokens, tokens, seq);
     if (this.spend.start >= 0 && req.startedAt >= this.spend.start) this.spend.usd += money.cost;
     req.ticket?.finish(req.usage ? req.usage.total_tokens : null, money.cost, req.startedAt);
-    this.queued.push({ table, req, money });
+    this.queued.push({ table, req, money, row });
     if (!this.drainScheduled) {
       this.drainScheduled = true;
       setImmediate(this.drainSoon);
     }
+  }
+
+  /**
+   * Keep the answered-requests journal next to the database (the serving gateway does; readers of the state do not):
+   * first replay what a crashed run left in it. Returns how many requests rows the replay restored.
+   */
+  openJournal(): number {
+    if (this.journal || this.db.memory) return 0;
+    const { journal, replayed } = AnswerJournal.open(this.db, `${this.db.name}.answered`);
+    this.journal = journal;
+    if (replayed) this.log.warn(`restored ${replayed} answered request${replayed === 1 ? '' : 's'} from the journal of a run that did not stop cleanly`);
+    return replayed;
   }
 
   /** Record what finished requests left queued. Never throws: it runs from a timer. */
@@ -115,18 +141,17 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
     if (this.queued.length === 0) return;
     const q = this.queued;
     this.queued = [];
-    for (const { table, req, money } of q) {
+    for (const { table, req, money, row } of q) {
       try {
-        this.record(table, req, money);
+        this.record(table, req, money, row);
       } catch (e) {
         this.log.error(`recording request ${req.id}: ${(e as Error).message}`);
       }
     }
   }
 
-  private record(table: DecisionTable, req: CompletedRequest, money: Money): void {
-    const { row, bodies } = this.entry(table, req, money);
-    this.requests.write(row, bodies);
+  private record(table: DecisionTable, req: CompletedRequest, money: Money, row: RequestRow): void {
+    this.requests.write(row, logBodies(table, req, row, this.env));
     const { cost, saved } = money;
     const d = req.decision;
     const model = req.model ?? 'none';
@@ -144,47 +169,6 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
     (c.latency ??= this.metrics.series('gw_request_latency_ms_sum', 'Total request latency in ms (divide by gw_requests_total).', { model, ...who })).value += req.latencyMs;
     if (req.reservation) void this.checkAlerts(table, Date.now());
     if (req.startedAt - this.lastPrune > 3600_000) this.prune(table, req.startedAt);
-  }
-
-  /** The request's row, and its log entry when logs are on (bodies of a flagged request masked). */
-  private entry(table: DecisionTable, req: CompletedRequest, money: Money): { row: RequestRow; bodies: LogBodies | null } {
-    const { cost, saved, freeTokens } = money;
-    const d = req.decision;
-    const piiTypes = d?.pii.detected ?? [];
-    const flagged = piiTypes.length > 0;
-    const row: RequestRow = {
-      id: req.id,
-      ts: req.startedAt,
-      endpoint: req.endpoint,
-      requested_model: req.requestedModel,
-      model: req.model,
-      scenario: d?.scenario ?? null,
-      tier: d?.tier ?? null,
-      status: req.status,
-      stream: req.stream ? 1 : 0,
-      latency_ms: Math.round(req.latencyMs * 100) / 100,
-      prompt_tokens: req.usage?.prompt_tokens ?? 0,
-      completion_tokens: req.usage?.completion_tokens ?? 0,
-      free_tokens: freeTokens,
-      cost_usd: cost,
-      saved_usd: saved,
-      attempts: req.attempts.length,
-      error_type: req.error?.type ?? null,
-      pii: flagged ? piiTypes.join(',') : null,
-      client: req.client ?? null,
-    };
-    // no secret of the policy is ever stored (an upstream that echoes a key, a client that pastes one)
-    const sc = scrubberFor(table, this.env);
-    const bodies: LogBodies | null = table.gateway.logs.enabled
-      ? {
-          request_body: req.requestBody === null ? null : sc.text(JSON.stringify(flagged ? redactDeep(req.requestBody) : req.requestBody)),
-          response_body: req.responseBody === null ? null : sc.text(flagged ? redactText(req.responseBody) : req.responseBody),
-          decision: d ? sc.text(encodeDecision(flagged ? (redactDeep(d) as Decision) : d)) : null,
-          attempts: sc.text(JSON.stringify(req.attempts)),
-          redacted: flagged ? 1 : 0,
-        }
-      : null;
-    return { row, bodies };
   }
 
   /**
@@ -249,6 +233,51 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
     if (this.alertTimer) clearInterval(this.alertTimer);
     this.drain();
     this.requests.flush();
+    this.journal?.close();
+    this.journal = null;
     this.db.close();
   }
+}
+
+/** A finished request's requests row (always written: stats, reports and the budget read it). */
+function requestRow(req: CompletedRequest, money: Money): RequestRow {
+  const d = req.decision;
+  const piiTypes = d?.pii.detected ?? [];
+  return {
+    id: req.id,
+    ts: req.startedAt,
+    endpoint: req.endpoint,
+    requested_model: req.requestedModel,
+    model: req.model,
+    scenario: d?.scenario ?? null,
+    tier: d?.tier ?? null,
+    status: req.status,
+    stream: req.stream ? 1 : 0,
+    latency_ms: Math.round(req.latencyMs * 100) / 100,
+    prompt_tokens: req.usage?.prompt_tokens ?? 0,
+    completion_tokens: req.usage?.completion_tokens ?? 0,
+    free_tokens: money.freeTokens,
+    cost_usd: money.cost,
+    saved_usd: money.saved,
+    attempts: req.attempts.length,
+    error_type: req.error?.type ?? null,
+    pii: piiTypes.length > 0 ? piiTypes.join(',') : null,
+    client: req.client ?? null,
+  };
+}
+
+/** Its log entry when logs are on (the bodies of a request in which PII was detected are masked). */
+function logBodies(table: DecisionTable, req: CompletedRequest, row: RequestRow, env: Env): LogBodies | null {
+  if (!table.gateway.logs.enabled) return null;
+  const d = req.decision;
+  const flagged = row.pii !== null;
+  // no secret of the policy is ever stored (an upstream that echoes a key, a client that pastes one)
+  const sc = scrubberFor(table, env);
+  return {
+    request_body: req.requestBody === null ? null : sc.text(JSON.stringify(flagged ? redactDeep(req.requestBody) : req.requestBody)),
+    response_body: req.responseBody === null ? null : sc.text(flagged ? redactText(req.responseBody) : req.responseBody),
+    decision: d ? sc.text(encodeDecision(flagged ? (redactDeep(d) as Decision) : d)) : null,
+    attempts: sc.text(JSON.stringify(req.attempts)),
+    redacted: flagged ? 1 : 0,
+  };
 }

@@ -31,7 +31,7 @@ export class QuotaBook {
   constructor(db: Database.Database) {
     this.get = db.prepare('SELECT used, exhausted_until AS exhaustedUntil FROM quota_usage WHERE model = ? AND period_start = ?');
     this.add = db.prepare(
-      'INSERT INTO quota_usage (model, period_start, used) VALUES (?, ?, ?) ON CONFLICT (model, period_start) DO UPDATE SET used = used + excluded.used',
+      'INSERT INTO quota_usage (model, period_start, used, seq) VALUES (?, ?, ?, ?) ON CONFLICT (model, period_start) DO UPDATE SET used = used + excluded.used, seq = MAX(seq, excluded.seq)',
     );
     this.exhaust = db.prepare(
       'INSERT INTO quota_usage (model, period_start, used, exhausted_until) VALUES (?, ?, 0, ?) ON CONFLICT (model, period_start) DO UPDATE SET exhausted_until = excluded.exhausted_until',
@@ -66,11 +66,14 @@ export class QuotaBook {
     if (e && e.periodStart === periodStart) e.reserved = Math.max(0, e.reserved - tokens);
   }
 
-  /** Replace a reservation by the real usage, committed to the database. */
-  settle(modelId: string, periodStart: number, reserved: number, actual: number): void {
+  /**
+   * Replace a reservation by the real usage, committed to the database; `seq` is the answered-requests journal record
+   * that carries this settle (0 when none), kept on the quota row so a replay after a crash does not add it twice.
+   */
+  settle(modelId: string, periodStart: number, reserved: number, actual: number, seq = 0): void {
     this.release(modelId, periodStart, reserved);
     if (actual <= 0) return;
-    this.add.run(modelId, periodStart, actual);
+    this.add.run(modelId, periodStart, actual, seq);
     const e = this.entries.get(modelId);
     if (e && e.periodStart === periodStart) e.used += actual;
   }

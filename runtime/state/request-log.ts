@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { expandDecision } from './log-decision.ts';
+import { packLog, unpackLog } from './log-compress.ts';
 
 export interface RequestRow {
   id: string;
@@ -62,7 +63,8 @@ const SELECT_LOGGED = `SELECT ${REQUEST_COLUMNS},
     CASE WHEN b.rid IS NULL THEN l.response_body ELSE b.response_body END AS response_body,
     CASE WHEN b.rid IS NULL THEN l.decision ELSE b.decision END AS decision,
     CASE WHEN b.rid IS NULL THEN l.attempts ELSE b.attempts END AS attempt_list,
-    CASE WHEN b.rid IS NULL THEN l.redacted ELSE b.redacted END AS redacted
+    CASE WHEN b.rid IS NULL THEN l.redacted ELSE b.redacted END AS redacted,
+    b.packed AS packed
   FROM requests r
   LEFT JOIN request_bodies b ON b.rid = r.body
   LEFT JOIN request_logs l ON b.rid IS NULL AND l.id = r.id`;
@@ -88,19 +90,22 @@ export class RequestLog {
   private readonly flushSoon = () => this.flush();
   /** called first by every flush: whoever queues rows elsewhere hands them over */
   private readonly beforeRead: (() => void) | null;
+  /** called after a flush has written everything queued (the answered-requests journal starts over) */
+  private readonly afterWrite: (() => void) | null;
 
-  constructor(db: Database.Database, opts: { onError?: (message: string) => void; beforeRead?: () => void } = {}) {
+  constructor(db: Database.Database, opts: { onError?: (message: string) => void; beforeRead?: () => void; afterWrite?: () => void } = {}) {
     this.db = db;
     this.beforeRead = opts.beforeRead ?? null;
+    this.afterWrite = opts.afterWrite ?? null;
     this.onError = opts.onError ?? ((m) => process.stderr.write(`${m}\n`));
     this.insertRow = db.prepare(
       `INSERT INTO requests (id, ts, endpoint, requested_model, model, scenario, tier, status, stream, latency_ms, prompt_tokens,
         completion_tokens, free_tokens, cost_usd, saved_usd, attempts, error_type, pii, body, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.insertBodies = db.prepare('INSERT INTO request_bodies (ts, request_body, response_body, decision, attempts, redacted) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insertBodies = db.prepare('INSERT INTO request_bodies (ts, packed, redacted) VALUES (?, ?, ?)');
     this.writeBatch = db.transaction((batch: Pending[]) => {
       for (const { row: r, bodies: b } of batch) {
-        const body = b ? this.insertBodies.run(r.ts, b.request_body, b.response_body, b.decision, b.attempts, b.redacted).lastInsertRowid : null;
+        const body = b ? this.insertBodies.run(r.ts, packLog([b.request_body, b.response_body, b.decision, b.attempts]), b.redacted).lastInsertRowid : null;
         this.insertRow.run(r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms, r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii, body, r.client);
       }
     });
@@ -143,13 +148,19 @@ export class RequestLog {
   flush(): void {
     this.beforeRead?.();
     this.scheduled = false;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
+    if (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        this.writeBatch(batch);
+      } catch (e) {
+        this.recover(batch, e);
+      }
+    }
     try {
-      this.writeBatch(batch);
+      this.afterWrite?.();
     } catch (e) {
-      this.recover(batch, e);
+      this.onError(`request log: ${(e as Error).message}`);
     }
   }
 
@@ -253,8 +264,11 @@ export class RequestLog {
   }
 }
 
-/** A read row with its decision as the JSON that was recorded. */
+/** A read row with its texts as they were recorded (a packed row's inflated), its decision as its JSON. */
 function expandRow(row: Record<string, unknown>): Record<string, unknown> {
+  const packed = row.packed as Uint8Array | null | undefined;
+  delete row.packed;
+  if (packed) [row.request_body, row.response_body, row.decision, row.attempt_list] = unpackLog(packed);
   if (typeof row.decision === 'string') row.decision = expandDecision(row.decision);
   return row;
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -90,6 +90,12 @@ const MIGRATIONS: string[] = [
    );
    ALTER TABLE requests ADD COLUMN client TEXT;
    CREATE INDEX IF NOT EXISTS requests_client_ts ON requests (client, ts);`,
+  // 4: the sequence number of the last answered-requests journal record settled into a quota row, so a replay after a
+  // crash adds exactly the settles that did not reach the database (runtime/state/answer-journal.ts); and a logged
+  // request's four texts compressed together in request_bodies.packed (runtime/state/log-compress.ts; the text
+  // columns then stay NULL; rows written before keep them).
+  `ALTER TABLE quota_usage ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE request_bodies ADD COLUMN packed BLOB;`,
 ];
 
 /** Open (creating if needed) the state database: WAL journal, one writer, migrations applied. */

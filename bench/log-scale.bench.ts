@@ -1,0 +1,74 @@
+/**
+ * The request log's reads at scale: builds GW_BENCH_ROWS requests rows (default 1,000,000, spread evenly over the
+ * 30 days a log keeps by default, one in 20 with a logged body) in a temporary database, then times what /stats,
+ * the budget and /logs?date=… run: medians of 7 calls each, against the target of 20 ms.
+ *
+ *   npm run bench:logs        GW_BENCH_ROWS=200000 for a quicker run
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RequestLog } from '../runtime/state/request-log.ts';
+import { openDatabase } from '../runtime/state/sqlite-store.ts';
+import { packLog } from '../runtime/state/log-compress.ts';
+
+const ROWS = Math.max(1000, Number(process.env.GW_BENCH_ROWS ?? 1_000_000));
+const DAY = 86_400_000;
+const dir = mkdtempSync(join(tmpdir(), 'gw-log-scale-'));
+const path = join(dir, 'state.db');
+const db = openDatabase(path);
+const now = Date.now();
+const models = ['groq/llama-3.1-8b-instant', 'aliyun/qwen3-max-preview', 'openai/gpt-4o', 'deepseek/deepseek-chat', 'siliconflow/Qwen/Qwen2.5-7B-Instruct'];
+const scenarios = ['chat', 'code', 'math', 'translation'];
+
+try {
+  const t0 = performance.now();
+  const row = db.prepare(
+    `INSERT INTO requests (id, ts, endpoint, requested_model, model, scenario, tier, status, stream, latency_ms, prompt_tokens, completion_tokens,
+      free_tokens, cost_usd, saved_usd, attempts, error_type, pii, body) VALUES (?, ?, 'chat.completions', 'auto', ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, ?)`,
+  );
+  const body = db.prepare('INSERT INTO request_bodies (ts, packed, redacted) VALUES (?, ?, 0)');
+  const packed = packLog(['{"model":"auto","messages":[{"role":"user","content":"hello"}]}', '{"choices":[]}', null, '[]']);
+  db.transaction(() => {
+    for (let i = 0; i < ROWS; i++) {
+      const ts = now - 30 * DAY + Math.floor((i * 30 * DAY) / ROWS);
+      const free = i % 3 !== 0;
+      const rid = i % 20 === 0 ? body.run(ts, packed).lastInsertRowid : null;
+      row.run(`r${i.toString(36)}-${(i * 2654435761) % 1e9}`, ts, models[i % models.length], scenarios[i % scenarios.length], free ? 'free' : 'paid', i % 50 === 0 ? 502 : 200, 100 + (i % 400), 250, 60, free ? 310 : 0, free ? 0 : 0.0004, free ? 0.0004 : 0, rid);
+    }
+  })();
+  const built = performance.now() - t0;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const log = new RequestLog(db);
+  const time = (f: () => unknown) => {
+    f();
+    const t: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const s = performance.now();
+      f();
+      t.push(performance.now() - s);
+    }
+    return t.sort((a, b) => a - b)[3];
+  };
+  const day = new Date(now - DAY).toISOString().slice(0, 10);
+  const from = Date.parse(`${day}T00:00:00Z`);
+  const cases: [string, () => unknown][] = [
+    ['/stats: aggregate, last 24 h', () => log.aggregate(now - DAY)],
+    ['/stats: per model, last 24 h', () => log.groups(now - DAY, ['model'])],
+    ['budget: spend since the UTC day start', () => log.spentSince(from + DAY)],
+    ['/report/month: per model, scenario, tier', () => log.groups(now - 30 * DAY, ['model', 'scenario', 'tier'])],
+    [`/logs?date=${day} (100 newest)`, () => log.list({ from, to: from + DAY }, 100)],
+    ['/logs?limit=100', () => log.list(null, 100)],
+  ];
+  console.log(`gw bench:logs — ${ROWS.toLocaleString('en')} requests rows over 30 days (${Math.round(ROWS / 30).toLocaleString('en')} a day), built in ${(built / 1000).toFixed(1)} s, ${(statSync(path).size / 1e6).toFixed(0)} MB`);
+  let stats = 0;
+  for (const [name, f] of cases) {
+    const ms = time(f);
+    if (name.startsWith('/stats')) stats += ms;
+    console.log(`  ${name.padEnd(44)} ${ms.toFixed(2).padStart(8)} ms`);
+  }
+  console.log(`  ${stats <= 20 ? '✓' : '✗'} /stats's two queries together ${stats.toFixed(2)} ms (target ≤ 20 ms)`);
+} finally {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+}
