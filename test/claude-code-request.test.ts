@@ -39,7 +39,7 @@ afterAll(async () => {
 afterEach(() => up.reset());
 
 function send(over: { headers?: Record<string, string>; body?: Record<string, unknown> } = {}): Promise<Response> {
-  const headers = { ...captured.headers, 'x-api-key': 'any', ...over.headers };
+  const headers: Record<string, string> = { ...captured.headers, 'x-api-key': 'any', ...over.headers };
   delete headers['accept-encoding'];
   return fetch(`${g.url}${captured.path}`, { method: 'POST', headers, body: JSON.stringify({ ...captured.body, ...over.body }) });
 }
@@ -60,6 +60,7 @@ describe('the captured Claude Code request', () => {
     const sent = up.requests.find((r) => r.endpoint === 'messages')!;
     expect(sent.body).toEqual({ ...captured.body, model: 'claude-native' });
     expect(sent.headers['anthropic-beta']).toBe(captured.headers['anthropic-beta']);
+    expect(res.headers.get('x-gw-dropped')).toBeNull();
   });
 
   it('goes to an OpenAI upstream with the role "system" message as a system message at its position', async () => {
@@ -74,6 +75,9 @@ describe('the captured Claude Code request', () => {
     // the documented table: Anthropic-only fields are dropped, never sent to an OpenAI upstream
     for (const k of ['thinking', 'context_management', 'output_config', 'metadata', 'system']) expect(sent.body).not.toHaveProperty(k);
     expect(sent.body.max_tokens).toBe(64000);
+    // …and named in the answer's x-gw-dropped header and the log
+    expect(res.headers.get('x-gw-dropped')).toBe('context_management, output_config.effort, thinking');
+    expect(g.log.lines.some((l) => l.includes('dropped context_management, output_config.effort, thinking'))).toBe(true);
   });
 });
 
@@ -94,8 +98,29 @@ describe("gw's own errors on /v1/messages use Anthropic's wording", () => {
   ])('%j → %s', async (b, message) => {
     const res = await post(b);
     expect(res.status).toBe(400);
-    const j = await res.json();
+    const j = (await res.json()) as { request_id?: unknown };
     expect(j).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message } });
     expect(typeof j.request_id).toBe('string');
+  });
+});
+
+describe('Anthropic fields on an OpenAI upstream (the documented table)', () => {
+  const post = (b: Record<string, unknown>) =>
+    fetch(`${g.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'any' }, body: JSON.stringify({ model: 'auto', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }], ...b }) });
+  it('output_config.format becomes response_format json_schema', async () => {
+    const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
+    const res = await post({ output_config: { format: { type: 'json_schema', schema } }, service_tier: 'auto', top_k: 5, cache_control: { type: 'ephemeral', scope: 'global' } });
+    expect(res.status).toBe(200);
+    const sent = up.requests.find((r) => r.endpoint === 'chat.completions')!;
+    expect(sent.body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema, strict: true } });
+    for (const k of ['service_tier', 'top_k', 'cache_control', 'output_config']) expect(sent.body).not.toHaveProperty(k);
+    expect(res.headers.get('x-gw-dropped')).toBe('cache_control, service_tier, top_k');
+  });
+  it('mcp_servers cannot go to an OpenAI upstream: a 400 naming it', async () => {
+    const res = await post({ mcp_servers: [{ type: 'url', url: 'https://mcp.invalid/sse', name: 'x' }] });
+    expect(res.status).toBe(400);
+    const j = (await res.json()) as { error: { type: string; message: string } };
+    expect(j.error.type).toBe('invalid_request_error');
+    expect(j.error.message).toContain('mcp_servers');
   });
 });

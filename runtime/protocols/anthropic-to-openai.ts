@@ -57,6 +57,7 @@ import {
   isRecord,
   parseToolArguments,
 } from './openai-to-anthropic.ts';
+import { mappedForOpenAI } from './anthropic-fields.ts';
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -298,6 +299,17 @@ function translateAssistantTurn(content: unknown, out: OpenAIMessage[]): void {
   else if (sawText) out.push({ role: 'assistant', content: text });
 }
 
+/** A system prompt or system message (string or text blocks, joined by a blank line), cache_control dropped. */
+function systemText(sys: unknown): string {
+  if (typeof sys === 'string') return sys;
+  if (!Array.isArray(sys)) throw new ProtocolTranslationError('system must be a string or an array of text blocks');
+  const texts = (sys as unknown[]).map((b) => {
+    if (!isRecord(b) || b.type !== 'text' || typeof b.text !== 'string') throw new ProtocolTranslationError('system: only text blocks are supported');
+    return b.text;
+  });
+  return texts.filter((t) => t !== '').join('\n\n');
+}
+
 function toOpenAITool(tool: unknown): OpenAITool {
   if (!isRecord(tool) || (tool.type !== undefined && tool.type !== 'custom') || typeof tool.name !== 'string' || !isRecord(tool.input_schema)) {
     const name = isRecord(tool) ? String(tool.type ?? tool.name) : String(tool);
@@ -323,28 +335,23 @@ function toOpenAIToolChoice(choice: unknown): OpenAIToolChoice {
  * request for `upstreamModel`. Throws ProtocolTranslationError for content the
  * OpenAI format cannot express.
  */
-export function toOpenAIRequest(req: AnthropicMessagesRequest, upstreamModel: string): OpenAIChatRequest {
+export function toOpenAIRequest(req: AnthropicMessagesRequest, upstreamModel: string, opts: { reasoning?: boolean } = {}): OpenAIChatRequest {
   if (!Array.isArray(req.messages)) throw new ProtocolTranslationError('messages must be an array');
   const messages: OpenAIMessage[] = [];
 
-  const sys: unknown = req.system;
-  if (typeof sys === 'string') {
-    if (sys !== '') messages.push({ role: 'system', content: sys });
-  } else if (Array.isArray(sys)) {
-    const texts = (sys as unknown[]).map((b) => {
-      if (!isRecord(b) || b.type !== 'text' || typeof b.text !== 'string') throw new ProtocolTranslationError('system: only text blocks are supported');
-      return b.text;
-    });
-    const joined = texts.filter((t) => t !== '').join('\n\n');
-    if (joined !== '') messages.push({ role: 'system', content: joined });
-  } else if (sys != null) {
-    throw new ProtocolTranslationError('system must be a string or an array of text blocks');
+  if (req.system != null) {
+    const text = systemText(req.system);
+    if (text !== '') messages.push({ role: 'system', content: text });
   }
 
   for (const msg of req.messages) {
     if (msg.role === 'user') translateUserTurn(msg.content, messages);
     else if (msg.role === 'assistant') translateAssistantTurn(msg.content, messages);
-    else throw new ProtocolTranslationError(`unsupported message role '${String((msg as { role?: unknown }).role)}'`);
+    else if (msg.role === 'system') {
+      // a mid-conversation system message stays where it is: a system message at that position
+      const text = systemText(msg.content);
+      if (text !== '') messages.push({ role: 'system', content: text });
+    } else throw new ProtocolTranslationError(`unsupported message role '${String((msg as { role?: unknown }).role)}'`);
   }
 
   const out: OpenAIChatRequest = { model: upstreamModel, messages };
@@ -367,6 +374,8 @@ export function toOpenAIRequest(req: AnthropicMessagesRequest, upstreamModel: st
   }
   const userId = req.metadata?.user_id;
   if (typeof userId === 'string' && userId !== '') out.user = userId;
+  // output_config → response_format / reasoning_effort; the rest per the table in anthropic-fields.ts
+  Object.assign(out, mappedForOpenAI(req as unknown as Record<string, unknown>, opts.reasoning === true));
   return out;
 }
 

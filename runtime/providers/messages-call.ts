@@ -18,7 +18,7 @@ export function callMessages(adapter: ProviderAdapter, call: UpstreamCall): Prom
 async function messagesViaChat(adapter: ProviderAdapter, call: UpstreamCall): Promise<UpstreamResult> {
   let body: Record<string, unknown>;
   try {
-    body = { ...toOpenAIRequest(call.body as unknown as AnthropicMessagesRequest, call.model.name) };
+    body = { ...toOpenAIRequest(call.body as unknown as AnthropicMessagesRequest, call.model.name, { reasoning: call.model.capabilities.includes('reasoning') }) };
   } catch (e) {
     // The translation is pure: any throw comes from the client's body, which must not reach the upstream.
     const message = e instanceof ProtocolTranslationError ? e.message : `the request cannot be translated for this upstream (${(e as Error).message})`;

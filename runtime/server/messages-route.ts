@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { routesAsAuto } from '../router/messages-model-rule.ts';
+import { modelIndex } from '../router/resolve-model.ts';
+import { droppedOnOpenAI } from '../protocols/anthropic-fields.ts';
 import { routeAndCall } from '../gateway/route-and-call.ts';
 import { requestParts } from '../router/request-text.ts';
 import { estimatePromptTokens } from '../router/tokens.ts';
@@ -46,6 +48,13 @@ function anthropicErrorResponse(err: GwError, requestId: string, headers: Record
 function passHeaders(req: Request): Record<string, string> | undefined {
   const beta = req.headers.get('anthropic-beta');
   return beta ? { 'anthropic-beta': beta } : undefined;
+}
+
+/** The Anthropic fields an OpenAI-protocol model did not get (see anthropic-fields.ts), comma-separated; '' for Anthropic models. */
+function droppedFields(table: DecisionTable, modelId: string, body: Record<string, unknown>): string {
+  const model = modelIndex(table).byId.get(modelId);
+  if (!model || modelIndex(table).providers.get(model.provider)?.protocol !== 'openai') return '';
+  return droppedOnOpenAI(body, model.capabilities.includes('reasoning')).join(', ');
 }
 
 /** What the router sees of an Anthropic request: `requestedModel` keeps the client's name, so `model ~ /haiku/` matches it. */
@@ -102,7 +111,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
     const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);
     const base = { stream: m.stream, requestedModel: m.model, decision: outcome.decision, attempts: outcome.attempts };
     const answeredBy = outcome.ok ? outcome.model : null;
-    const headers = {
+    const headers: Record<string, string> = {
       ...idHeaders(m.model),
       ...gwHeaders(outcome.decision, answeredBy, outcome.attempts, rec.overheadMs(upstreamMs), generation),
       ...piiHeaders(table, gate, outcome.decision, m.model, answeredBy),
@@ -114,6 +123,11 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
       ctx.log.warn(`${id} ${m.model} → ${status} ${err.message}`);
       rec.complete({ ...base, responseBody: JSON.stringify(errBody), model: null, status, usage: null, error: { type: errBody.error.type, message: err.message }, reservation: null });
       return jsonResponse(status, errBody, headers);
+    }
+    const dropped = droppedFields(table, outcome.model, upstreamBody);
+    if (dropped) {
+      headers['x-gw-dropped'] = dropped;
+      ctx.log.info(`${id} ${outcome.model} speaks OpenAI: dropped ${dropped}`);
     }
     const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
     return answerSuccess(outcome, {
