@@ -47,7 +47,8 @@ export type GatewaySetting =
   | (Node & { kind: 'auth'; value: Value })
   | (Node & { kind: 'state'; value: Value })
   | (Node & { kind: 'body_limit'; value: Quantity })
-  | (Node & { kind: 'logs'; mode: Name | null; keep: Quantity | null; keepUnit: Name | null });
+  | (Node & { kind: 'logs'; mode: Name | null; keep: Quantity | null; keepUnit: Name | null })
+  | (Node & { kind: 'clamp_max_tokens'; mode: Name });
 
 export interface ProviderDecl extends Node {
   kind: 'provider';
@@ -72,6 +73,7 @@ export type FreeSpec =
   | { kind: 'once'; until: Name | null };
 export type ModelSetting =
   | (Node & { kind: 'context'; value: Quantity })
+  | (Node & { kind: 'max_output'; value: Quantity })
   | (Node & { kind: 'price'; input: Quantity; output: Quantity })
   | (Node & { kind: 'can'; caps: Name[] })
   | (Node & { kind: 'speed'; value: Quantity })

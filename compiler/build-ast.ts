@@ -175,6 +175,7 @@ class Builder {
     if (has(n, 'Kw_listen')) return { kind: 'listen', value: this.value(v!), loc };
     if (has(n, 'Kw_auth')) return { kind: 'auth', value: this.value(v!), loc };
     if (has(n, 'Kw_state')) return { kind: 'state', value: this.value(v!), loc };
+    if (has(n, 'Kw_clamp_max_tokens')) return { kind: 'clamp_max_tokens', mode: this.name(tok(n, 'Identifier')!), loc };
     const logs = node(n, 'logsSetting');
     if (logs) {
       const num = tok(logs, 'NumberLit');
@@ -202,6 +203,7 @@ class Builder {
     const loc = nodeLoc(n);
     const nums = toks(n, 'NumberLit');
     if (has(n, 'Kw_context')) return { kind: 'context', value: this.quantity(nums[0], 'count'), loc };
+    if (has(n, 'Kw_max_output')) return { kind: 'max_output', value: this.quantity(nums[0], 'count'), loc };
     if (has(n, 'Kw_price'))
       return { kind: 'price', input: this.quantity(nums[0], 'plain'), output: this.quantity(nums[1], 'plain'), loc };
     if (has(n, 'Kw_can')) return { kind: 'can', caps: toks(n, 'Identifier').map((t) => this.name(t)), loc };

@@ -55,6 +55,7 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
     state: stateV ? (resolve(flatten(stateV.value), env) ?? DEFAULTS.state) : DEFAULTS.state,
     bodyLimit: bodyV ? bodyV.value.value : DEFAULTS.bodyLimit,
     logs,
+    clampMaxTokens: gset('clamp_max_tokens')?.mode.text !== 'off',
     at: gw ? at(gw) : null,
   };
 
@@ -125,6 +126,7 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
       provider: providerOf(id),
       name: id.slice(id.indexOf('/') + 1),
       context: s('context')[0]?.value.value ?? null,
+      maxOutput: s('max_output')[0]?.value.value ?? null,
       price: price ? { input: price.input.value, output: price.output.value } : null,
       capabilities: s('can').flatMap((c) => c.caps.map((x) => x.text)),
       speed: s('speed')[0]?.value.value ?? null,

@@ -46,6 +46,7 @@ export const Auth = kw('auth', true);
 export const State = kw('state', true);
 export const BodyLimit = kw('body_limit', true);
 export const Logs = kw('logs', true);
+export const ClampMaxTokens = kw('clamp_max_tokens', true);
 // provider
 export const Protocol = kw('protocol', true);
 export const BaseUrl = kw('base_url', true);
@@ -55,6 +56,7 @@ export const Timeout = kw('timeout', true);
 export const Header = kw('header', true);
 // model
 export const Context = kw('context', true);
+export const MaxOutput = kw('max_output', true);
 export const Price = kw('price', true);
 export const Can = kw('can', true);
 export const Speed = kw('speed', true);

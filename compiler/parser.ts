@@ -92,6 +92,7 @@ export class GwParser extends CstParser {
       { ALT: () => { this.CONSUME(T.State); this.SUBRULE3(this.value); } },
       { ALT: () => { this.CONSUME(T.BodyLimit); this.CONSUME(T.NumberLit); } },
       { ALT: () => { this.CONSUME(T.Logs); this.SUBRULE(this.logsSetting); } },
+      { ALT: () => { this.CONSUME(T.ClampMaxTokens); this.CONSUME(T.Identifier); } },
     ]);
   });
 
@@ -143,6 +144,7 @@ export class GwParser extends CstParser {
   public modelStatement = this.RULE('modelStatement', () => {
     this.OR([
       { ALT: () => { this.CONSUME(T.Context); this.CONSUME(T.NumberLit); } },
+      { ALT: () => { this.CONSUME(T.MaxOutput); this.CONSUME6(T.NumberLit); } },
       {
         ALT: () => {
           this.CONSUME(T.Price);

@@ -8,6 +8,7 @@ import type { Failure } from '../providers/failure.ts';
 import { resolveHeaders, resolveKey, type Env } from '../providers/keys.ts';
 import type { LiveState } from '../state/live-state.ts';
 import { backoffDelay, sleep } from './backoff.ts';
+import { clampBody } from './clamp-body.ts';
 import { scrubSecrets } from '../server/errors.ts';
 import type { Accounting, Reservation } from '../state/accounting.ts';
 
@@ -104,7 +105,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       provider,
       model,
       apiKey,
-      body: input.body,
+      body: clampBody(input.body, decision.clamp, input.format ?? 'openai'),
       stream: input.stream,
       clientWantsUsage: input.clientWantsUsage,
       signal: input.signal,

@@ -93,4 +93,6 @@ export interface Decision {
   willingness: number | null;
   trace: TraceLine[];
   error?: DecisionError;
+  /** the client's max_tokens is above the chosen model's max_output: it goes upstream lowered to `to` */
+  clamp?: { from: number; to: number } | null;
 }

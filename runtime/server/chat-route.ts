@@ -8,7 +8,7 @@ import { readJsonObject } from './body.ts';
 import { parseChatRequest } from './chat-request.ts';
 import { errorResponse, GwError } from './errors.ts';
 import { outcomeError } from './failure-response.ts';
-import { gwHeaders } from './gw-headers.ts';
+import { clampLine, gwHeaders } from './gw-headers.ts';
 import { headerRecord } from './node-context.ts';
 import type { PolicyHolder } from './policy-holder.ts';
 import type { Logger } from './log.ts';
@@ -66,6 +66,8 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
       ...gwHeaders(outcome.decision, answeredBy, outcome.attempts, rec.overheadMs(upstreamMs), generation),
       ...piiHeaders(table, gate, outcome.decision, chat.model, answeredBy),
     };
+    const clamped = clampLine(id, outcome.decision, answeredBy);
+    if (clamped) ctx.log.info(clamped);
     if (!outcome.ok) {
       client.detach();
       const err = outcomeError(outcome);

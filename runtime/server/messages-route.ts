@@ -16,7 +16,7 @@ import { readJsonObject } from './body.ts';
 import type { ChatContext } from './chat-route.ts';
 import { GwError, jsonResponse } from './errors.ts';
 import { outcomeError } from './failure-response.ts';
-import { gwHeaders } from './gw-headers.ts';
+import { clampLine, gwHeaders } from './gw-headers.ts';
 import { parseMessagesRequest, routeMessages, THINKING_HEADER, type MessagesRequest } from './messages-request.ts';
 import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
 import { assertRedacted, refusalHeaders, headerSafe, piiGate, piiHeaders } from './pii-gate.ts';
@@ -116,6 +116,8 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
       ...gwHeaders(outcome.decision, answeredBy, outcome.attempts, rec.overheadMs(upstreamMs), generation),
       ...piiHeaders(table, gate, outcome.decision, m.model, answeredBy),
     };
+    const clamped = clampLine(id, outcome.decision, answeredBy);
+    if (clamped) ctx.log.info(clamped);
     if (!outcome.ok) {
       client.detach();
       const err = outcomeError(outcome);

@@ -120,6 +120,10 @@ export interface GatewayConfig {
     keepMs: number | null;
     keepRows: number | null;
   };
+  /**
+   * lower a request's max_tokens to the chosen model's maxOutput (true, the default); false: models whose maxOutput is below max_tokens are ineligible
+   */
+  clampMaxTokens: boolean;
 }
 /**
  * This interface was referenced by `DecisionTable`'s JSON-Schema
@@ -166,6 +170,10 @@ export interface Model {
    */
   name: string;
   context: number | null;
+  /**
+   * the most tokens the model writes in one answer (max_output), or null when unknown
+   */
+  maxOutput: number | null;
   price: {
     input: number;
     output: number;
