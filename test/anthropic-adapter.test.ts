@@ -168,12 +168,12 @@ describe('anthropicAdapter: JSON answers', () => {
     ]);
   });
 
-  it('answers a request Anthropic cannot take with invalid_request, without calling the upstream', async () => {
+  it('answers a request Anthropic cannot take with model_fit (another protocol may take it), without calling the upstream', async () => {
     const body = { model: 'auto', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] };
     const f = failureOf(await anthropicAdapter.chat(call({ body })));
-    expect(f).toEqual({ class: 'invalid_request', status: 400, message: expect.stringMatching(/input_audio/), retryAfterMs: null });
+    expect(f).toEqual({ class: 'model_fit', status: 400, message: expect.stringMatching(/input_audio/), retryAfterMs: null });
     const f2 = failureOf(await anthropicAdapter.chat(call({ body: { model: 'auto', messages: [{ role: 'assistant', content: 'x', tool_calls: {} }] } })));
-    expect(f2.class).toBe('invalid_request');
+    expect(f2.class).toBe('model_fit');
     expect(up.requests).toHaveLength(0);
   });
 

@@ -67,7 +67,7 @@ export const anthropicAdapter: ProviderAdapter = {
     } catch (e) {
       // Any throw here comes from the client's body (the translation is pure); it must not reach the upstream.
       const message = e instanceof ProtocolTranslationError ? e.message : `the request cannot be translated for this upstream (${(e as Error).message})`;
-      return { ok: false, failure: { class: 'invalid_request', status: 400, message, retryAfterMs: null } };
+      return { ok: false, failure: { class: 'model_fit', status: 400, message, retryAfterMs: null } }; // another model (protocol) may take it
     }
     if (call.stream) body.stream = true;
     else delete body.stream;

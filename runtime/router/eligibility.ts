@@ -90,6 +90,8 @@ export class Judge {
     if (!mp.enabled) return { eligible: false, reason: mp.disabled, q, free: false };
     if (needContext < 0) return { eligible: false, reason: `max_tokens ${thousands(this.input.maxTokens!)} > max_output ${formatTokens(m.maxOutput!)} (clamp_max_tokens off)`, q, free: false };
     if (exclude.size > 0 && exclude.has(id)) return { eligible: false, reason: 'failed earlier in this request', q, free: false };
+    const aside = state.setAside?.[id];
+    if (aside !== undefined && aside.until > now) return { eligible: false, reason: `${aside.reason} (${Math.ceil((aside.until - now) / 60_000)} min left)`, q, free: false };
     const cool = state.cooldown?.[id];
     if (cool !== undefined && cool > now) return { eligible: false, reason: `cooling down after failures (${Math.ceil((cool - now) / 1000)}s left)`, q, free: false };
     if (m.context !== null && needContext > m.context) return { eligible: false, reason: `${mp.contextShort}${formatTokens(needContext)} needed`, q, free: false };

@@ -46,6 +46,8 @@ export interface StateSnapshot {
   rate?: Readonly<Record<string, { requests: number; tokens: number }>>;
   /** USD spent in the budget's current period */
   spentUsd?: number;
+  /** model id → set aside until (epoch ms) and why: the provider said it does not exist */
+  setAside?: Readonly<Record<string, { until: number; reason: string }>>;
 }
 
 export type Tier = 'free' | 'paid' | 'local';

@@ -22,18 +22,19 @@ export function outcomeError(outcome: Extract<CallOutcome, { ok: false }>): GwEr
   if (outcome.clientGone) return new GwError(499, 'client_closed_request', 'the client disconnected before the answer', 'client_closed', { attempts: outcome.attempts.length, errors });
   const last = outcome.failure;
   const cls = last?.class ?? 'server';
+  const clientSide = cls === 'invalid_request' || cls === 'content_filter' || cls === 'model_fit' || cls === 'model_not_found';
   const status =
-    cls === 'invalid_request' || cls === 'content_filter'
+    clientSide
       ? (last?.status ?? 400)
       : cls === 'rate_limit' || cls === 'quota'
         ? 429
         : cls === 'network' && /no answer within/.test(last?.message ?? '')
           ? 504
           : 502;
-  const type = cls === 'invalid_request' || cls === 'content_filter' ? 'invalid_request_error' : cls === 'rate_limit' || cls === 'quota' ? 'rate_limit_error' : 'server_error';
+  const type = clientSide ? 'invalid_request_error' : cls === 'rate_limit' || cls === 'quota' ? 'rate_limit_error' : 'server_error';
   const message =
     outcome.attempts.length === 1
-      ? `${outcome.attempts[0].provider}/${outcome.attempts[0].model} failed: ${last?.message ?? 'unknown error'}`
+      ? `${outcome.attempts[0].provider}/${outcome.attempts[0].model}${/^cannot take/.test(last?.message ?? '') ? '' : ' failed:'} ${last?.message ?? 'unknown error'}`
       : `all ${outcome.attempts.length} attempts failed${d.error ? ` and no model is left (${d.error.type})` : ''}`;
   return new GwError(status, type, message, cls === 'network' ? 'network_error' : `${cls}${cls.endsWith('error') ? '' : '_error'}`, { attempts: outcome.attempts.length, errors });
 }
