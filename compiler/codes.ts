@@ -33,6 +33,7 @@ export const DIAGNOSTIC_CODES = {
   GW151: 'secret written in the policy file',
   GW152: 'unknown protocol',
   GW153: 'invalid URL',
+  GW155: 'provider base_url is the gateway itself (a loop)',
   GW160: 'unknown retry class',
   GW161: 'retry value out of range',
   GW170: 'unknown budget period or action',

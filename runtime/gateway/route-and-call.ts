@@ -9,6 +9,7 @@ import { resolveHeaders, resolveKey, type Env } from '../providers/keys.ts';
 import type { LiveState } from '../state/live-state.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import { clampBody } from './clamp-body.ts';
+import { HOP_HEADER, nextHops } from './hops.ts';
 import { scrubSecrets } from '../server/errors.ts';
 import type { Accounting, Reservation } from '../state/accounting.ts';
 
@@ -30,6 +31,8 @@ export interface CallDeps {
   random(): number;
   /** the ledger: quota usage and spend for the router, reservations for the chosen free model */
   accounting?: Accounting;
+  /** this gateway's id, sent in the hop header of every upstream call (loop protection, hops.ts) */
+  instanceId?: string;
 }
 
 export interface CallInput {
@@ -43,6 +46,8 @@ export interface CallInput {
   format?: 'openai' | 'anthropic';
   /** client headers forwarded only when the body goes upstream in its own protocol (see UpstreamCall.passHeaders) */
   passHeaders?: Record<string, string>;
+  /** the gateways this request already passed (its hop header) */
+  hops?: readonly string[];
 }
 
 export type CallOutcome =
@@ -114,7 +119,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       stream: input.stream,
       clientWantsUsage: input.clientWantsUsage,
       signal: input.signal,
-      headers: resolveHeaders(provider, deps.env),
+      headers: deps.instanceId ? { ...resolveHeaders(provider, deps.env), [HOP_HEADER]: nextHops(input.hops ?? [], deps.instanceId) } : resolveHeaders(provider, deps.env),
       passHeaders: input.passHeaders,
       promptTokens: decision.tokens,
     };

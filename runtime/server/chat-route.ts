@@ -4,6 +4,7 @@ import type { ChatMessage, RouteRequest } from '../router/types.ts';
 import { redactChatBody, restoreCompletion } from '../pii/redact-body.ts';
 import { openaiStreamRestorer } from '../pii/restore-stream.ts';
 import { checkAuth, gatewayToken } from './auth.ts';
+import { checkLoop } from './loop-guard.ts';
 import { readJsonObject } from './body.ts';
 import { parseChatRequest } from './chat-request.ts';
 import { errorResponse, GwError } from './errors.ts';
@@ -32,6 +33,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
   const rec = new RequestRecord(ctx, table, 'chat.completions');
   const id = rec.id;
   try {
+    const hops = checkLoop(req.headers, ctx.deps);
     checkAuth(req.headers, gatewayToken(table, ctx.deps.env));
     rec.body = await readJsonObject(req, table.gateway.bodyLimit);
     const chat = parseChatRequest(rec.body);
@@ -55,7 +57,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
     };
     const client = clientAbort(req);
     const outcome = await routeAndCall(
-      { table, route, body: upstreamBody, stream: chat.stream, clientWantsUsage: chat.clientWantsUsage, signal: client.controller.signal },
+      { table, route, body: upstreamBody, stream: chat.stream, clientWantsUsage: chat.clientWantsUsage, signal: client.controller.signal, hops },
       ctx.deps,
     );
     const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);

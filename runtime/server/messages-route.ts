@@ -12,6 +12,7 @@ import type { AnthropicErrorBody } from '../protocols/anthropic-types.ts';
 import { anthropicErrorTypeForStatus } from '../protocols/openai-to-anthropic.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
 import { checkAuth, gatewayToken } from './auth.ts';
+import { checkLoop } from './loop-guard.ts';
 import { readJsonObject } from './body.ts';
 import type { ChatContext } from './chat-route.ts';
 import { GwError, jsonResponse } from './errors.ts';
@@ -89,6 +90,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
     ...(model !== null ? { 'x-gw-requested-model': headerSafe(model) } : {}),
   });
   try {
+    const hops = checkLoop(req.headers, ctx.deps);
     checkAuth(req.headers, gatewayToken(table, ctx.deps.env));
     rec.body = await readJsonObject(req, table.gateway.bodyLimit);
     const m = parseMessagesRequest(rec.body);
@@ -105,7 +107,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
     const route = messagesRouteRequest(table, m, req.headers, gate.route);
     const client = clientAbort(req);
     const outcome = await routeAndCall(
-      { table, route, body: upstreamBody, stream: m.stream, clientWantsUsage: false, signal: client.controller.signal, format: 'anthropic', passHeaders: passHeaders(req) },
+      { table, route, body: upstreamBody, stream: m.stream, clientWantsUsage: false, signal: client.controller.signal, format: 'anthropic', passHeaders: passHeaders(req), hops },
       ctx.deps,
     );
     const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);
