@@ -22,9 +22,11 @@ function run(ctx: CheckContext): Diagnostic[] {
   const listen = listenLine && listenLine.kind === 'listen' ? Number(resolve(flatten(listenLine.value), ctx.env) ?? DEFAULT_LISTEN) : DEFAULT_LISTEN;
   for (const d of ctx.symbols.providers.values()) {
     const line = d.settings.find((s) => s.kind === 'base_url');
-    if (!line || line.kind !== 'base_url') continue;
-    const flat = flatten(line.value);
-    const url = resolve(flat, ctx.env);
+    const presetEnv = ctx.symbols.preset(d.name.text)?.baseUrlEnv;
+    // no base_url line: a preset's base URL variable (the anthropic preset reads ANTHROPIC_BASE_URL)
+    const flat = line && line.kind === 'base_url' ? flatten(line.value) : { env: presetEnv ? [presetEnv] : [], literal: null };
+    const loc = line && line.kind === 'base_url' ? line.value.loc : d.name.loc;
+    const url = line && line.kind === 'base_url' ? resolve(flatten(line.value), ctx.env) : presetEnv ? (ctx.env[presetEnv] ?? null) : null;
     if (url === null) continue;
     let u: URL;
     try {
@@ -35,7 +37,7 @@ function run(ctx: CheckContext): Diagnostic[] {
     if (!LOOPBACK.has(u.hostname) || port(u) !== listen) continue;
     const fromEnv = flat.env.find((n) => ctx.env[n] !== undefined && ctx.env[n] !== '');
     out.push(
-      error('GW155', ctx.file, line.value.loc, `provider "${d.name.text}" base_url ${url} is this gateway's own address (listen ${listen}): every request would come back to gw`, [
+      error('GW155', ctx.file, loc, `provider "${d.name.text}" base_url ${url} is this gateway's own address (listen ${listen}): every request would come back to gw`, [
         fromEnv
           ? { message: `${fromEnv} is set to gw's address (as for Claude Code); give the provider its own variable, or unset ${fromEnv} where gw runs` }
           : { message: "point base_url at the provider's real API" },
