@@ -29,6 +29,7 @@ export const DIAGNOSTIC_CODES = {
   GW142: 'invalid date or time',
   GW143: 'unknown reset period',
   GW144: 'unknown limit unit',
+  GW145: 'unknown capability word',
   GW150: 'key variable not set (provider disabled)',
   GW151: 'secret written in the policy file',
   GW152: 'unknown protocol',

@@ -13,8 +13,8 @@ const captured = JSON.parse(readFileSync(new URL('./fixtures/claude-code-request
 const CLAUDE_KEY = 'sk-ant-claude-secret-4444';
 const body = (url: string) => `
 provider claude { protocol anthropic  base_url "${url}/claude"  key env CLAUDE_KEY }
-model claude/claude-native  { context 1M  price 5 / 25 }
-model paidco/paid-model     { context 1M  price 1 / 2 }
+model claude/claude-native  { context 1M  price 5 / 25  can tools }
+model paidco/paid-model     { context 1M  price 1 / 2  can tools }
 scenario native when header x-test-upstream = "anthropic" {
   paid claude/claude-native
   willingness 0%

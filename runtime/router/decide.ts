@@ -117,7 +117,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     return decision(common, { scenario: scenario.name, pii, error: { type: 'model_not_found', message, known: resolution.kind === 'unknown' ? resolution.known : resolution.matches } });
   }
   const maxTokens = req.maxTokens && req.maxTokens > 0 ? req.maxTokens : null;
-  const judge = new Judge({ state, now, exclude, needContext, estimate, tokens, maxTokens, clamp: table.gateway.clampMaxTokens, budgetSpent, budget });
+  const judge = new Judge({ state, now, exclude, needContext, estimate, tokens, maxTokens, clamp: table.gateway.clampMaxTokens, capabilities: { images: parts.images > 0, tools: parts.hasTools, embeddings: req.embeddings === true }, budgetSpent, budget });
   const list = new Candidates(plan, judge, trace);
   let willingness: number | null = null;
   let tier: Tier | null = null;

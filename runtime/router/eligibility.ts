@@ -2,6 +2,7 @@ import type { DecisionTable } from '../types/decision-table.ts';
 import { nextReset, untilToEpoch, type QuotaPeriod } from '../quota/period.ts';
 import { quotaTail, viewOf, type QuotaView } from './quota-view.ts';
 import { formatTokens, thousands } from './format.ts';
+import { missingCapability, type RequestCapabilities } from './capabilities.ts';
 import type { ModelPlan } from './plan.ts';
 import type { CandidateSource, StateSnapshot } from './types.ts';
 
@@ -26,6 +27,8 @@ export interface JudgeInput {
   maxTokens: number | null;
   /** gateway clamp_max_tokens: a model whose max_output is below max_tokens gets it lowered (else it is not eligible) */
   clamp: boolean;
+  /** what the request needs of a model: image parts → vision, tools → tools; embeddings → embed (see capabilities.ts) */
+  capabilities: RequestCapabilities;
   budgetSpent: boolean;
   budget: DecisionTable['budget'];
 }
@@ -88,6 +91,8 @@ export class Judge {
     const { needContext, estimate } = this.needs(mp);
     const id = mp.id;
     if (!mp.enabled) return { eligible: false, reason: mp.disabled, q, free: false };
+    const missing = missingCapability(m.capabilities, this.input.capabilities);
+    if (missing !== null) return { eligible: false, reason: missing, q, free: false };
     if (needContext < 0) return { eligible: false, reason: `max_tokens ${thousands(this.input.maxTokens!)} > max_output ${formatTokens(m.maxOutput!)} (clamp_max_tokens off)`, q, free: false };
     if (exclude.size > 0 && exclude.has(id)) return { eligible: false, reason: 'failed earlier in this request', q, free: false };
     const aside = state.setAside?.[id];

@@ -30,6 +30,8 @@ export interface RouteRequest {
   preferFreeTier?: boolean;
   priority?: string | null;
   maxTokens?: number | null;
+  /** an embeddings request: only `can embed` models take it (and they take nothing else) */
+  embeddings?: boolean;
   /** models that already failed for this request (retries re-route around them) */
   exclude?: readonly string[];
   /** what the PII detectors found in the request's text, computed before routing */
