@@ -23,7 +23,16 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
   const port = values.port !== undefined ? Number(values.port) : gw.holder.current.table.gateway.listen;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, got "${values.port}"`);
-  const listener = await serveGateway(gw, port, values.host);
+  let listener;
+  try {
+    listener = await serveGateway(gw, port, values.host);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'EADDRINUSE') throw e;
+    io.err(`gw: ${(e as Error).message}\n`);
+    // nothing was served: close what can close in a moment, and exit either way
+    await Promise.race([gw.watching.then(() => gw.close()), new Promise((r) => setTimeout(r, 1000))]);
+    return 1;
+  }
   io.out(startupBanner(gw.holder.current.table, listener.url, quotaStatuses(gw.holder.current.table, gw.ledger.quotas, Date.now())));
   const stop = async () => {
     await gw.close();
