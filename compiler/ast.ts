@@ -74,7 +74,7 @@ export type FreeSpec =
 export type ModelSetting =
   | (Node & { kind: 'context'; value: Quantity })
   | (Node & { kind: 'max_output'; value: Quantity })
-  | (Node & { kind: 'price'; input: Quantity; output: Quantity })
+  | (Node & { kind: 'price'; input: Quantity; output: Quantity; cacheRead: Quantity | null; cacheWrite: Quantity | null })
   | (Node & { kind: 'can'; caps: Name[] })
   | (Node & { kind: 'speed'; value: Quantity })
   | (Node & { kind: 'free'; tokens: Quantity; spec: FreeSpec })

@@ -127,7 +127,9 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
       name: id.slice(id.indexOf('/') + 1),
       context: s('context')[0]?.value.value ?? null,
       maxOutput: s('max_output')[0]?.value.value ?? null,
-      price: price ? { input: price.input.value, output: price.output.value } : null,
+      price: price
+        ? { input: price.input.value, output: price.output.value, ...(price.cacheRead && price.cacheWrite ? { cacheRead: price.cacheRead.value, cacheWrite: price.cacheWrite.value } : {}) }
+        : null,
       capabilities: s('can').flatMap((c) => c.caps.map((x) => x.text)),
       speed: s('speed')[0]?.value.value ?? null,
       free: freeRow,

@@ -58,6 +58,7 @@ export const Header = kw('header', true);
 export const Context = kw('context', true);
 export const MaxOutput = kw('max_output', true);
 export const Price = kw('price', true);
+export const Cache = kw('cache');
 export const Can = kw('can', true);
 export const Speed = kw('speed', true);
 export const Free = kw('free', true);

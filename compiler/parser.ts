@@ -151,6 +151,13 @@ export class GwParser extends CstParser {
           this.CONSUME2(T.NumberLit);
           this.CONSUME(T.Slash);
           this.CONSUME3(T.NumberLit);
+          // `price 3 / 15 cache 0.3 / 3.75`: prompt-cache reads / writes
+          this.OPTION(() => {
+            this.CONSUME(T.Cache);
+            this.CONSUME7(T.NumberLit);
+            this.CONSUME2(T.Slash);
+            this.CONSUME8(T.NumberLit);
+          });
         },
       },
       { ALT: () => { this.CONSUME(T.Can); this.nameList(); } },

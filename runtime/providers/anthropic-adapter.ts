@@ -43,7 +43,18 @@ function anthropicHeaders(call: UpstreamCall): Record<string, string> {
 
 function toUsage(u: OpenAIUsage | null | undefined): Usage | null {
   if (!u) return null;
-  return { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens };
+  const out: Usage = { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens };
+  const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
+  if (cached > 0) out.cached_tokens = cached;
+  return out;
+}
+
+/** An Anthropic message's usage as gw's: cache reads and writes kept apart (they are priced apart). */
+function fromAnthropicUsage(u: AnthropicUsage): Usage | null {
+  const out = toUsage(anthropicUsageToOpenAI(u));
+  const write = u.cache_creation_input_tokens ?? 0;
+  if (out && write > 0) out.cache_write_tokens = write;
+  return out;
 }
 
 /** Anthropic answers a low credit balance with a 400 invalid_request_error; it is a quota problem, not the client's. */
@@ -102,7 +113,7 @@ async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
   const read = await readMessage(res);
   if (!read.ok) return read;
   const { text, message: parsed } = read;
-  const usage = isRecord(parsed.usage) ? toUsage(anthropicUsageToOpenAI(parsed.usage as unknown as AnthropicUsage)) : null;
+  const usage = isRecord(parsed.usage) ? fromAnthropicUsage(parsed.usage as unknown as AnthropicUsage) : null;
   return { ok: true, kind: 'json', status: res.status, text, usage };
 }
 
@@ -200,7 +211,7 @@ function anthropicPassThrough(body: Readable): UpstreamStream {
   const it = frames();
   return {
     frames: it,
-    usage: () => (usage ? toUsage(anthropicUsageToOpenAI(usage)) : null),
+    usage: () => (usage ? fromAnthropicUsage(usage) : null),
     cancel: () => {
       cancelled = true;
       void it.return(undefined);

@@ -177,6 +177,14 @@ export interface Model {
   price: {
     input: number;
     output: number;
+    /**
+     * a prompt-cache read (cached input token), USD per 1M
+     */
+    cacheRead?: number;
+    /**
+     * a prompt-cache write (cache creation input token), USD per 1M
+     */
+    cacheWrite?: number;
   } | null;
   capabilities: string[];
   speed: number | null;
