@@ -514,14 +514,16 @@ function structuredOutput(rf: unknown): { type: 'json_schema'; schema: Record<st
 
 /**
  * Translate a non-streaming Anthropic message into an OpenAI chat completion.
- * Text blocks are concatenated; thinking blocks are dropped; `id` is kept.
+ * Text blocks are concatenated; thinking becomes `reasoning_content`; `id` is kept.
  */
 export function fromAnthropicResponse(res: AnthropicMessage, requestedModel: string): OpenAIChatCompletion {
   let text = '';
   let sawText = false;
+  let reasoning = '';
   const toolCalls: OpenAIToolCall[] = [];
   for (const block of res.content ?? []) {
-    if (block.type === 'text') {
+    if (block.type === 'thinking' && typeof block.thinking === 'string') reasoning += block.thinking;
+    else if (block.type === 'text') {
       text += block.text;
       sawText = true;
     } else if (block.type === 'tool_use') {
@@ -537,6 +539,8 @@ export function fromAnthropicResponse(res: AnthropicMessage, requestedModel: str
     content: sawText ? text : null,
   };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  // the thinking, as reasoning_content (what DeepSeek/Qwen-style clients read)
+  if (reasoning !== '') (message as { reasoning_content?: string }).reasoning_content = reasoning;
   return {
     id: res.id,
     object: 'chat.completion',
@@ -566,7 +570,7 @@ interface ToolBlockState {
  * earlier chunks then carry `usage: null`, like OpenAI).
  *
  * An `error` event (or a `data` string that is not JSON) throws
- * UpstreamStreamError. `ping`, thinking/signature/
+ * UpstreamStreamError. thinking deltas become `reasoning_content` deltas; `ping`, signature/
  * citation deltas and unknown events produce nothing.
  */
 export class AnthropicToOpenAIStream {
@@ -654,6 +658,8 @@ export class AnthropicToOpenAIStream {
         if (!isRecord(delta)) break;
         if (delta.type === 'text_delta') {
           if (typeof delta.text === 'string' && delta.text !== '') out.push(this.chunk({ content: delta.text }));
+        } else if (delta.type === 'thinking_delta') {
+          if (typeof delta.thinking === 'string' && delta.thinking !== '') out.push(this.chunk({ reasoning_content: delta.thinking } as never));
         } else if (delta.type === 'input_json_delta') {
           const state = this.toolBlocks.get(e.index);
           if (state && typeof delta.partial_json === 'string' && delta.partial_json !== '') {
