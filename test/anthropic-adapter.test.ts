@@ -324,3 +324,23 @@ describe('anthropicAdapter: streams', () => {
     await expect.poll(() => up.requests[0].aborted, { timeout: 3_000 }).toBe(true);
   });
 });
+
+describe('Anthropic pass-through: thinking from another protocol', () => {
+  it('leaves unsigned thinking blocks (an OpenAI model’s reasoning, translated) out of the history; signed ones stay', async () => {
+    const body = {
+      model: 'auto',
+      max_tokens: 50,
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'from deepseek', signature: '' }, { type: 'text', text: 'a' }] },
+        { role: 'user', content: 'q2' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'from claude', signature: 'sig-1' }, { type: 'text', text: 'b' }] },
+        { role: 'user', content: 'q3' },
+      ],
+    };
+    json(await anthropicAdapter.messages!(call({ body })));
+    const sent = up.requests.at(-1)!.body;
+    expect(sent.messages[1].content).toEqual([{ type: 'text', text: 'a' }]);
+    expect(sent.messages[3].content[0]).toEqual({ type: 'thinking', thinking: 'from claude', signature: 'sig-1' });
+  });
+});
