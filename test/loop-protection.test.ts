@@ -2,48 +2,38 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGateway } from '../runtime/server/app.ts';
 import { serveGateway } from '../runtime/server/listen.ts';
 import { memoryLogger } from '../runtime/server/log.ts';
-import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
-import { policyFor, startGateway, type RunningGateway } from './helpers/gateway.ts';
+import { oneModelGateway } from './helpers/one-model.ts';
 
 const hi = { model: 'auto', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] };
 
 describe('loop protection: the hop header', () => {
-  let up: FakeUpstream;
-  let g: RunningGateway;
-  beforeAll(async () => {
-    up = await startFakeUpstream();
-    g = await startGateway(policyFor(up, `model paidco/paid-model { context 128k  price 1 / 2 }\nscenario chat {\n  paid paidco/paid-model\n}`));
-  });
-  afterAll(async () => {
-    await g?.close();
-    await up?.close();
-  });
-  const id = () => g.gw.deps.instanceId!;
+  const setup = oneModelGateway();
+  const id = () => setup.g().gw.deps.instanceId!;
   const post = (path: string, headers: Record<string, string> = {}) =>
-    fetch(`${g.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(hi) });
+    fetch(`${setup.g().url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(hi) });
 
   it('every upstream call carries x-gw-hops with this instance id', async () => {
-    up.reset();
+    setup.up().reset();
     expect((await post('/v1/chat/completions')).status).toBe(200);
-    expect(up.requests[0].headers['x-gw-hops']).toBe(id());
-    up.reset();
+    expect(setup.up().requests[0].headers['x-gw-hops']).toBe(id());
+    setup.up().reset();
     expect((await post('/v1/messages', { 'x-gw-hops': 'gw-other' })).status).toBe(200);
-    expect(up.requests[0].headers['x-gw-hops']).toBe(`gw-other, ${id()}`);
+    expect(setup.up().requests[0].headers['x-gw-hops']).toBe(`gw-other, ${id()}`);
   });
 
   it('a request that already passed this gateway is refused at once with 508 loop_detected', async () => {
-    up.reset();
+    setup.up().reset();
     const chat = await post('/v1/chat/completions', { 'x-gw-hops': `gw-a, ${id()}` });
     expect(chat.status).toBe(508);
     expect(((await chat.json()) as { error: { code: string } }).error.code).toBe('loop_detected');
     const msg = await post('/v1/messages', { 'x-gw-hops': id() });
     expect(msg.status).toBe(508);
     expect(((await msg.json()) as { type: string; error: { message: string } }).error.message).toMatch(/^loop_detected: /);
-    expect(up.requests).toHaveLength(0);
+    expect(setup.up().requests).toHaveLength(0);
   });
 
   it('more hops than the limit: 508', async () => {

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
-import { policyFor, startGateway, type RunningGateway } from './helpers/gateway.ts';
+import { expect, it } from 'vitest';
+import { oneModelGateway } from './helpers/one-model.ts';
 
-let up: FakeUpstream;
-let g: RunningGateway;
-beforeAll(async () => {
-  up = await startFakeUpstream();
-  g = await startGateway(policyFor(up, `model paidco/paid-model { context 128k  price 1 / 2 }\nscenario chat {\n  paid paidco/paid-model\n}`));
-});
-afterAll(async () => {
-  await g?.close();
-  await up?.close();
-});
+const setup = oneModelGateway();
 
 it('one line per request: id, endpoint, client model → model, scenario, tier, status, tokens, ms; refusals with their reason', async () => {
+  const g = setup.g();
   const post = (body: unknown) => fetch(`${g.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   expect((await post({ model: 'claude-sonnet-4-6', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] })).status).toBe(200);
   expect((await post({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(400);
