@@ -49,7 +49,8 @@ export type GatewaySetting =
   | (Node & { kind: 'state'; value: Value })
   | (Node & { kind: 'body_limit'; value: Quantity })
   | (Node & { kind: 'logs'; mode: Name | null; keep: Quantity | null; keepUnit: Name | null })
-  | (Node & { kind: 'cors'; any: boolean; origins: (Node & { value: string })[] });
+  | (Node & { kind: 'cors'; any: boolean; origins: (Node & { value: string })[] })
+  | (Node & { kind: 'clamp_max_tokens'; mode: Name });
 
 export interface ProviderDecl extends Node {
   kind: 'provider';
@@ -76,7 +77,8 @@ export type FreeSpec =
   | { kind: 'once'; until: Name | null };
 export type ModelSetting =
   | (Node & { kind: 'context'; value: Quantity })
-  | (Node & { kind: 'price'; input: Quantity; output: Quantity })
+  | (Node & { kind: 'max_output'; value: Quantity })
+  | (Node & { kind: 'price'; input: Quantity; output: Quantity; cacheRead: Quantity | null; cacheWrite: Quantity | null })
   | (Node & { kind: 'can'; caps: Name[] })
   | (Node & { kind: 'speed'; value: Quantity })
   | (Node & { kind: 'free'; tokens: Quantity; spec: FreeSpec })

@@ -192,6 +192,7 @@ class Builder {
     if (has(n, 'Kw_state')) return { kind: 'state', value: this.value(v!), loc };
     const cors = node(n, 'corsSetting');
     if (cors) return { kind: 'cors', any: has(cors, 'Kw_any'), origins: toks(cors, 'StringLit').map((t) => ({ value: unquote(t.image), loc: tokenLoc(t) })), loc };
+    if (has(n, 'Kw_clamp_max_tokens')) return { kind: 'clamp_max_tokens', mode: this.name(tok(n, 'Identifier')!), loc };
     const logs = node(n, 'logsSetting');
     if (logs) {
       const num = tok(logs, 'NumberLit');
@@ -221,8 +222,16 @@ class Builder {
     const loc = nodeLoc(n);
     const nums = toks(n, 'NumberLit');
     if (has(n, 'Kw_context')) return { kind: 'context', value: this.quantity(nums[0], 'count'), loc };
+    if (has(n, 'Kw_max_output')) return { kind: 'max_output', value: this.quantity(nums[0], 'count'), loc };
     if (has(n, 'Kw_price'))
-      return { kind: 'price', input: this.quantity(nums[0], 'plain'), output: this.quantity(nums[1], 'plain'), loc };
+      return {
+        kind: 'price',
+        input: this.quantity(nums[0], 'plain'),
+        output: this.quantity(nums[1], 'plain'),
+        cacheRead: nums[2] ? this.quantity(nums[2], 'plain') : null,
+        cacheWrite: nums[3] ? this.quantity(nums[3], 'plain') : null,
+        loc,
+      };
     if (has(n, 'Kw_can')) return { kind: 'can', caps: toks(n, 'Identifier').map((t) => this.name(t)), loc };
     if (has(n, 'Kw_speed')) return { kind: 'speed', value: this.quantity(nums[0], 'count'), loc };
     if (has(n, 'Kw_limit'))

@@ -60,6 +60,7 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
     bodyLimit: bodyV ? bodyV.value.value : DEFAULTS.bodyLimit,
     logs,
     cors: corsOf(gset('cors')),
+    clampMaxTokens: gset('clamp_max_tokens')?.mode.text !== 'off',
     at: gw ? at(gw) : null,
   };
 
@@ -132,7 +133,10 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
       provider: providerOf(id),
       name: id.slice(id.indexOf('/') + 1),
       context: s('context')[0]?.value.value ?? null,
-      price: price ? { input: price.input.value, output: price.output.value } : null,
+      maxOutput: s('max_output')[0]?.value.value ?? null,
+      price: price
+        ? { input: price.input.value, output: price.output.value, ...(price.cacheRead && price.cacheWrite ? { cacheRead: price.cacheRead.value, cacheWrite: price.cacheWrite.value } : {}) }
+        : null,
       capabilities: s('can').flatMap((c) => c.caps.map((x) => x.text)),
       speed: s('speed')[0]?.value.value ?? null,
       free: freeRow,

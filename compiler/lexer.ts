@@ -49,6 +49,7 @@ export const State = kw('state', true);
 export const BodyLimit = kw('body_limit', true);
 export const Logs = kw('logs', true);
 export const Cors = kw('cors', true);
+export const ClampMaxTokens = kw('clamp_max_tokens', true);
 // provider
 export const Protocol = kw('protocol', true);
 export const BaseUrl = kw('base_url', true);
@@ -60,7 +61,9 @@ export const Deadline = kw('deadline', true);
 export const Header = kw('header', true);
 // model
 export const Context = kw('context', true);
+export const MaxOutput = kw('max_output', true);
 export const Price = kw('price', true);
+export const Cache = kw('cache');
 export const Can = kw('can', true);
 export const Speed = kw('speed', true);
 export const Free = kw('free', true);

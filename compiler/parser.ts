@@ -95,6 +95,7 @@ export class GwParser extends CstParser {
       { ALT: () => { this.CONSUME(T.BodyLimit); this.CONSUME(T.NumberLit); } },
       { ALT: () => { this.CONSUME(T.Logs); this.SUBRULE(this.logsSetting); } },
       { ALT: () => { this.CONSUME(T.Cors); this.SUBRULE(this.corsSetting); } },
+      { ALT: () => { this.CONSUME(T.ClampMaxTokens); this.CONSUME(T.Identifier); } },
     ]);
   });
 
@@ -153,12 +154,20 @@ export class GwParser extends CstParser {
   public modelStatement = this.RULE('modelStatement', () => {
     this.OR([
       { ALT: () => { this.CONSUME(T.Context); this.CONSUME(T.NumberLit); } },
+      { ALT: () => { this.CONSUME(T.MaxOutput); this.CONSUME6(T.NumberLit); } },
       {
         ALT: () => {
           this.CONSUME(T.Price);
           this.CONSUME2(T.NumberLit);
           this.CONSUME(T.Slash);
           this.CONSUME3(T.NumberLit);
+          // `price 3 / 15 cache 0.3 / 3.75`: prompt-cache reads / writes
+          this.OPTION(() => {
+            this.CONSUME(T.Cache);
+            this.CONSUME7(T.NumberLit);
+            this.CONSUME2(T.Slash);
+            this.CONSUME8(T.NumberLit);
+          });
         },
       },
       { ALT: () => { this.CONSUME(T.Can); this.nameList(); } },

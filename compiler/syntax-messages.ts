@@ -16,9 +16,9 @@ interface BlockInfo {
   settings: string[];
 }
 const blocks: Record<string, BlockInfo> = {
-  gatewayDecl: { what: 'gateway', settings: ['listen', 'auth', 'state', 'body_limit', 'logs'] },
+  gatewayDecl: { what: 'gateway', settings: ['listen', 'auth', 'state', 'body_limit', 'logs', 'cors', 'clamp_max_tokens'] },
   providerDecl: { what: 'provider', settings: ['protocol', 'base_url', 'key', 'local', 'timeout', 'idle_timeout', 'deadline', 'header'] },
-  modelDecl: { what: 'model', settings: ['context', 'price', 'can', 'speed', 'free', 'limit'] },
+  modelDecl: { what: 'model', settings: ['context', 'max_output', 'price', 'can', 'speed', 'free', 'limit'] },
   scenarioDecl: { what: 'scenario', settings: ['paid', 'free', 'willingness', 'rank', 'fallback'] },
   piiDecl: { what: 'pii', settings: ['detect', 'classify', 'route', 'redact', 'block', 'on_error'] },
   retryDecl: { what: 'retry', settings: ['attempts', 'backoff', 'on', 'cooldown'] },

@@ -36,7 +36,7 @@ function provider(baseUrl: string = up.url): Provider {
 }
 
 function model(name = 'claude-test'): Model {
-  return { id: `claude/${name}`, provider: 'claude', name, context: null, price: null, capabilities: [], speed: null, free: null, limits: { rpm: null, tpm: null }, order: 0, at: 'routes.gw:2:1' };
+  return { id: `claude/${name}`, provider: 'claude', name, context: null, maxOutput: null, price: null, capabilities: [], speed: null, free: null, limits: { rpm: null, tpm: null }, order: 0, at: 'routes.gw:2:1' };
 }
 
 function call(over: Partial<UpstreamCall> = {}): UpstreamCall {
@@ -172,12 +172,12 @@ describe('anthropicAdapter: JSON answers', () => {
     ]);
   });
 
-  it('answers a request Anthropic cannot take with invalid_request, without calling the upstream', async () => {
+  it('answers a request Anthropic cannot take with model_fit (another protocol may take it), without calling the upstream', async () => {
     const body = { model: 'auto', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] };
     const f = failureOf(await anthropicAdapter.chat(call({ body })));
-    expect(f).toEqual({ class: 'invalid_request', status: 400, message: expect.stringMatching(/input_audio/), retryAfterMs: null });
+    expect(f).toEqual({ class: 'model_fit', status: 400, message: expect.stringMatching(/input_audio/), retryAfterMs: null });
     const f2 = failureOf(await anthropicAdapter.chat(call({ body: { model: 'auto', messages: [{ role: 'assistant', content: 'x', tool_calls: {} }] } })));
-    expect(f2.class).toBe('invalid_request');
+    expect(f2.class).toBe('model_fit');
     expect(up.requests).toHaveLength(0);
   });
 
@@ -326,5 +326,25 @@ describe('anthropicAdapter: streams', () => {
     await s.frames.next();
     s.cancel();
     await expect.poll(() => up.requests[0].aborted, { timeout: 3_000 }).toBe(true);
+  });
+});
+
+describe('Anthropic pass-through: thinking from another protocol', () => {
+  it('leaves unsigned thinking blocks (an OpenAI model’s reasoning, translated) out of the history; signed ones stay', async () => {
+    const body = {
+      model: 'auto',
+      max_tokens: 50,
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'from deepseek', signature: '' }, { type: 'text', text: 'a' }] },
+        { role: 'user', content: 'q2' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'from claude', signature: 'sig-1' }, { type: 'text', text: 'b' }] },
+        { role: 'user', content: 'q3' },
+      ],
+    };
+    json(await anthropicAdapter.messages!(call({ body })));
+    const sent = up.requests.at(-1)!.body;
+    expect(sent.messages[1].content).toEqual([{ type: 'text', text: 'a' }]);
+    expect(sent.messages[3].content[0]).toEqual({ type: 'thinking', thinking: 'from claude', signature: 'sig-1' });
   });
 });

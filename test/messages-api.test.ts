@@ -12,10 +12,10 @@ const CLAUDE_KEY = 'sk-ant-claude-secret-4444';
 const body = (url: string) => `
 gateway { auth env GW_TOKEN }
 provider claude { protocol anthropic  base_url "${url}/claude"  key env CLAUDE_KEY }
-model freebie/free-model    { context 32k  free 1M tokens every day }
-model paidco/paid-model     { context 128k  price 1 / 2 }
-model backup/backup-model   { context 128k  price 0.5 / 1 }
-model claude/claude-native  { context 200k  price 3 / 15 }
+model freebie/free-model    { context 32k  free 1M tokens every day  can vision tools }
+model paidco/paid-model     { context 128k  price 1 / 2  can vision tools }
+model backup/backup-model   { context 128k  price 0.5 / 1  can vision tools }
+model claude/claude-native  { context 200k  price 3 / 15  can vision tools }
 model claude/claude-3-5-haiku-20241022 { context 200k  price 0.8 / 4 }
 scenario background when model ~ /haiku/ {
   free freebie/free-model

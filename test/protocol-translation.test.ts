@@ -679,6 +679,7 @@ describe('fromAnthropicResponse', () => {
           message: {
             role: 'assistant',
             content: "I'll check the weather for you.",
+            reasoning_content: 'The user wants weather.',
             tool_calls: [
               {
                 id: 'toolu_01A09q90qw90lq917835lq9',
@@ -805,7 +806,7 @@ describe('AnthropicToOpenAIStream', () => {
     expect(collected.usage).toEqual({ prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 });
   });
 
-  it('ignores thinking blocks and pings', () => {
+  it('thinking deltas become reasoning_content; signatures and pings produce nothing', () => {
     const events: AnthropicStreamEvent[] = [
       { type: 'message_start', message: { ...anthropicToolMessage, content: [], stop_reason: null, usage: { input_tokens: 5, output_tokens: 1 } } },
       { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
@@ -821,7 +822,7 @@ describe('AnthropicToOpenAIStream', () => {
     ];
     const s = new AnthropicToOpenAIStream('id', 'm', false);
     const chunks = events.flatMap((data) => s.push({ event: data.type, data }));
-    expect(chunks.map((c) => c.choices[0].delta)).toEqual([{ role: 'assistant', content: '' }, { content: 'Hi' }, {}]);
+    expect(chunks.map((c) => c.choices[0].delta)).toEqual([{ role: 'assistant', content: '' }, { reasoning_content: 'hmm' }, { content: 'Hi' }, {}]);
     expect(chunks.at(-1)!.choices[0].finish_reason).toBe('stop');
   });
 
@@ -1042,7 +1043,7 @@ describe('toOpenAIRequest', () => {
     ]);
   });
 
-  it('drops thinking blocks from assistant history', () => {
+  it('thinking in assistant history goes back as reasoning_content (redacted thinking is dropped)', () => {
     const out = toOpenAIRequest(
       {
         model: 'claude',
@@ -1064,7 +1065,7 @@ describe('toOpenAIRequest', () => {
     );
     expect(out.messages).toEqual([
       { role: 'user', content: 'Q' },
-      { role: 'assistant', content: 'A' },
+      { role: 'assistant', content: 'A', reasoning_content: 'Let me think' },
       { role: 'user', content: 'Q2' },
     ]);
   });

@@ -6,7 +6,8 @@ import { modelsPass } from './models.ts';
 import { providersPass } from './providers.ts';
 import { limitsPass } from './limits.ts';
 import { clientsPass } from './clients.ts';
+import { selfLoopPass } from './self-loop.ts';
 import type { CheckPass } from './context.ts';
 
 /** The checking passes, in the order they run. Each is testable alone. */
-export const CHECK_PASSES: readonly CheckPass[] = [namesPass, providersPass, modelsPass, scenariosPass, fallbackPass, piiPass, limitsPass, clientsPass];
+export const CHECK_PASSES: readonly CheckPass[] = [namesPass, providersPass, modelsPass, scenariosPass, fallbackPass, piiPass, limitsPass, clientsPass, selfLoopPass];

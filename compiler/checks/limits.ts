@@ -41,6 +41,10 @@ function run(ctx: CheckContext): Diagnostic[] {
   }
   for (const g of ctx.symbols.singletons.gateway) {
     for (const s of g.settings) {
+      if (s.kind === 'clamp_max_tokens' && s.mode.text !== 'on' && s.mode.text !== 'off') {
+        const g = didYouMean(s.mode.text, ['on', 'off']);
+        out.push(error('GW172', ctx.file, s.mode.loc, `clamp_max_tokens takes on or off, found "${s.mode.text}"`, g ? [{ message: `did you mean "${g}"?` }] : []));
+      }
       if (s.kind !== 'logs') continue;
       if (s.mode && s.mode.text !== 'on' && s.mode.text !== 'off')
         out.push(error('GW172', ctx.file, s.mode.loc, `logs takes on, off, keep DURATION or keep N rows, found "${s.mode.text}"`));

@@ -1,6 +1,7 @@
 import { error, type Diagnostic } from '../diagnostics.ts';
 import { didYouMean } from '../did-you-mean.ts';
 import { isValidZone } from '../../runtime/quota/period.ts';
+import { CAPABILITIES } from '../../runtime/router/capabilities.ts';
 import type { CheckContext, CheckPass } from './context.ts';
 
 export const PERIOD_UNITS = ['day', 'week', 'month'] as const;
@@ -45,6 +46,13 @@ function run(ctx: CheckContext): Diagnostic[] {
             if (at.zone && !/^UTC$/i.test(at.zone.text) && !isValidZone(at.zone.text))
               out.push(error('GW141', ctx.file, at.zone.loc, `unknown time zone "${at.zone.text}"; use an IANA name such as Asia/Shanghai or UTC`));
           }
+        }
+      }
+      if (s.kind === 'can') {
+        for (const c of s.caps) {
+          if ((CAPABILITIES as readonly string[]).includes(c.text)) continue;
+          const g = didYouMean(c.text, CAPABILITIES);
+          out.push(error('GW145', ctx.file, c.loc, `unknown capability "${c.text}"; a model can ${CAPABILITIES.join(', ')}`, g ? [{ message: `did you mean "${g}"?` }] : []));
         }
       }
       if (s.kind === 'limit' && !(LIMIT_UNITS as readonly string[]).includes(s.unit.text)) {

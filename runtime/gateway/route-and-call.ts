@@ -9,6 +9,8 @@ import { resolveHeaders, resolveKey, type Env } from '../providers/keys.ts';
 import type { LiveState } from '../state/live-state.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import { scrubberFor } from '../secrets/scrubber.ts';
+import { clampBody } from './clamp-body.ts';
+import { HOP_HEADER, nextHops } from './hops.ts';
 import type { Accounting, Reservation } from '../state/accounting.ts';
 
 export interface Attempt {
@@ -29,6 +31,8 @@ export interface CallDeps {
   random(): number;
   /** the ledger: quota usage and spend for the router, reservations for the chosen free model */
   accounting?: Accounting;
+  /** this gateway's id, sent in the hop header of every upstream call (loop protection, hops.ts) */
+  instanceId?: string;
 }
 
 /**
@@ -53,6 +57,8 @@ export interface CallInput {
   passHeaders?: Record<string, string>;
   /** the client key the request came with */
   client?: ClientGate;
+  /** the gateways this request already passed (its hop header) */
+  hops?: readonly string[];
 }
 
 export type CallOutcome =
@@ -79,6 +85,9 @@ function modelsWithLimits(table: DecisionTable): string[] {
   return l;
 }
 
+/** How long a model the provider says does not exist is set aside. */
+export const SET_ASIDE_MS = 3_600_000;
+
 /**
  * Route and call, with the policy's retries: each retryable failure re-runs the decision excluding every model that
  * already failed, after the backoff. A stream counts as answered once its first frame arrived; a failure before that
@@ -93,12 +102,14 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
   const scrubber = scrubberFor(table, deps.env);
   let first: Decision | null = null;
   let lastFailure: Failure | null = null;
+  // attempts that count toward `retry attempts` (a model that cannot take the request does not: the next one is tried)
+  let counted = 0;
   for (let attempt = 1; ; attempt++) {
     let now = deps.now();
     let decision = decideNow(input, deps, exclude, now);
     first ??= decision;
     if (!decision.model) return { ok: false, decision, first, attempts, failure: lastFailure };
-    if (attempt > 1) {
+    if (attempt > 1 && !isFit(lastFailure)) {
       // back off only when there is somewhere left to go; then decide again (time passed) right before reserving
       await sleep(backoffDelay(table.retry, attempt - 1), input.signal);
       now = deps.now();
@@ -117,11 +128,11 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       provider,
       model,
       apiKey,
-      body: input.body,
+      body: clampBody(input.body, decision.clamp, input.format ?? 'openai'),
       stream: input.stream,
       clientWantsUsage: input.clientWantsUsage,
       signal: input.signal,
-      headers: resolveHeaders(provider, deps.env),
+      headers: deps.instanceId ? { ...resolveHeaders(provider, deps.env), [HOP_HEADER]: nextHops(input.hops ?? [], deps.instanceId) } : resolveHeaders(provider, deps.env),
       passHeaders: input.passHeaders,
       promptTokens: decision.tokens,
       scrubber,
@@ -174,10 +185,25 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     }
     deps.accounting?.failed(table, model.id, failure, deps.now());
     deps.live.failed(model.id, failure, table.retry, deps.now());
+    if (isFit(failure)) {
+      if (failure.class === 'model_not_found') deps.live.setAside(model.id, deps.now() + SET_ASIDE_MS, 'set aside for 1h: the provider says it does not exist');
+      // a pinned model is what the client asked for: say why it cannot, rather than answer with another
+      if (decision.candidates.find((c) => c.model === model.id)?.source === 'explicit') {
+        return { ok: false, decision, first, attempts, failure: { ...failure, message: `cannot take this request: ${failure.message}` } };
+      }
+      exclude.push(model.id);
+      continue;
+    }
+    counted++;
     const retryable = (table.retry.on as string[]).includes(failure.class);
-    if (!retryable || attempt >= table.retry.attempts) return { ok: false, decision, first, attempts, failure };
+    if (!retryable || counted >= table.retry.attempts) return { ok: false, decision, first, attempts, failure };
     exclude.push(model.id);
   }
+}
+
+/** The model cannot take this request (or does not exist): under auto and scenario routing the next candidate is tried. */
+function isFit(f: Failure | null): boolean {
+  return f !== null && (f.class === 'model_fit' || f.class === 'model_not_found');
 }
 
 function decideNow(input: CallInput, deps: CallDeps, exclude: string[], now: number): Decision {

@@ -57,6 +57,7 @@ import {
   isRecord,
   parseToolArguments,
 } from './openai-to-anthropic.ts';
+import { mappedForOpenAI } from './anthropic-fields.ts';
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -268,9 +269,12 @@ function translateAssistantTurn(content: unknown, out: OpenAIMessage[]): void {
   if (!Array.isArray(content)) throw new ProtocolTranslationError('assistant message: content must be a string or an array of blocks');
   let text = '';
   let sawText = false;
+  let reasoning = '';
   const toolCalls: OpenAIToolCall[] = [];
   for (const block of content as unknown[]) {
     if (!isRecord(block)) throw new ProtocolTranslationError('assistant message: content blocks must be objects');
+    // earlier thinking goes back as reasoning_content (DeepSeek's thinking mode wants it with tool calls); redacted is opaque
+    if (block.type === 'thinking' && typeof block.thinking === 'string') reasoning += block.thinking;
     switch (block.type) {
       case 'text':
         if (typeof block.text !== 'string') throw new ProtocolTranslationError('text block: missing text');
@@ -294,8 +298,20 @@ function translateAssistantTurn(content: unknown, out: OpenAIMessage[]): void {
         throw new ProtocolTranslationError(`assistant message: unsupported content block type '${String(block.type)}'`);
     }
   }
-  if (toolCalls.length > 0) out.push({ role: 'assistant', content: sawText && text !== '' ? text : null, tool_calls: toolCalls });
-  else if (sawText) out.push({ role: 'assistant', content: text });
+  const extra = reasoning !== '' ? { reasoning_content: reasoning } : {};
+  if (toolCalls.length > 0) out.push({ role: 'assistant', content: sawText && text !== '' ? text : null, tool_calls: toolCalls, ...extra } as OpenAIMessage);
+  else if (sawText) out.push({ role: 'assistant', content: text, ...extra } as OpenAIMessage);
+}
+
+/** A system prompt or system message (string or text blocks, joined by a blank line), cache_control dropped. */
+function systemText(sys: unknown): string {
+  if (typeof sys === 'string') return sys;
+  if (!Array.isArray(sys)) throw new ProtocolTranslationError('system must be a string or an array of text blocks');
+  const texts = (sys as unknown[]).map((b) => {
+    if (!isRecord(b) || b.type !== 'text' || typeof b.text !== 'string') throw new ProtocolTranslationError('system: only text blocks are supported');
+    return b.text;
+  });
+  return texts.filter((t) => t !== '').join('\n\n');
 }
 
 function toOpenAITool(tool: unknown): OpenAITool {
@@ -323,28 +339,23 @@ function toOpenAIToolChoice(choice: unknown): OpenAIToolChoice {
  * request for `upstreamModel`. Throws ProtocolTranslationError for content the
  * OpenAI format cannot express.
  */
-export function toOpenAIRequest(req: AnthropicMessagesRequest, upstreamModel: string): OpenAIChatRequest {
+export function toOpenAIRequest(req: AnthropicMessagesRequest, upstreamModel: string, opts: { reasoning?: boolean } = {}): OpenAIChatRequest {
   if (!Array.isArray(req.messages)) throw new ProtocolTranslationError('messages must be an array');
   const messages: OpenAIMessage[] = [];
 
-  const sys: unknown = req.system;
-  if (typeof sys === 'string') {
-    if (sys !== '') messages.push({ role: 'system', content: sys });
-  } else if (Array.isArray(sys)) {
-    const texts = (sys as unknown[]).map((b) => {
-      if (!isRecord(b) || b.type !== 'text' || typeof b.text !== 'string') throw new ProtocolTranslationError('system: only text blocks are supported');
-      return b.text;
-    });
-    const joined = texts.filter((t) => t !== '').join('\n\n');
-    if (joined !== '') messages.push({ role: 'system', content: joined });
-  } else if (sys != null) {
-    throw new ProtocolTranslationError('system must be a string or an array of text blocks');
+  if (req.system != null) {
+    const text = systemText(req.system);
+    if (text !== '') messages.push({ role: 'system', content: text });
   }
 
   for (const msg of req.messages) {
     if (msg.role === 'user') translateUserTurn(msg.content, messages);
     else if (msg.role === 'assistant') translateAssistantTurn(msg.content, messages);
-    else throw new ProtocolTranslationError(`unsupported message role '${String((msg as { role?: unknown }).role)}'`);
+    else if (msg.role === 'system') {
+      // a mid-conversation system message stays where it is: a system message at that position
+      const text = systemText(msg.content);
+      if (text !== '') messages.push({ role: 'system', content: text });
+    } else throw new ProtocolTranslationError(`unsupported message role '${String((msg as { role?: unknown }).role)}'`);
   }
 
   const out: OpenAIChatRequest = { model: upstreamModel, messages };
@@ -367,6 +378,8 @@ export function toOpenAIRequest(req: AnthropicMessagesRequest, upstreamModel: st
   }
   const userId = req.metadata?.user_id;
   if (typeof userId === 'string' && userId !== '') out.user = userId;
+  // output_config → response_format / reasoning_effort; the rest per the table in anthropic-fields.ts
+  Object.assign(out, mappedForOpenAI(req as unknown as Record<string, unknown>, opts.reasoning === true));
   return out;
 }
 
@@ -394,6 +407,9 @@ export function fromOpenAIResponse(res: OpenAIChatCompletion, requestedModel: st
   const choice = Array.isArray(res.choices) ? res.choices[0] : undefined;
   const msg = choice?.message;
   const content: AnthropicResponseContentBlock[] = [];
+  // DeepSeek, Qwen3, Kimi, GLM: the reasoning comes as reasoning_content → a thinking block (unsigned: not Anthropic's)
+  const reasoning = (msg as { reasoning_content?: unknown } | undefined)?.reasoning_content;
+  if (typeof reasoning === 'string' && reasoning !== '') content.push({ type: 'thinking', thinking: reasoning, signature: '' });
   const text = contentText(msg?.content);
   if (text !== '') content.push({ type: 'text', text });
   const refusal = typeof msg?.refusal === 'string' && msg.refusal !== '' ? msg.refusal : null;
@@ -456,7 +472,7 @@ export class OpenAIToAnthropicStream {
   private started = false;
   private done = false;
   private nextBlockIndex = 0;
-  private openBlock: { index: number; kind: 'text' | 'tool'; toolKey?: number } | null = null;
+  private openBlock: { index: number; kind: 'text' | 'tool' | 'thinking'; toolKey?: number } | null = null;
   private readonly tools = new Map<number, StreamToolState>();
   private lastToolKey = -1;
   private sawToolUse = false;
@@ -497,6 +513,8 @@ export class OpenAIToAnthropicStream {
     const choice = Array.isArray(chunk.choices) ? (chunk.choices.find((c) => c.index === 0) ?? chunk.choices[0]) : undefined;
     if (choice) {
       const delta = isRecord(choice.delta) ? choice.delta : {};
+      const reasoning = (delta as { reasoning_content?: unknown }).reasoning_content;
+      if (typeof reasoning === 'string' && reasoning !== '') this.thinking(reasoning, out);
       if (typeof delta.content === 'string' && delta.content !== '') this.text(delta.content, out);
       if (typeof delta.refusal === 'string' && delta.refusal !== '') {
         this.sawRefusal = true;
@@ -543,6 +561,16 @@ export class OpenAIToAnthropicStream {
       }),
     );
     out.push(ev({ type: 'ping' }));
+  }
+
+  private thinking(text: string, out: AnthropicSSEEvent[]): void {
+    if (this.openBlock?.kind !== 'thinking') {
+      this.closeOpen(out);
+      const index = this.nextBlockIndex++;
+      this.openBlock = { index, kind: 'thinking' };
+      out.push(ev({ type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } }));
+    }
+    out.push(ev({ type: 'content_block_delta', index: this.openBlock!.index, delta: { type: 'thinking_delta', thinking: text } }));
   }
 
   private text(text: string, out: AnthropicSSEEvent[]): void {

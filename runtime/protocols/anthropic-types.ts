@@ -116,7 +116,8 @@ export type AnthropicResponseContentBlock =
 // ---------------------------------------------------------------------------
 
 export interface AnthropicMessageParam {
-  role: 'user' | 'assistant';
+  /** "system": a mid-conversation system message (text only), as Claude Code sends */
+  role: 'user' | 'assistant' | 'system';
   content: string | AnthropicRequestContentBlock[];
 }
 

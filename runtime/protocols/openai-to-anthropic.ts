@@ -21,8 +21,9 @@
  *   are merged. Trailing whitespace is trimmed from a final assistant
  *   (prefill) message, which the API would otherwise reject.
  * - temperature is clamped to Anthropic's [0, 1]; whitespace-only stop
- *   sequences are dropped; response_format, seed, penalties, reasoning_effort
- *   and metadata are ignored.
+ *   sequences are dropped; response_format json_schema becomes
+ *   output_config.format (json_object and logprobs are refused); seed,
+ *   penalties, reasoning_effort and metadata are dropped.
  * - An Anthropic stream `error` event makes AnthropicToOpenAIStream.push throw
  *   UpstreamStreamError (with the Anthropic error type and an HTTP status).
  */
@@ -423,6 +424,9 @@ function toAnthropicToolChoice(
 export function toAnthropicRequest(req: OpenAIChatRequest, upstreamModel: string): AnthropicMessagesRequest {
   if (!Array.isArray(req.messages)) throw new ProtocolTranslationError('messages must be an array');
   if (typeof req.n === 'number' && req.n > 1) throw new ProtocolTranslationError('n > 1 is not supported by this upstream');
+  const raw = req as unknown as Record<string, unknown>;
+  if (raw.logprobs === true || (typeof raw.top_logprobs === 'number' && raw.top_logprobs > 0)) throw new ProtocolTranslationError('logprobs are not supported by this upstream (Anthropic)');
+  const format = structuredOutput(req.response_format);
 
   const system: string[] = [];
   const turns: Array<{ role: 'user' | 'assistant'; blocks: AnthropicRequestContentBlock[] }> = [];
@@ -489,7 +493,19 @@ export function toAnthropicRequest(req: OpenAIChatRequest, upstreamModel: string
     if (choice) out.tool_choice = choice;
   }
   if (typeof req.user === 'string' && req.user !== '') out.metadata = { user_id: req.user };
+  if (format) (out as unknown as Record<string, unknown>).output_config = { format };
   return out;
+}
+
+/**
+ * response_format → Anthropic structured output (`output_config.format`): json_schema goes as its schema; json_object
+ * has no Anthropic equivalent and is refused (another model may take it) rather than silently ignored.
+ */
+function structuredOutput(rf: unknown): { type: 'json_schema'; schema: Record<string, unknown> } | null {
+  if (!isRecord(rf) || rf.type === undefined || rf.type === 'text') return null;
+  if (rf.type === 'json_schema' && isRecord(rf.json_schema) && isRecord(rf.json_schema.schema)) return { type: 'json_schema', schema: rf.json_schema.schema };
+  if (rf.type === 'json_object') throw new ProtocolTranslationError('response_format json_object has no equivalent on this upstream (Anthropic); send a json_schema');
+  throw new ProtocolTranslationError(`response_format ${JSON.stringify(rf.type)} is not supported by this upstream`);
 }
 
 // ---------------------------------------------------------------------------
@@ -498,14 +514,16 @@ export function toAnthropicRequest(req: OpenAIChatRequest, upstreamModel: string
 
 /**
  * Translate a non-streaming Anthropic message into an OpenAI chat completion.
- * Text blocks are concatenated; thinking blocks are dropped; `id` is kept.
+ * Text blocks are concatenated; thinking becomes `reasoning_content`; `id` is kept.
  */
 export function fromAnthropicResponse(res: AnthropicMessage, requestedModel: string): OpenAIChatCompletion {
   let text = '';
   let sawText = false;
+  let reasoning = '';
   const toolCalls: OpenAIToolCall[] = [];
   for (const block of res.content ?? []) {
-    if (block.type === 'text') {
+    if (block.type === 'thinking' && typeof block.thinking === 'string') reasoning += block.thinking;
+    else if (block.type === 'text') {
       text += block.text;
       sawText = true;
     } else if (block.type === 'tool_use') {
@@ -521,6 +539,8 @@ export function fromAnthropicResponse(res: AnthropicMessage, requestedModel: str
     content: sawText ? text : null,
   };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  // the thinking, as reasoning_content (what DeepSeek/Qwen-style clients read)
+  if (reasoning !== '') (message as { reasoning_content?: string }).reasoning_content = reasoning;
   return {
     id: res.id,
     object: 'chat.completion',
@@ -550,7 +570,7 @@ interface ToolBlockState {
  * earlier chunks then carry `usage: null`, like OpenAI).
  *
  * An `error` event (or a `data` string that is not JSON) throws
- * UpstreamStreamError. `ping`, thinking/signature/
+ * UpstreamStreamError. thinking deltas become `reasoning_content` deltas; `ping`, signature/
  * citation deltas and unknown events produce nothing.
  */
 export class AnthropicToOpenAIStream {
@@ -638,6 +658,8 @@ export class AnthropicToOpenAIStream {
         if (!isRecord(delta)) break;
         if (delta.type === 'text_delta') {
           if (typeof delta.text === 'string' && delta.text !== '') out.push(this.chunk({ content: delta.text }));
+        } else if (delta.type === 'thinking_delta') {
+          if (typeof delta.thinking === 'string' && delta.thinking !== '') out.push(this.chunk({ reasoning_content: delta.thinking } as never));
         } else if (delta.type === 'input_json_delta') {
           const state = this.toolBlocks.get(e.index);
           if (state && typeof delta.partial_json === 'string' && delta.partial_json !== '') {

@@ -6,6 +6,10 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** of prompt_tokens, read from the provider's prompt cache (Anthropic cache_read_input_tokens, OpenAI cached_tokens, DeepSeek prompt_cache_hit_tokens) */
+  cached_tokens?: number;
+  /** of prompt_tokens, written to the prompt cache (Anthropic cache_creation_input_tokens) */
+  cache_write_tokens?: number;
 }
 
 /** One call to one upstream model, with the client's OpenAI-shaped body. */

@@ -47,7 +47,18 @@ function postOptions(call: UpstreamCall): PostOptions {
 
 function toUsage(u: OpenAIUsage | null | undefined): Usage | null {
   if (!u) return null;
-  return { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens };
+  const out: Usage = { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens };
+  const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
+  if (cached > 0) out.cached_tokens = cached;
+  return out;
+}
+
+/** An Anthropic message's usage as gw's: cache reads and writes kept apart (they are priced apart). */
+function fromAnthropicUsage(u: AnthropicUsage): Usage | null {
+  const out = toUsage(anthropicUsageToOpenAI(u));
+  const write = u.cache_creation_input_tokens ?? 0;
+  if (out && write > 0) out.cache_write_tokens = write;
+  return out;
 }
 
 /** Anthropic answers a low credit balance with a 400 invalid_request_error; it is a quota problem, not the client's. */
@@ -71,7 +82,7 @@ export const anthropicAdapter: ProviderAdapter = {
     } catch (e) {
       // Any throw here comes from the client's body (the translation is pure); it must not reach the upstream.
       const message = e instanceof ProtocolTranslationError ? e.message : `the request cannot be translated for this upstream (${(e as Error).message})`;
-      return { ok: false, failure: { class: 'invalid_request', status: 400, message, retryAfterMs: null } };
+      return { ok: false, failure: { class: 'model_fit', status: 400, message, retryAfterMs: null } }; // another model (protocol) may take it
     }
     if (call.stream) body.stream = true;
     else delete body.stream;
@@ -95,7 +106,7 @@ export const anthropicAdapter: ProviderAdapter = {
  * the answer comes back untouched: the message JSON, or the SSE events frame by frame.
  */
 async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
-  const body: Record<string, unknown> = { ...call.body, model: call.model.name };
+  const body: Record<string, unknown> = { ...call.body, model: call.model.name, ...withoutForeignThinking(call.body.messages) };
   if (call.stream) body.stream = true;
   else delete body.stream;
   const headers = anthropicHeaders(call);
@@ -106,8 +117,19 @@ async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
   const read = await readMessage(res);
   if (!read.ok) return read;
   const { text, message: parsed } = read;
-  const usage = isRecord(parsed.usage) ? toUsage(anthropicUsageToOpenAI(parsed.usage as unknown as AnthropicUsage)) : null;
+  const usage = isRecord(parsed.usage) ? fromAnthropicUsage(parsed.usage as unknown as AnthropicUsage) : null;
   return { ok: true, kind: 'json', status: res.status, text, usage };
+}
+
+/**
+ * Thinking blocks without a signature came from another protocol (an OpenAI model's reasoning_content, translated by
+ * gw): Anthropic would reject them as forged, so they are left out of the history it gets.
+ */
+function withoutForeignThinking(messages: unknown): { messages?: unknown[] } {
+  if (!Array.isArray(messages)) return {};
+  const unsigned = (b: unknown) => isRecord(b) && b.type === 'thinking' && (typeof b.signature !== 'string' || b.signature === '');
+  if (!messages.some((m) => isRecord(m) && Array.isArray(m.content) && m.content.some(unsigned))) return {};
+  return { messages: messages.map((m) => (isRecord(m) && Array.isArray(m.content) ? { ...m, content: m.content.filter((b) => !unsigned(b)) } : m)) };
 }
 
 /** Read a JSON answer that must be an Anthropic message: a cut, invalid JSON or an error body is a classified failure. */
@@ -215,7 +237,7 @@ function anthropicPassThrough(body: Readable): UpstreamStream {
   const it = frames();
   return {
     frames: it,
-    usage: () => (usage ? toUsage(anthropicUsageToOpenAI(usage)) : null),
+    usage: () => (usage ? fromAnthropicUsage(usage) : null),
     cancel: () => {
       cancelled = true;
       void it.return(undefined);

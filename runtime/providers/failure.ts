@@ -7,6 +7,8 @@ export type FailureClass =
   | 'auth'
   | 'invalid_request'
   | 'model_not_found'
+  /** the model cannot take this request (output cap, context, an unsupported parameter or content type): another may */
+  | 'model_fit'
   | 'content_filter';
 
 export interface Failure {
@@ -26,6 +28,21 @@ export interface Failure {
 
 const QUOTA_WORDS = /insufficient_quota|quota|billing|balance|credit|exceeded your current|arrearage|余额|欠费|额度/i;
 const FILTER_WORDS = /content[_ ]?filter|content_policy|data_inspection_failed|sensitive|safety|moderation|内容安全/i;
+/**
+ * A 400/422 about the fit of the request to this model rather than a malformed request: max_tokens above the output
+ * cap (Anthropic, OpenAI, Groq, DeepSeek wordings), context exceeded, an unsupported parameter, content type or role,
+ * thinking history this model requires.
+ */
+const FIT_WORDS = new RegExp(
+  [
+    String.raw`max_(?:completion_|output_)?tokens.{0,80}(?:maximum|at most|less than or equal|valid range|too large|exceed|>|<=)`,
+    String.raw`maximum allowed number of output tokens|supports at most \d+ (?:completion|output) tokens`,
+    String.raw`context[_ ]length|context window|maximum context|prompt is too long|too many (?:input )?tokens|input is too long|reduce the length`,
+    String.raw`unsupported[_ ]parameter|unsupported value|not supported|does not support|unrecognized request argument|unknown parameter|extra inputs are not permitted`,
+    String.raw`expected .?thinking.? or .?redacted_thinking`,
+  ].join('|'),
+  'i',
+);
 const MODEL_WORDS = /model[_ ]?not[_ ]?found|does not exist|unknown model|no such model|model .* not (?:found|available)|invalid model/i;
 
 /** Retry-After in seconds or as an HTTP date, or retry-after-ms; null when absent or unreadable. */
@@ -52,6 +69,7 @@ export function classifyHttp(status: number, bodyText: string, retryAfterMs: num
   else if (status >= 500) cls = 'server';
   else if (FILTER_WORDS.test(text)) cls = 'content_filter';
   else if (MODEL_WORDS.test(text)) cls = 'model_not_found';
+  else if ((status === 400 || status === 422) && FIT_WORDS.test(text)) cls = 'model_fit';
   else cls = 'invalid_request';
   return { class: cls, status, message: `${status} ${snippet || httpText(status)}`.trim(), retryAfterMs };
 }

@@ -18,11 +18,11 @@ export function callMessages(adapter: ProviderAdapter, call: UpstreamCall): Prom
 async function messagesViaChat(adapter: ProviderAdapter, call: UpstreamCall): Promise<UpstreamResult> {
   let body: Record<string, unknown>;
   try {
-    body = { ...toOpenAIRequest(call.body as unknown as AnthropicMessagesRequest, call.model.name) };
+    body = { ...toOpenAIRequest(call.body as unknown as AnthropicMessagesRequest, call.model.name, { reasoning: call.model.capabilities.includes('reasoning') }) };
   } catch (e) {
     // The translation is pure: any throw comes from the client's body, which must not reach the upstream.
     const message = e instanceof ProtocolTranslationError ? e.message : `the request cannot be translated for this upstream (${(e as Error).message})`;
-    return { ok: false, failure: { class: 'invalid_request', status: 400, message, retryAfterMs: null, local: true } };
+    return { ok: false, failure: { class: 'model_fit', status: 400, message, retryAfterMs: null } }; // another model (protocol) may take it
   }
   // the usage chunk is needed for message_delta's usage
   const result = await adapter.chat({ ...call, body, clientWantsUsage: true });

@@ -6,7 +6,7 @@ import { byRank, candidatePrefix, tablePlan, type ChainPlan, type ModelPlan, typ
 import { resolveModel } from './resolve-model.ts';
 import { requestParts } from './request-text.ts';
 import { promptTokens } from './tokens.ts';
-import { thousands } from './format.ts';
+import { formatTokens, thousands } from './format.ts';
 import type { Candidate, CandidateSource, Decision, RouteRequest, StateSnapshot, Tier, TraceLine } from './types.ts';
 
 /** What a free quota is charged up front for the answer when the client sets no max_tokens. */
@@ -131,7 +131,22 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     return decision(common, { scenario: scenario.name, pii, error: { type: 'forbidden', message } });
   }
   const allowed = client?.models ? { name: client.name, models: client.models } : null;
-  const judge = new Judge({ state, now, exclude, needContext, estimate, budgetSpent, budget, freeOnly, allowed });
+  const maxTokens = req.maxTokens && req.maxTokens > 0 ? req.maxTokens : null;
+  const judge = new Judge({
+    state,
+    now,
+    exclude,
+    needContext,
+    estimate,
+    tokens,
+    maxTokens,
+    clamp: table.gateway.clampMaxTokens,
+    capabilities: { images: parts.images > 0, tools: parts.hasTools, embeddings: req.embeddings === true },
+    budgetSpent,
+    budget,
+    freeOnly,
+    allowed,
+  });
   const list = new Candidates(plan, judge, trace);
   let willingness: number | null = null;
   let tier: Tier | null = null;
@@ -201,6 +216,16 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   const finalTier: Tier = list.firstLocal ? 'local' : list.firstFree ? 'free' : 'paid';
   const next = list.next;
   trace.push({ step: 'choice', at: chosen.at, message: `→ ${chosen.model} (${finalTier})` });
+  // the chosen model's max_output caps the answer: max_tokens goes upstream lowered, the reservation follows
+  const chosenPlan = plan.models.get(chosen.model);
+  const cap = chosenPlan?.model.maxOutput ?? null;
+  let clamp: Decision['clamp'] = null;
+  let chosenEstimate = estimate;
+  if (chosenPlan && cap !== null && maxTokens !== null && maxTokens > cap) {
+    clamp = { from: maxTokens, to: cap };
+    chosenEstimate = judge.needs(chosenPlan).estimate;
+    trace.push({ step: 'choice', at: chosenPlan.model.at, message: `max_tokens ${thousands(maxTokens)} > max_output ${formatTokens(cap)} of ${chosen.model} → lowered to ${thousands(cap)}` });
+  }
   if (next.length) trace.push({ step: 'next', at: null, message: `on failure: ${next.join(' → ')}` });
   return {
     scenario: scenario.name,
@@ -210,10 +235,11 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     next,
     pii,
     tokens,
-    estimate,
+    estimate: chosenEstimate,
     draw,
     willingness,
     trace,
+    clamp,
   };
 }
 

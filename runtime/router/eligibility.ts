@@ -1,7 +1,8 @@
 import type { DecisionTable } from '../types/decision-table.ts';
 import { nextReset, untilToEpoch, type QuotaPeriod } from '../quota/period.ts';
 import { quotaTail, viewOf, type QuotaView } from './quota-view.ts';
-import { formatTokens } from './format.ts';
+import { formatTokens, thousands } from './format.ts';
+import { missingCapability, type RequestCapabilities } from './capabilities.ts';
 import type { ModelPlan } from './plan.ts';
 import type { CandidateSource, StateSnapshot } from './types.ts';
 
@@ -21,6 +22,13 @@ export interface JudgeInput {
   needContext: number;
   /** what a free quota is charged up front */
   estimate: number;
+  /** prompt tokens, and the client's max_tokens (null: none): a model's max_output lowers what it needs */
+  tokens: number;
+  maxTokens: number | null;
+  /** gateway clamp_max_tokens: a model whose max_output is below max_tokens gets it lowered (else it is not eligible) */
+  clamp: boolean;
+  /** what the request needs of a model: image parts → vision, tools → tools; embeddings → embed (see capabilities.ts) */
+  capabilities: RequestCapabilities;
   budgetSpent: boolean;
   budget: DecisionTable['budget'];
   /** paid models are out: the policy's budget (then free_only) or the client's is spent */
@@ -55,6 +63,11 @@ export class Judge {
     this.input = input;
   }
 
+  /** What the model must hold in its context and is charged up front, after its max_output. */
+  needs(mp: ModelPlan): { needContext: number; estimate: number } {
+    return needsOf(this.input, mp.model.maxOutput);
+  }
+
   /** The model's free quota now (null: it has none). */
   view(mp: ModelPlan): QuotaView | null {
     if (mp.viewStamp !== this.stamp) {
@@ -84,12 +97,18 @@ export class Judge {
   }
 
   private judge(mp: ModelPlan, q: QuotaView | null, usesQuota: boolean): Verdict {
-    const { state, now, exclude, needContext, estimate, freeOnly, allowed } = this.input;
+    const { state, now, exclude, freeOnly, allowed } = this.input;
     const m = mp.model;
+    const { needContext, estimate } = this.needs(mp);
     const id = mp.id;
     if (!mp.enabled) return { eligible: false, reason: mp.disabled, q, free: false };
     if (allowed && !allowedModel(allowed.models, id)) return { eligible: false, reason: `not allowed for client "${allowed.name}"`, q, free: false };
+    const missing = missingCapability(m.capabilities, this.input.capabilities);
+    if (missing !== null) return { eligible: false, reason: missing, q, free: false };
+    if (needContext < 0) return { eligible: false, reason: `max_tokens ${thousands(this.input.maxTokens!)} > max_output ${formatTokens(m.maxOutput!)} (clamp_max_tokens off)`, q, free: false };
     if (exclude.size > 0 && exclude.has(id)) return { eligible: false, reason: 'failed earlier in this request', q, free: false };
+    const aside = state.setAside?.[id];
+    if (aside !== undefined && aside.until > now) return { eligible: false, reason: `${aside.reason} (${Math.ceil((aside.until - now) / 60_000)} min left)`, q, free: false };
     const cool = state.cooldown?.[id];
     if (cool !== undefined && cool > now) return { eligible: false, reason: `cooling down after failures (${Math.ceil((cool - now) / 1000)}s left)`, q, free: false };
     if (m.context !== null && needContext > m.context) return { eligible: false, reason: `${mp.contextShort}${formatTokens(needContext)} needed`, q, free: false };
@@ -112,6 +131,14 @@ export class Judge {
     if (freeOnly && m.price !== null && !mp.local) return { eligible: false, reason: 'paid, but the budget is spent', q, free: false };
     return { eligible: true, reason: mp.local ? 'local' : mp.priced, q, free: false };
   }
+}
+
+/** What one model must hold and is charged: its max_output caps the answer (needContext -1: over it, and no clamp). */
+function needsOf(input: JudgeInput, maxOutput: number | null): { needContext: number; estimate: number } {
+  const { maxTokens } = input;
+  if (maxOutput === null || maxTokens === null || maxTokens <= maxOutput) return input;
+  if (!input.clamp) return { needContext: -1, estimate: input.estimate };
+  return { needContext: input.tokens + maxOutput, estimate: input.tokens + maxOutput };
 }
 
 /** `quotaTail`, kept per model for the span's whole second (formatSpan reads no finer). */

@@ -30,6 +30,8 @@ export interface RouteRequest {
   preferFreeTier?: boolean;
   priority?: string | null;
   maxTokens?: number | null;
+  /** an embeddings request: only `can embed` models take it (and they take nothing else) */
+  embeddings?: boolean;
   /** models that already failed for this request (retries re-route around them) */
   exclude?: readonly string[];
   /** the client key the request came with: its allow lists and budget verdict */
@@ -59,6 +61,8 @@ export interface StateSnapshot {
   rate?: Readonly<Record<string, { requests: number; tokens: number }>>;
   /** USD spent in the budget's current period */
   spentUsd?: number;
+  /** model id → set aside until (epoch ms) and why: the provider said it does not exist */
+  setAside?: Readonly<Record<string, { until: number; reason: string }>>;
 }
 
 export type Tier = 'free' | 'paid' | 'local';
@@ -106,4 +110,6 @@ export interface Decision {
   willingness: number | null;
   trace: TraceLine[];
   error?: DecisionError;
+  /** the client's max_tokens is above the chosen model's max_output: it goes upstream lowered to `to` */
+  clamp?: { from: number; to: number } | null;
 }

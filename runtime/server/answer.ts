@@ -1,3 +1,4 @@
+import { requestLine } from './log.ts';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FastResponse } from 'srvx';
@@ -85,6 +86,20 @@ export class RequestRecord {
     } catch (e) {
       this.ctx.log.error(`recording request ${this.id}: ${(e as Error).message}`);
     }
+    this.ctx.log.request?.(
+      requestLine({
+        id: this.id,
+        endpoint: this.endpoint,
+        requestedModel: r.requestedModel,
+        model: r.model,
+        scenario: r.decision?.scenario ?? null,
+        tier: r.decision?.tier ?? null,
+        status: r.status,
+        tokens: r.usage?.total_tokens ?? null,
+        ms: performance.now() - this.t0,
+        error: r.error ? { type: r.error.type, message: redactText(r.error.message) } : null,
+      }),
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { H3 } from 'h3';
 import type { CallDeps } from '../gateway/route-and-call.ts';
+import { newInstanceId } from '../gateway/hops.ts';
 import { anthropicAdapter } from '../providers/anthropic-adapter.ts';
 import { openaiAdapter } from '../providers/openai-adapter.ts';
 import type { Env } from '../providers/keys.ts';
@@ -113,6 +114,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     accounting: ledger,
     now: opts.now ?? Date.now,
     random: opts.random ?? Math.random,
+    instanceId: newInstanceId(),
   };
   const started = Math.floor(Date.now() / 1000);
   const app = new H3();

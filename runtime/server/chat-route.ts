@@ -4,11 +4,12 @@ import type { ChatMessage } from '../router/types.ts';
 import { redactChatBody, restoreCompletion } from '../pii/redact-body.ts';
 import { openaiStreamRestorer } from '../pii/restore-stream.ts';
 import { admitCaller, type Access } from './access.ts';
+import { checkLoop } from './loop-guard.ts';
 import { readJsonObject } from './body.ts';
 import { chatRouteRequest, parseChatRequest } from './chat-request.ts';
 import { errorResponse, GwError } from './errors.ts';
 import { outcomeError } from './failure-response.ts';
-import { gwHeaders } from './gw-headers.ts';
+import { clampLine, gwHeaders } from './gw-headers.ts';
 import { headerRecord } from './node-context.ts';
 import type { PolicyHolder } from './policy-holder.ts';
 import type { Logger } from './log.ts';
@@ -34,6 +35,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
   const rec = new RequestRecord(ctx, table, 'chat.completions');
   const id = rec.id;
   try {
+    const hops = checkLoop(req.headers, ctx.deps);
     const limits = admitCaller(req, ctx, table, rec);
     rec.body = await readJsonObject(req, table.gateway.bodyLimit);
     const chat = parseChatRequest(rec.body);
@@ -48,7 +50,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
     const route = chatRouteRequest(chat, headerRecord(req), gate.route);
     const client = clientAbort(req);
     const outcome = await routeAndCall(
-      { table, route, body: upstreamBody, stream: chat.stream, clientWantsUsage: chat.clientWantsUsage, signal: client.controller.signal, client: limits },
+      { table, route, body: upstreamBody, stream: chat.stream, clientWantsUsage: chat.clientWantsUsage, signal: client.controller.signal, client: limits, hops },
       ctx.deps,
     );
     const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);
@@ -59,6 +61,8 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
       ...gwHeaders(outcome.decision, answeredBy, outcome.attempts, rec.overheadMs(upstreamMs), generation),
       ...piiHeaders(table, gate, outcome.decision, chat.model, answeredBy),
     };
+    const clamped = clampLine(id, outcome.decision, answeredBy);
+    if (clamped) ctx.log.info(clamped);
     if (!outcome.ok) {
       client.detach();
       const err = outcomeError(outcome, { table, maxTokens: chat.maxTokens });

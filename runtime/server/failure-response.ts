@@ -57,19 +57,20 @@ export function outcomeError(outcome: Extract<CallOutcome, { ok: false }>, reque
   const last = outcome.failure;
   const cls = last?.class ?? 'server';
   // the gateway failed to make the call (the upstream never saw it): its own error, not the model's
-  if (last?.local && cls !== 'invalid_request') return new GwError(500, 'server_error', last.message, 'internal_error', { attempts: outcome.attempts.length, errors });
+  if (last?.local && cls !== 'invalid_request' && cls !== 'model_fit') return new GwError(500, 'server_error', last.message, 'internal_error', { attempts: outcome.attempts.length, errors });
+  const clientSide = cls === 'invalid_request' || cls === 'content_filter' || cls === 'model_fit' || cls === 'model_not_found';
   const status =
-    cls === 'invalid_request' || cls === 'content_filter'
+    clientSide
       ? (last?.status ?? 400)
       : cls === 'rate_limit' || cls === 'quota'
         ? 429
         : cls === 'network' && /no answer within|idle timeout|deadline/.test(last?.message ?? '')
           ? 504
           : 502;
-  const type = cls === 'invalid_request' || cls === 'content_filter' ? 'invalid_request_error' : cls === 'rate_limit' || cls === 'quota' ? 'rate_limit_error' : 'server_error';
+  const type = clientSide ? 'invalid_request_error' : cls === 'rate_limit' || cls === 'quota' ? 'rate_limit_error' : 'server_error';
   const message =
     outcome.attempts.length === 1
-      ? `${outcome.attempts[0].provider}/${outcome.attempts[0].model} failed: ${last?.message ?? 'unknown error'}`
+      ? `${outcome.attempts[0].provider}/${outcome.attempts[0].model}${/^cannot take/.test(last?.message ?? '') ? '' : ' failed:'} ${last?.message ?? 'unknown error'}`
       : `all ${outcome.attempts.length} attempts failed${d.error ? ` and no model is left (${d.error.type})` : ''}`;
   return new GwError(status, type, message, cls === 'network' ? 'network_error' : `${cls}${cls.endsWith('error') ? '' : '_error'}`, { attempts: outcome.attempts.length, errors });
 }

@@ -38,45 +38,50 @@ function isObject(v: unknown): v is Record<string, unknown> {
  */
 export function parseMessagesRequest(body: Record<string, unknown>, opts: { countOnly?: boolean } = {}): MessagesRequest {
   const model = body.model;
-  if (model === undefined) throw badRequest('model: Field required ("auto" routes by policy)', 'missing_required_parameter', 'model');
-  if (typeof model !== 'string') throw badRequest('model: must be a string', 'invalid_type', 'model');
+  if (model === undefined) throw badRequest('model: Field required', 'missing_required_parameter', 'model');
+  if (typeof model !== 'string') throw badRequest('model: Input should be a valid string', 'invalid_type', 'model');
   const messages = body.messages;
   if (messages === undefined) throw badRequest('messages: Field required', 'missing_required_parameter', 'messages');
-  if (!Array.isArray(messages)) throw badRequest('messages: must be an array', 'invalid_type', 'messages');
+  if (!Array.isArray(messages)) throw badRequest('messages: Input should be a valid list', 'invalid_type', 'messages');
   if (messages.length === 0) throw badRequest('messages: at least one message is required', 'invalid_value', 'messages');
   messages.forEach((m, i) => {
-    if (!isObject(m)) throw badRequest(`messages.${i}: must be an object`, 'invalid_type', `messages.${i}`);
-    if (m.role !== 'user' && m.role !== 'assistant') throw badRequest(`messages.${i}.role: must be "user" or "assistant"`, 'invalid_value', `messages.${i}.role`);
+    if (!isObject(m)) throw badRequest(`messages.${i}: Input should be a valid dictionary`, 'invalid_type', `messages.${i}`);
+    // "system": Anthropic's mid-conversation system message (Claude Code sends one); its placement is the upstream's rule
+    if (m.role === undefined) throw badRequest(`messages.${i}.role: Field required`, 'missing_required_parameter', `messages.${i}.role`);
+    if (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system')
+      throw badRequest(`messages: Unexpected role ${JSON.stringify(String(m.role))}. Allowed roles are "user", "assistant" or "system".`, 'invalid_value', `messages.${i}.role`);
     const c = m.content;
     if (c === undefined) throw badRequest(`messages.${i}.content: Field required`, 'missing_required_parameter', `messages.${i}.content`);
-    if (typeof c !== 'string' && !Array.isArray(c)) throw badRequest(`messages.${i}.content: must be a string or an array of content blocks`, 'invalid_type', `messages.${i}.content`);
+    if (typeof c !== 'string' && !Array.isArray(c)) throw badRequest(`messages.${i}.content: Input should be a valid string or a valid list`, 'invalid_type', `messages.${i}.content`);
     if (Array.isArray(c))
       c.forEach((b, j) => {
-        if (!isObject(b) || typeof b.type !== 'string') throw badRequest(`messages.${i}.content.${j}: must be an object with a type`, 'invalid_type', `messages.${i}.content.${j}`);
+        if (!isObject(b) || typeof b.type !== 'string') throw badRequest(`messages.${i}.content.${j}.type: Field required`, 'invalid_type', `messages.${i}.content.${j}`);
       });
   });
   const system = body.system;
   if (system !== undefined && system !== null && typeof system !== 'string') {
-    if (!Array.isArray(system)) throw badRequest('system: must be a string or an array of text blocks', 'invalid_type', 'system');
+    if (!Array.isArray(system)) throw badRequest('system: Input should be a valid string or a valid list', 'invalid_type', 'system');
     system.forEach((b, j) => {
-      if (!isObject(b) || b.type !== 'text' || typeof b.text !== 'string') throw badRequest(`system.${j}: must be a text block`, 'invalid_type', `system.${j}`);
+      if (!isObject(b) || b.type !== 'text') throw badRequest(`system.${j}.type: Input should be 'text'`, 'invalid_type', `system.${j}`);
+      if (typeof b.text !== 'string') throw badRequest(`system.${j}.text: Field required`, 'invalid_type', `system.${j}`);
     });
   }
   let maxTokens: number | null = null;
   if (!opts.countOnly) {
     const mt = body.max_tokens;
     if (mt === undefined) throw badRequest('max_tokens: Field required', 'missing_required_parameter', 'max_tokens');
-    if (typeof mt !== 'number' || !Number.isInteger(mt) || mt < 1) throw badRequest('max_tokens: must be a positive integer', 'invalid_value', 'max_tokens');
+    if (typeof mt !== 'number' || !Number.isInteger(mt)) throw badRequest('max_tokens: Input should be a valid integer', 'invalid_type', 'max_tokens');
+    if (mt < 1) throw badRequest('max_tokens: Input should be greater than or equal to 1', 'invalid_value', 'max_tokens');
     maxTokens = mt;
   }
   const stream = body.stream ?? false;
-  if (typeof stream !== 'boolean') throw badRequest('stream: must be a boolean', 'invalid_type', 'stream');
+  if (typeof stream !== 'boolean') throw badRequest('stream: Input should be a valid boolean', 'invalid_type', 'stream');
   const tools = body.tools ?? null;
-  if (tools !== null && !Array.isArray(tools)) throw badRequest('tools: must be an array', 'invalid_type', 'tools');
+  if (tools !== null && !Array.isArray(tools)) throw badRequest('tools: Input should be a valid list', 'invalid_type', 'tools');
   for (const k of ['temperature', 'top_p', 'top_k'])
-    if (body[k] !== undefined && body[k] !== null && typeof body[k] !== 'number') throw badRequest(`${k}: must be a number`, 'invalid_type', k);
+    if (body[k] !== undefined && body[k] !== null && typeof body[k] !== 'number') throw badRequest(`${k}: Input should be a valid number`, 'invalid_type', k);
   const prefer = body.prefer_free_tier ?? false;
-  if (typeof prefer !== 'boolean') throw badRequest('prefer_free_tier: must be a boolean', 'invalid_type', 'prefer_free_tier');
+  if (typeof prefer !== 'boolean') throw badRequest('prefer_free_tier: Input should be a valid boolean', 'invalid_type', 'prefer_free_tier');
   const priority = body.priority ?? null;
   if (priority !== null && typeof priority !== 'string') throw badRequest('priority: must be a string such as "quality"', 'invalid_type', 'priority');
   const upstreamBody: Record<string, unknown> = { ...body };

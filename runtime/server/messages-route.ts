@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { routesAsAuto } from '../router/messages-model-rule.ts';
+import { modelIndex } from '../router/resolve-model.ts';
+import { droppedOnOpenAI } from '../protocols/anthropic-fields.ts';
 import { routeAndCall } from '../gateway/route-and-call.ts';
 import { requestParts } from '../router/request-text.ts';
 import { estimatePromptTokens } from '../router/tokens.ts';
@@ -10,11 +12,12 @@ import type { AnthropicErrorBody } from '../protocols/anthropic-types.ts';
 import { anthropicErrorTypeForStatus } from '../protocols/openai-to-anthropic.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
 import { admitCaller } from './access.ts';
+import { checkLoop } from './loop-guard.ts';
 import { readJsonObject } from './body.ts';
 import type { ChatContext } from './chat-route.ts';
 import { GwError, jsonResponse } from './errors.ts';
 import { outcomeError } from './failure-response.ts';
-import { gwHeaders } from './gw-headers.ts';
+import { clampLine, gwHeaders } from './gw-headers.ts';
 import { parseMessagesRequest, routeMessages, THINKING_HEADER, type MessagesRequest } from './messages-request.ts';
 import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
 import { assertRedacted, refusalHeaders, headerSafe, piiGate, piiHeaders } from './pii-gate.ts';
@@ -46,6 +49,13 @@ function anthropicErrorResponse(err: GwError, requestId: string, headers: Record
 function passHeaders(req: Request): Record<string, string> | undefined {
   const beta = req.headers.get('anthropic-beta');
   return beta ? { 'anthropic-beta': beta } : undefined;
+}
+
+/** The Anthropic fields an OpenAI-protocol model did not get (see anthropic-fields.ts), comma-separated; '' for Anthropic models. */
+function droppedFields(table: DecisionTable, modelId: string, body: Record<string, unknown>): string {
+  const model = modelIndex(table).byId.get(modelId);
+  if (!model || modelIndex(table).providers.get(model.provider)?.protocol !== 'openai') return '';
+  return droppedOnOpenAI(body, model.capabilities.includes('reasoning')).join(', ');
 }
 
 /** What the router sees of an Anthropic request: `requestedModel` keeps the client's name, so `model ~ /haiku/` matches it. */
@@ -80,6 +90,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
     ...(model !== null ? { 'x-gw-requested-model': headerSafe(model) } : {}),
   });
   try {
+    const hops = checkLoop(req.headers, ctx.deps);
     const limits = admitCaller(req, ctx, table, rec);
     rec.body = await readJsonObject(req, table.gateway.bodyLimit, { paths: 'anthropic' });
     const m = parseMessagesRequest(rec.body);
@@ -96,17 +107,19 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
     const route = messagesRouteRequest(table, m, req.headers, gate.route);
     const client = clientAbort(req);
     const outcome = await routeAndCall(
-      { table, route, body: upstreamBody, stream: m.stream, clientWantsUsage: false, signal: client.controller.signal, format: 'anthropic', passHeaders: passHeaders(req), client: limits },
+      { table, route, body: upstreamBody, stream: m.stream, clientWantsUsage: false, signal: client.controller.signal, format: 'anthropic', passHeaders: passHeaders(req), client: limits, hops },
       ctx.deps,
     );
     const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);
     const base = { stream: m.stream, requestedModel: m.model, decision: outcome.decision, attempts: outcome.attempts };
     const answeredBy = outcome.ok ? outcome.model : null;
-    const headers = {
+    const headers: Record<string, string> = {
       ...idHeaders(m.model),
       ...gwHeaders(outcome.decision, answeredBy, outcome.attempts, rec.overheadMs(upstreamMs), generation),
       ...piiHeaders(table, gate, outcome.decision, m.model, answeredBy),
     };
+    const clamped = clampLine(id, outcome.decision, answeredBy);
+    if (clamped) ctx.log.info(clamped);
     if (!outcome.ok) {
       client.detach();
       const err = outcomeError(outcome, { table, maxTokens: m.maxTokens });
@@ -114,6 +127,11 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
       ctx.log.warn(`${id} ${m.model} → ${status} ${err.message}`);
       rec.complete({ ...base, responseBody: JSON.stringify(errBody), model: null, status, usage: null, error: { type: errBody.error.type, message: err.message }, reservation: null });
       return jsonResponse(status, errBody, headers);
+    }
+    const dropped = droppedFields(table, outcome.model, upstreamBody);
+    if (dropped) {
+      headers['x-gw-dropped'] = dropped;
+      ctx.log.info(`${id} ${outcome.model} speaks OpenAI: dropped ${dropped}`);
     }
     const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
     return answerSuccess(outcome, {

@@ -64,6 +64,9 @@ export interface PiiGate extends PiiChecks {
   privacy: LogPrivacy;
 }
 
+/** Per gateway log: the classifier model that is down now (its outage was logged). */
+const classifierDown = new WeakMap<Logger, string>();
+
 /** Run the checks for a request on the gateway; the classifier's verdict and latency go to the log (never a value). */
 export async function piiGate(table: DecisionTable, texts: readonly string[], ctx: { deps: ClassifyDeps; log: Logger }, id: string): Promise<PiiGate> {
   const checks = await runPiiChecks(table, texts, ctx.deps);
@@ -71,7 +74,19 @@ export async function piiGate(table: DecisionTable, texts: readonly string[], ct
   const c = checks.classifier;
   if (c && table.pii?.classify) {
     const detail = c.detail ? ` (${redactText(c.detail).slice(0, 160)})` : '';
-    ctx.log.info(`${id} pii classifier ${table.pii.classify.model}: ${c.verdict} in ${c.ms} ms${detail}`);
+    const model = table.pii.classify.model;
+    // a classifier that is down is logged once per outage (and once when it answers again), not per request
+    const wasDown = classifierDown.get(ctx.log) === model;
+    if (c.verdict === 'error') {
+      if (!wasDown) ctx.log.warn(`${id} pii classifier ${model} is down${detail}; requests go on per on_error ${table.pii.onError} (logged once until it answers again)`);
+      classifierDown.set(ctx.log, model);
+    } else {
+      if (wasDown) {
+        ctx.log.info(`pii classifier ${model} answers again`);
+        classifierDown.delete(ctx.log);
+      }
+      ctx.log.info(`${id} pii classifier ${model}: ${c.verdict} in ${c.ms} ms${detail}`);
+    }
   }
   return {
     ...checks,

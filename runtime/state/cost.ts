@@ -3,10 +3,18 @@ import type { Decision } from '../router/types.ts';
 import type { Usage } from '../providers/adapter.ts';
 import { modelIndex } from '../router/resolve-model.ts';
 
-/** USD for `usage` at a model's price (prices are per 1M tokens). */
+/**
+ * USD for `usage` at a model's price (prices are per 1M tokens). Prompt tokens read from or written to the provider's
+ * prompt cache are charged at `price … cache READ / WRITE` when the model has it, else at the input price.
+ */
 export function priceOf(model: Model | undefined, usage: Usage): number {
-  if (!model?.price) return 0;
-  return (usage.prompt_tokens * model.price.input + usage.completion_tokens * model.price.output) / 1e6;
+  const p = model?.price;
+  if (!p) return 0;
+  const read = usage.cached_tokens ?? 0;
+  const write = usage.cache_write_tokens ?? 0;
+  const plain = Math.max(0, usage.prompt_tokens - read - write);
+  const input = plain * p.input + read * (p.cacheRead ?? p.input) + write * (p.cacheWrite ?? p.input);
+  return (input + usage.completion_tokens * p.output) / 1e6;
 }
 
 /**

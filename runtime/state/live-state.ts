@@ -13,6 +13,18 @@ export class LiveState {
   private failures = new Map<string, number>();
   private cooldown: Record<string, number> = {};
   private windows = new Map<string, { t: number; tokens: number }[]>();
+  /** models the provider said do not exist: not tried until then (the router names the reason) */
+  private aside: Record<string, { until: number; reason: string }> = {};
+
+  /** Set `model` aside until `until` (a provider said it does not exist). */
+  setAside(model: string, until: number, reason: string): void {
+    this.aside[model] = { until, reason };
+  }
+
+  setAsideNow(now: number): Record<string, { until: number; reason: string }> {
+    for (const [m, a] of Object.entries(this.aside)) if (a.until <= now) delete this.aside[m];
+    return this.aside;
+  }
 
   /**
    * A request was sent to `model` with `tokens` reserved: counts toward its rpm/tpm window. Only models with limits
@@ -78,7 +90,7 @@ export class LiveState {
   }
 
   snapshot(limited: readonly string[], now: number): StateSnapshot {
-    return { cooldown: this.coolingDown(now), rate: this.rate(limited, now) };
+    return { cooldown: this.coolingDown(now), rate: this.rate(limited, now), setAside: this.setAsideNow(now) };
   }
 
   health(now: number): { model: string; failures: number; coolingDownFor: number | null }[] {

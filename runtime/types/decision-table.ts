@@ -131,6 +131,10 @@ export interface GatewayConfig {
     any: boolean;
     origins: string[];
   } | null;
+  /**
+   * lower a request's max_tokens to the chosen model's maxOutput (true, the default); false: models whose maxOutput is below max_tokens are ineligible
+   */
+  clampMaxTokens: boolean;
 }
 /**
  * This interface was referenced by `DecisionTable`'s JSON-Schema
@@ -185,9 +189,21 @@ export interface Model {
    */
   name: string;
   context: number | null;
+  /**
+   * the most tokens the model writes in one answer (max_output), or null when unknown
+   */
+  maxOutput: number | null;
   price: {
     input: number;
     output: number;
+    /**
+     * a prompt-cache read (cached input token), USD per 1M
+     */
+    cacheRead?: number;
+    /**
+     * a prompt-cache write (cache creation input token), USD per 1M
+     */
+    cacheWrite?: number;
   } | null;
   capabilities: string[];
   speed: number | null;
