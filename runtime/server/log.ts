@@ -66,5 +66,7 @@ export function scrubbingLogger(inner: Logger, scrubber: () => Scrubber): Logger
       return m;
     }
   };
-  return { info: (m) => inner.info(safe(m)), warn: (m) => inner.warn(safe(m)), error: (m) => inner.error(safe(m)) };
+  const out: Logger = { info: (m) => inner.info(safe(m)), warn: (m) => inner.warn(safe(m)), error: (m) => inner.error(safe(m)) };
+  if (inner.request) out.request = (m) => inner.request!(safe(m));
+  return out;
 }
