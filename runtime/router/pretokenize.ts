@@ -110,6 +110,9 @@ function classify(cp: number): number {
   return B_OTHER;
 }
 
+/** The work budget left of the count running now (see TokenBudget below); Infinity when unbounded. */
+let left = Number.POSITIVE_INFINITY;
+
 /** Class bit of each UTF-16 code unit; 0 until first seen (ASCII and surrogates are filled up front). */
 const BITS = new Uint16Array(0x10000);
 for (let c = 0; c < 128; c++) BITS[c] = classify(c);
@@ -129,6 +132,7 @@ function slowBits(u: Uint16Array, p: number, len: number): number {
     const d = u[p + 1];
     if (d >= 0xdc00 && d <= 0xdfff) {
       width = 2;
+      left -= ASTRAL_UNIT; // astral classes come from a Map: ~20× the cost of a table entry
       const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
       let b = ASTRAL.get(cp);
       if (b === undefined) {
@@ -347,6 +351,7 @@ export function pretokenize(text: string): string[] {
 /** Longest piece byte-pair-encoded as one; longer pieces are counted in chunks of this many code units. */
 export const MAX_PIECE = 256;
 const SCAN_UNIT = 4;
+const ASTRAL_UNIT = 80;
 const HIT_PIECE = 40;
 const MISS_PIECE = 1500;
 const MISS_UNIT = 2000;
@@ -384,7 +389,6 @@ function nextStamp(): number {
 
 /** The budget of the count running now; its `left` is mirrored in `left` while counting. */
 let current: TokenBudget | null = null;
-let left = UNLIMITED;
 
 /** Charge the piece with hash `h` and `len` code units: a miss the first time the count sees it, a hit after. */
 function charge(h: number, len: number): void {
