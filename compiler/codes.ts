@@ -38,6 +38,7 @@ export const DIAGNOSTIC_CODES = {
   GW170: 'unknown budget period or action',
   GW171: 'alert without a threshold',
   GW172: 'unknown logs setting',
+  GW190: '`text ~` regex can backtrack catastrophically',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 
