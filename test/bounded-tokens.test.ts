@@ -47,3 +47,14 @@ describe('bounded token counting', () => {
     expect(countTexts([s]).tokens).toBe(countTokens(s));
   });
 });
+
+describe('bounded token counting at the 10 MB body limit', () => {
+  it('counts the reachable prefix exactly and estimates the rest (same result every time)', () => {
+    const text = 'a'.repeat(10 << 20);
+    const a = countTexts([text]);
+    expect(a.exactChars).toBeGreaterThan(0);
+    expect(a.exactChars).toBeLessThan(text.length);
+    expect(a.tokens).toBeGreaterThan(text.length / 16); // ≥ bytes/4 floor would be 2.6M; the run is 8 chars per token
+    expect(countTexts([text])).toEqual(a);
+  });
+});

@@ -352,6 +352,7 @@ export function pretokenize(text: string): string[] {
 export const MAX_PIECE = 256;
 const SCAN_UNIT = 4;
 const ASTRAL_UNIT = 80;
+const REACH_UNIT = 32;
 const HIT_PIECE = 40;
 const MISS_PIECE = 1500;
 const MISS_UNIT = 2000;
@@ -625,14 +626,16 @@ function throwOnSpecial(text: string): void {
     countTokens(text); // the library's own check (unbounded, but only if its internals moved)
     return;
   }
+  // one pass over the "<|" occurrences (the earliest special token is the one the library names)
   let first = -1;
   let token = '';
-  for (const t of SPECIAL_TOKENS) {
-    const at = text.indexOf(t);
-    if (at !== -1 && (first === -1 || at < first)) {
-      first = at;
-      token = t;
-    }
+  for (let at = text.indexOf('<|'); at !== -1 && first === -1; at = text.indexOf('<|', at + 1)) {
+    for (const t of SPECIAL_TOKENS)
+      if (text.startsWith(t, at)) {
+        first = at;
+        token = t;
+        break;
+      }
   }
   if (first !== -1) countTokens(token); // throws "Disallowed special token found: …", as countTokens(text) does
 }
@@ -664,7 +667,14 @@ export function countTokensExact(text: string, budget?: TokenBudget): number {
   current = budget ?? null;
   left = budget ? budget.left : UNLIMITED;
   try {
-    return count(text, len);
+    // Neither copy nor scan past `reach` code units: at the slowest scan (~REACH_UNIT units per code unit: long
+    // punctuation runs) that is the whole budget. A piece cut there is the last one counted.
+    const reach = budget ? Math.max(1, Math.floor(budget.left / REACH_UNIT) + 1) : len;
+    if (reach >= len) return count(text, len);
+    const head = text.slice(0, reach);
+    stoppedAt = reach;
+    const n = count(head, reach);
+    return n; // stoppedAt ≤ reach < len: the caller estimates the rest
   } finally {
     if (budget) budget.left = left;
     current = outer;

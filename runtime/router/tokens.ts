@@ -22,13 +22,22 @@ export interface TextCount {
   totalChars: number;
 }
 
+/** UTF-8 bytes of text[from, …), measured on at most SAMPLE code units of it and scaled (bounded work). */
+const SAMPLE = 256 * 1024;
+function remainderBytes(t: string, from: number): number {
+  const n = t.length - from;
+  if (n <= SAMPLE) return Buffer.byteLength(from === 0 ? t : t.slice(from), 'utf8');
+  return Math.ceil((Buffer.byteLength(t.slice(from, from + SAMPLE), 'utf8') * n) / SAMPLE);
+}
+
 /** Tokens per UTF-8 byte assumed at least for an estimated remainder (o200k: ≈ 4 bytes per token in English). */
 const BYTES_PER_TOKEN = 4;
 
 /**
  * o200k tokens of `texts` under one `TokenBudget` (bounded work per request, pretokenize.ts): exact until the budget
  * is spent — which ordinary prompts up to about a megabyte never do — and beyond that an estimate for the remaining
- * code units: the exact part's tokens per code unit, and at least one token per 4 UTF-8 bytes. Pure: the same texts
+ * code units: the exact part's tokens per code unit, and at least one token per 4 UTF-8 bytes (measured on
+ * the remainder's first 256 Ki code units). Pure: the same texts
  * always give the same count, in any process.
  */
 export function countTexts(texts: readonly string[]): TextCount {
@@ -47,7 +56,7 @@ export function countTexts(texts: readonly string[]): TextCount {
     exactChars += done;
     if (done < t.length) {
       restChars += t.length - done;
-      restBytes += Buffer.byteLength(done === 0 ? t : t.slice(done), 'utf8');
+      restBytes += remainderBytes(t, done);
     }
   }
   if (restChars > 0) {
