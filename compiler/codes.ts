@@ -47,6 +47,7 @@ export const DIAGNOSTIC_CODES = {
   GW183: 'client allows an unknown scenario',
   GW184: 'client allows an unknown model',
   GW185: 'invalid CORS origin',
+  GW190: '`text ~` regex can backtrack catastrophically',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   clearPieceCache,
   countTokensExact,
+  MAX_PIECE,
   pieceCacheSize,
   pretokenize,
   setPieceCacheLimit,
@@ -174,10 +175,25 @@ describe('countTokensExact', () => {
     }
   });
 
-  it('is 0 on the empty string and exact on long single pieces', () => {
+  it('is 0 on the empty string, exact on single pieces up to MAX_PIECE and counts longer ones in chunks', () => {
     expect(countTokensExact('')).toBe(0);
-    for (const s of ['中'.repeat(5000), ' '.repeat(3000), 'a'.repeat(4000), '!'.repeat(2000) + '\n'.repeat(10), '1'.repeat(999)]) {
+    for (const s of ['中'.repeat(MAX_PIECE), ' '.repeat(MAX_PIECE), 'a'.repeat(MAX_PIECE), '!'.repeat(MAX_PIECE - 10) + '\n'.repeat(10), '1'.repeat(999), '-'.repeat(120)]) {
       expect(countTokensExact(s)).toBe(countTokens(s));
+    }
+    // longer unbroken runs: the sum of the library's counts of MAX_PIECE-long chunks (a surrogate pair never cut)
+    const chunked = (s: string): number => {
+      let n = 0;
+      for (let i = 0; i < s.length; ) {
+        let e = Math.min(s.length, i + MAX_PIECE);
+        if (e < s.length && /[\ud800-\udbff]/.test(s[e - 1])) e--;
+        n += countTokens(s.slice(i, e));
+        i = e;
+      }
+      return n;
+    };
+    for (const s of ['中'.repeat(5000), 'a'.repeat(4000), '😀'.repeat(999), '!'.repeat(2000)]) {
+      expect(countTokensExact(s)).toBe(chunked(s));
+      expect(Math.abs(countTokensExact(s) - countTokens(s)) / countTokens(s)).toBeLessThan(0.02); // and close to it
     }
   });
 

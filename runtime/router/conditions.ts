@@ -10,6 +10,27 @@ export interface ConditionInput {
   headers: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * Bounded matching: a `text ~ /re/` condition reads at most TEXT_MATCH_HEAD code units from the start of the prompt
+ * text and TEXT_MATCH_TAIL from its end (joined by "\n"), so a pattern that backtracks polynomially (such as
+ * /a.*b/ on a megabyte of `a`) costs at most that window's worth; `gw check` warns (GW190) about the patterns that
+ * backtrack exponentially, which no window bounds. The start holds the system prompt, the end the latest message.
+ */
+export const TEXT_MATCH_HEAD = 16 * 1024;
+export const TEXT_MATCH_TAIL = 16 * 1024;
+
+/** What a `text ~` regex is matched against (see TEXT_MATCH_HEAD). */
+export function matchWindow(text: string): string {
+  if (text.length <= TEXT_MATCH_HEAD + TEXT_MATCH_TAIL) return text;
+  let h = TEXT_MATCH_HEAD;
+  let t = text.length - TEXT_MATCH_TAIL;
+  const hc = text.charCodeAt(h - 1);
+  if (hc >= 0xd800 && hc <= 0xdbff) h--; // never cut a surrogate pair
+  const tc = text.charCodeAt(t);
+  if (tc >= 0xdc00 && tc <= 0xdfff) t++;
+  return `${text.slice(0, h)}\n${text.slice(t)}`;
+}
+
 const compiled = new WeakMap<RegexRow, RegExp>();
 function regexOf(r: RegexRow): RegExp {
   let re = compiled.get(r);
@@ -131,6 +152,12 @@ export class CondContext {
     return this.joined;
   }
 
+  private window: string | null = null;
+  /** `text` as a `text ~` regex reads it: `matchWindow(text)`. */
+  get matchText(): string {
+    return (this.window ??= matchWindow(this.text));
+  }
+
   /** Start the `why` of another condition. */
   reset(): void {
     this.why = '';
@@ -161,7 +188,7 @@ export function holds(c: CondPlan, ctx: CondContext): boolean {
       return ok;
     }
     case 'text': {
-      const m = (c.re ??= regexOf(c.regex)).exec(ctx.text);
+      const m = (c.re ??= regexOf(c.regex)).exec(ctx.matchText);
       ctx.add(m ? `${c.yes}${m[0].slice(0, 24)}"` : c.no);
       return m !== null;
     }

@@ -5,7 +5,7 @@ import { allowedModel, Judge } from './eligibility.ts';
 import { byRank, candidatePrefix, tablePlan, type ChainPlan, type ModelPlan, type ScenarioPlan, type TablePlan } from './plan.ts';
 import { resolveModel } from './resolve-model.ts';
 import { requestParts } from './request-text.ts';
-import { promptTokens } from './tokens.ts';
+import { promptTokenCount } from './tokens.ts';
 import { formatTokens, thousands } from './format.ts';
 import type { Candidate, CandidateSource, Decision, RouteRequest, StateSnapshot, Tier, TraceLine } from './types.ts';
 
@@ -26,7 +26,8 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   const plan = tablePlan(table);
   const trace: TraceLine[] = [];
   const parts = requestParts(req);
-  const tokens = promptTokens(req, parts);
+  const counted = promptTokenCount(req, parts);
+  const tokens = counted.tokens;
   const answer = req.maxTokens && req.maxTokens > 0 ? req.maxTokens : DEFAULT_ANSWER_TOKENS;
   const estimate = tokens + answer;
   const needContext = tokens + (req.maxTokens && req.maxTokens > 0 ? req.maxTokens : 0);
@@ -36,7 +37,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   trace.push({
     step: 'request',
     at: null,
-    message: `${count} message${count === 1 ? '' : 's'}, ~${tokensText} prompt tokens (o200k), ${thousands(estimate)} reserved with the answer${parts.images ? `, ${parts.images} image(s)` : ''}${parts.hasTools ? ', tools' : ''}; model "${req.model || 'auto'}"`,
+    message: `${count} message${count === 1 ? '' : 's'}, ~${tokensText} prompt tokens (o200k${counted.exactChars < counted.totalChars ? `; exact over the first ${thousands(counted.exactChars)} of ${thousands(counted.totalChars)} chars, estimated after` : ''}), ${thousands(estimate)} reserved with the answer${parts.images ? `, ${parts.images} image(s)` : ''}${parts.hasTools ? ', tools' : ''}; model "${req.model || 'auto'}"`,
   });
   if (exclude.size) trace.push({ step: 'request', at: null, message: `excluded after failing earlier: ${[...exclude].join(', ')}` });
 

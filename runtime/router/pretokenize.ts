@@ -37,6 +37,18 @@
  * the first time it is seen), astral code points by a Map; each entry is computed once with small `/\p{…}/u` regexes,
  * so the classes follow the running engine's Unicode data, the same data the library's regex uses. Lone surrogates
  * are single code points of class "other", as in a `u` regex.
+ *
+ * Bounded work. The library's byte-pair merge is quadratic in the length of a piece and costs 1–3 µs per code unit
+ * even on short ones, and the regex does not split unbroken runs (a megabyte of `a`, of unpunctuated Chinese, of
+ * punctuation or emoji is one piece), so one request could hold the event loop for minutes. Two rules bound it:
+ * - a piece longer than MAX_PIECE code units is counted as consecutive chunks of MAX_PIECE (a surrogate pair is never
+ *   cut); pieces of ordinary text (words, numbers, indentation, `// -----` rules, CJK between punctuation) are far
+ *   shorter, so their counts stay exactly the library's;
+ * - a count runs under a `TokenBudget` of work units (≈ ns on the machine it was calibrated on): every code unit
+ *   scanned costs SCAN_UNIT, every piece seen earlier in the same count HIT_PIECE, and the first occurrence of a piece
+ *   in the count MISS_PIECE + MISS_UNIT × its length, whether the memo knows it or not. What is charged depends only
+ *   on the text, never on the memo, so a count is the same in any process (explain and serve agree); when the budget
+ *   is spent the count stops at a piece boundary and `countedTo()` says where (the caller estimates the rest).
  */
 import o200k, { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 
@@ -98,6 +110,9 @@ function classify(cp: number): number {
   return B_OTHER;
 }
 
+/** The work budget left of the count running now (see TokenBudget below); Infinity when unbounded. */
+let left = Number.POSITIVE_INFINITY;
+
 /** Class bit of each UTF-16 code unit; 0 until first seen (ASCII and surrogates are filled up front). */
 const BITS = new Uint16Array(0x10000);
 for (let c = 0; c < 128; c++) BITS[c] = classify(c);
@@ -117,6 +132,7 @@ function slowBits(u: Uint16Array, p: number, len: number): number {
     const d = u[p + 1];
     if (d >= 0xdc00 && d <= 0xdfff) {
       width = 2;
+      left -= ASTRAL_UNIT; // astral classes come from a Map: ~20× the cost of a table entry
       const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
       let b = ASTRAL.get(cp);
       if (b === undefined) {
@@ -329,6 +345,78 @@ export function pretokenize(text: string): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
+// Work budget of a count (see the header). Calibrated with bench/worst-case.bench.ts so that a spent budget of
+// DEFAULT_TOKEN_BUDGET is about 20 ms of work on the worst input shape on a 2-core machine.
+
+/** Longest piece byte-pair-encoded as one; longer pieces are counted in chunks of this many code units. */
+export const MAX_PIECE = 256;
+const SCAN_UNIT = 4;
+const ASTRAL_UNIT = 80;
+const REACH_UNIT = 32;
+const HIT_PIECE = 40;
+const MISS_PIECE = 1500;
+const MISS_UNIT = 2000;
+/** Work units of one request's count by default: exact up to this, estimated beyond. */
+export const DEFAULT_TOKEN_BUDGET = 20_000_000;
+
+/** The work a count may still do; one per request, shared by all its texts. */
+export class TokenBudget {
+  left: number;
+  /** stamp of the pieces this budget has seen (see `charge`) */
+  readonly stamp: number;
+  constructor(units: number = DEFAULT_TOKEN_BUDGET) {
+    this.left = units;
+    this.stamp = nextStamp();
+  }
+}
+
+const UNLIMITED = Number.POSITIVE_INFINITY;
+/** Pieces of a count remembered as seen; enough for any budget (each first occurrence costs ≥ MISS_PIECE). */
+const SEEN_BITS = 16;
+const SEEN_SLOTS = 1 << SEEN_BITS;
+const SEEN_MASK = SEEN_SLOTS - 1;
+const SEEN_MAX = SEEN_SLOTS >> 1;
+const seenKey = new Int32Array(SEEN_SLOTS);
+const seenStamp = new Int32Array(SEEN_SLOTS);
+let stampCounter = 0;
+let seenUsed = 0;
+let seenOf = 0;
+
+function nextStamp(): number {
+  stampCounter = stampCounter === 0x7fffffff ? 1 : stampCounter + 1;
+  if (stampCounter === 1) seenStamp.fill(0);
+  return stampCounter;
+}
+
+/** The budget of the count running now; its `left` is mirrored in `left` while counting. */
+let current: TokenBudget | null = null;
+
+/** Charge the piece with hash `h` and `len` code units: a miss the first time the count sees it, a hit after. */
+function charge(h: number, len: number): void {
+  if (left === UNLIMITED) return;
+  const st = current!.stamp;
+  if (seenOf !== st) {
+    seenOf = st;
+    seenUsed = 0;
+  }
+  for (let s = h & SEEN_MASK; ; s = (s + 1) & SEEN_MASK) {
+    if (seenStamp[s] !== st) {
+      if (seenUsed < SEEN_MAX) {
+        seenStamp[s] = st;
+        seenKey[s] = h;
+        seenUsed++;
+      }
+      left -= MISS_PIECE + MISS_UNIT * len;
+      return;
+    }
+    if (seenKey[s] === h) {
+      left -= HIT_PIECE;
+      return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
 // Per-piece token-count memo: one open-addressing hash table probed straight from the code units — no substring is
 // allocated unless the piece is new, and no string is kept. It starts small (the hot set of a workload stays in the
 // CPU cache) and doubles as it fills, up to `limit` entries; when full it is simply emptied (the hot pieces are back
@@ -435,6 +523,7 @@ function shortTokens(text: string, u: Uint16Array, i: number, e: number): number
 /** Tokens of the ASCII piece text[i, e) of 2–8 code units, given its packed key (a, b). */
 function shortLookup(text: string, i: number, e: number, a: number, b: number): number {
   const h = mix(a, b);
+  charge(h, e - i);
   const t = table;
   const wrap = (mask << 2) | 3;
   for (let s = (h & mask) << 2; ; s = (s + 4) & wrap) {
@@ -458,6 +547,7 @@ function longTokens(text: string, u: Uint16Array, i: number, e: number): number 
   let h = 0x811c9dc5 ^ len;
   for (let p = i; p < e; p++) h = Math.imul(h ^ u[p], 0x01000193);
   h = mix(h, len);
+  charge(h, len);
   const t = table;
   const wrap = (mask << 2) | 3;
   for (let s = (h & mask) << 2; ; s = (s + 4) & wrap) {
@@ -492,20 +582,114 @@ function longTokens(text: string, u: Uint16Array, i: number, e: number): number 
   return n;
 }
 
-/**
- * Texts that might hold a special token such as `<|endoftext|>` are left to the library, which throws on them by
- * default; pieces of other texts never contain one.
- */
-const MAYBE_SPECIAL = /<\|[^|>]{1,64}\|>/;
+/** Where the last `bigTokens` stopped: its `e` unless the budget ran out inside the piece. */
+let bigEnd = 0;
 
-/** Exactly `countTokens(text)` from 'gpt-tokenizer/encoding/o200k_base', several times faster. */
-export function countTokensExact(text: string): number {
+/**
+ * Tokens of the piece text[i, e) of more than 8 code units: in chunks of MAX_PIECE when longer than that, stopping
+ * at a chunk boundary (`bigEnd`) when the budget runs out.
+ */
+function bigTokens(text: string, u: Uint16Array, i: number, e: number): number {
+  bigEnd = e;
+  if (e - i <= MAX_PIECE) return longTokens(text, u, i, e);
+  let n = 0;
+  for (let s = i; s < e; ) {
+    if (left < 0) {
+      bigEnd = s;
+      return n;
+    }
+    let c = s + MAX_PIECE;
+    if (c >= e) c = e;
+    else if (u[c - 1] >= 0xd800 && u[c - 1] <= 0xdbff && u[c] >= 0xdc00 && u[c] <= 0xdfff) c--; // keep a pair whole
+    n += c - s === 1 && u[s] < 128 ? 1 : c - s <= 8 ? shortOrLong(text, u, s, c) : longTokens(text, u, s, c);
+    s = c;
+  }
+  return n;
+}
+
+function shortOrLong(text: string, u: Uint16Array, i: number, e: number): number {
+  const t = shortTokens(text, u, i, e);
+  return t > 0 ? t : longTokens(text, u, i, e);
+}
+
+/**
+ * Texts that hold a special token such as `<|endoftext|>`: the library throws on them by default, so this does too
+ * (with the library's message); pieces of other texts never contain one.
+ */
+const SPECIAL_TOKENS: readonly string[] = (() => {
+  const set = (o200k as unknown as { specialTokensSet?: Set<string> }).specialTokensSet;
+  return set instanceof Set ? [...set] : [];
+})();
+
+function throwOnSpecial(text: string): void {
+  if (SPECIAL_TOKENS.length === 0) {
+    countTokens(text); // the library's own check (unbounded, but only if its internals moved)
+    return;
+  }
+  // one pass over the "<|" occurrences (the earliest special token is the one the library names)
+  let first = -1;
+  let token = '';
+  for (let at = text.indexOf('<|'); at !== -1 && first === -1; at = text.indexOf('<|', at + 1)) {
+    for (const t of SPECIAL_TOKENS)
+      if (text.startsWith(t, at)) {
+        first = at;
+        token = t;
+        break;
+      }
+  }
+  if (first !== -1) countTokens(token); // throws "Disallowed special token found: …", as countTokens(text) does
+}
+
+/** Where the last `countTokensExact` stopped: the text's length unless its budget ran out first. */
+let stoppedAt = 0;
+
+/** Code units of its text the last `countTokensExact` counted (all of them unless the budget ran out). */
+export function countedTo(): number {
+  return stoppedAt;
+}
+
+/**
+ * `countTokens(text)` from 'gpt-tokenizer/encoding/o200k_base', several times faster — exactly, for every text whose
+ * pieces are at most MAX_PIECE code units long (see the header). With a `budget`, counting stops at the first piece
+ * boundary where the budget is spent: the result is then the tokens of text[0, countedTo()).
+ */
+export function countTokensExact(text: string, budget?: TokenBudget): number {
   const len = text.length;
+  stoppedAt = len;
   if (len === 0) return 0;
-  if (text.indexOf('<|') !== -1 && MAYBE_SPECIAL.test(text)) return countTokens(text);
+  if (text.indexOf('<|') !== -1) throwOnSpecial(text);
+  if (budget !== undefined && budget.left < 0) {
+    stoppedAt = 0;
+    return 0;
+  }
+  const outer = current;
+  const outerLeft = left;
+  current = budget ?? null;
+  left = budget ? budget.left : UNLIMITED;
+  try {
+    // Neither copy nor scan past `reach` code units: at the slowest scan (~REACH_UNIT units per code unit: long
+    // punctuation runs) that is the whole budget. A piece cut there is the last one counted.
+    const reach = budget ? Math.max(1, Math.floor(budget.left / REACH_UNIT) + 1) : len;
+    if (reach >= len) return count(text, len);
+    const head = text.slice(0, reach);
+    stoppedAt = reach;
+    const n = count(head, reach);
+    return n; // stoppedAt ≤ reach < len: the caller estimates the rest
+  } finally {
+    if (budget) budget.left = left;
+    current = outer;
+    left = outerLeft;
+  }
+}
+
+function count(text: string, len: number): number {
   const u = codeUnits(text);
   let total = 0;
   for (let i = 0; i < len; ) {
+    if (left < 0) {
+      stoppedAt = i;
+      return total;
+    }
     const c = u[i];
     if (c < 128) {
       const bc = BITS[c];
@@ -537,9 +721,13 @@ export function countTokensExact(text: string): number {
         }
         if (q > p && (q === len || (d < 128 && d !== 0x27))) {
           const n = q - i;
+          left -= SCAN_UNIT * n;
           if (n === 1) total += 1;
           else if (n <= 8) total += shortLookup(text, i, q, a, b | (n << 28));
-          else total += longTokens(text, u, i, q);
+          else {
+            total += bigTokens(text, u, i, q);
+            q = bigEnd;
+          }
           i = q;
           continue;
         }
@@ -547,11 +735,14 @@ export function countTokensExact(text: string): number {
     }
     const e = pieceEnd(u, i, len);
     const n = e - i;
+    left -= SCAN_UNIT * n;
     if (n === 1 && u[i] < 128) total += 1; // every ASCII character is a token of its own
-    else if (n <= 8) {
-      const t = shortTokens(text, u, i, e);
-      total += t > 0 ? t : longTokens(text, u, i, e);
-    } else total += longTokens(text, u, i, e);
+    else if (n <= 8) total += shortOrLong(text, u, i, e);
+    else {
+      total += bigTokens(text, u, i, e);
+      i = bigEnd;
+      continue;
+    }
     i = e;
   }
   return total;
