@@ -12,6 +12,10 @@ async function loadFmt(): Promise<Command> {
 }
 
 const commands: Record<string, () => Promise<Command>> = {
+  catalog: async () => {
+    const m = await import('./catalog.ts');
+    return { run: m.catalog, help: m.catalogHelp };
+  },
   check: async () => ({ run: check, help: checkHelp }),
   compile: async () => ({ run: compileCommand, help: compileHelp }),
   explain: async () => ({ run: explain, help: explainHelp }),
@@ -35,6 +39,7 @@ export const usage = `gw — a free-tier-first, OpenAI-compatible LLM gateway dr
 
 usage: gw <command> [options]
 
+  catalog    refresh the model catalog (limits, prices, retirements) from models.dev
   check      lint routes.gw
   compile    print the decision table
   explain    dry-run the router on a prompt

@@ -100,7 +100,6 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
   let order = 0;
   const models: T.Model[] = [...symbols.models.values()].map((m) => {
     const s = <K extends A.ModelSetting['kind']>(k: K) => m.settings.filter((x) => x.kind === k) as Extract<A.ModelSetting, { kind: K }>[];
-    const price = s('price')[0];
     const free = s('free')[0];
     let freeRow: T.FreeQuota | null = null;
     if (free) {
@@ -120,18 +119,30 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
     const limits = { rpm: null as number | null, tpm: null as number | null };
     for (const l of s('limit')) limits[l.unit.text as 'rpm' | 'tpm'] = l.value.value;
     const id = m.ref.text;
+    const r = ctx.resolved.get(id)!;
     return {
       id,
       provider: providerOf(id),
       name: id.slice(id.indexOf('/') + 1),
-      context: s('context')[0]?.value.value ?? null,
-      price: price ? { input: price.input.value, output: price.output.value } : null,
-      capabilities: s('can').flatMap((c) => c.caps.map((x) => x.text)),
+      context: r.context,
+      maxOutput: r.maxOutput,
+      price: r.price,
+      capabilities: r.capabilities,
       speed: s('speed')[0]?.value.value ?? null,
       free: freeRow,
       limits,
       order: order++,
       at: at(m.ref),
+      catalog: {
+        known: r.known,
+        modalities: r.modalities,
+        released: r.released,
+        retires: r.retires,
+        status: r.status,
+        origin: r.origin,
+        layers: r.layers,
+        free: r.catalogFree,
+      },
     };
   });
 

@@ -33,7 +33,7 @@ function provider(baseUrl: string = up.url): Provider {
 }
 
 function model(name = 'claude-test'): Model {
-  return { id: `claude/${name}`, provider: 'claude', name, context: null, price: null, capabilities: [], speed: null, free: null, limits: { rpm: null, tpm: null }, order: 0, at: 'routes.gw:2:1' };
+  return { id: `claude/${name}`, provider: 'claude', name, context: null, maxOutput: null, price: null, capabilities: [], speed: null, free: null, limits: { rpm: null, tpm: null }, order: 0, at: 'routes.gw:2:1' };
 }
 
 function call(over: Partial<UpstreamCall> = {}): UpstreamCall {

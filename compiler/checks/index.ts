@@ -5,7 +5,8 @@ import { fallbackPass } from './fallback.ts';
 import { modelsPass } from './models.ts';
 import { providersPass } from './providers.ts';
 import { limitsPass } from './limits.ts';
+import { catalogChecksPass } from './catalog.ts';
 import type { CheckPass } from './context.ts';
 
 /** The checking passes, in the order they run. Each is testable alone. */
-export const CHECK_PASSES: readonly CheckPass[] = [namesPass, providersPass, modelsPass, scenariosPass, fallbackPass, piiPass, limitsPass];
+export const CHECK_PASSES: readonly CheckPass[] = [namesPass, providersPass, modelsPass, scenariosPass, fallbackPass, piiPass, limitsPass, catalogChecksPass];

@@ -103,7 +103,7 @@ export function applyOverlay(base: DecisionTable, regs: readonly QuotaRegistrati
       if (existing.context === null && r.context !== null) existing.context = r.context;
       added.push(id);
     } else {
-      models.push({ id, provider: r.provider, name: r.model, context: r.context, price: null, capabilities: [], speed: null, free: freeRow(r), limits: { rpm: null, tpm: null }, order: models.length, at: 'quota-register:1:1' });
+      models.push({ id, provider: r.provider, name: r.model, context: r.context, maxOutput: null, price: null, capabilities: [], speed: null, free: freeRow(r), limits: { rpm: null, tpm: null }, order: models.length, at: 'quota-register:1:1' });
       added.push(id);
     }
   }

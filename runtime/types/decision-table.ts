@@ -166,9 +166,21 @@ export interface Model {
    */
   name: string;
   context: number | null;
+  /**
+   * the most tokens one answer may have (from `max_output` or the catalog)
+   */
+  maxOutput: number | null;
   price: {
     input: number;
     output: number;
+    /**
+     * USD per 1M prompt-cache read tokens
+     */
+    cacheRead?: number;
+    /**
+     * USD per 1M prompt-cache write tokens
+     */
+    cacheWrite?: number;
   } | null;
   capabilities: string[];
   speed: number | null;
@@ -182,6 +194,36 @@ export interface Model {
    */
   order: number;
   at: At;
+  /**
+   * what the catalog pass resolved: whether the catalog knows the model, its dates and modalities, and where each field came from
+   */
+  catalog?: {
+    known: boolean;
+    modalities: {
+      input: string[];
+      output: string[];
+    } | null;
+    released: string | null;
+    retires: string | null;
+    status: 'alpha' | 'beta' | 'deprecated' | null;
+    origin: {
+      context: 'declared' | 'catalog' | 'provider' | null;
+      maxOutput: 'declared' | 'catalog' | 'provider' | null;
+      price: 'declared' | 'catalog' | 'provider' | null;
+      capabilities: 'declared' | 'catalog' | 'provider' | null;
+    };
+    layers: {
+      [k: string]: 'package' | 'update' | 'overlay';
+    };
+    free: {
+      tokens: number | null;
+      period: 'once' | 'day' | 'month';
+      until?: string;
+      note: string;
+      source: string;
+      date: string;
+    } | null;
+  };
 }
 /**
  * This interface was referenced by `DecisionTable`'s JSON-Schema
