@@ -39,7 +39,7 @@ export const GW_OVERLAY: Readonly<Record<string, Readonly<Record<string, Catalog
   },
   groq: {
     'llama-3.1-8b-instant': {
-      free: { tokens: null, period: 'day', note: 'free plan: 30 rpm, 14,400 requests/day, 6k tpm', source: 'console.groq.com/docs/rate-limits', date: '2026-07-25' },
+      free: { tokens: 500_000, period: 'day', note: 'free plan: 30 rpm, 14,400 requests and 500k tokens a day, 6k tpm', source: 'console.groq.com/docs/rate-limits', date: '2026-12-03' },
     },
   },
   aliyun: {
