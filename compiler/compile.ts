@@ -5,6 +5,7 @@ import { providerOf } from './symbols.ts';
 import { anySet, flatten, resolve } from './values.ts';
 import { keyVariables } from './checks/providers.ts';
 import type { CheckContext } from './checks/context.ts';
+import { presetBaseUrl } from '../runtime/providers/presets.ts';
 
 export const DEFAULTS = {
   listen: 3000,
@@ -71,11 +72,12 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
     const protocol = (s('protocol')?.value.text ?? preset?.protocol ?? 'openai') as 'openai' | 'anthropic';
     const baseLine = s('base_url');
     let baseUrl = baseLine ? resolve(flatten(baseLine.value), env) : null;
-    if (baseUrl === null && preset) baseUrl = (preset.baseUrlEnv && env[preset.baseUrlEnv]) || preset.baseUrl || null;
+    let missingVars: string[] = [];
+    if (baseUrl === null && preset) ({ url: baseUrl, missing: missingVars } = presetBaseUrl(preset, env));
     const { vars, optional } = keyVariables(ctx, name);
     const local = s('local') !== undefined || preset?.local === true;
     let disabledReason: string | null = null;
-    if (!baseUrl) disabledReason = `no base URL: set ${preset?.baseUrlEnv ?? 'base_url'}`;
+    if (!baseUrl) disabledReason = `no base URL: set ${missingVars.length ? missingVars.join(' and ') : (preset?.baseUrlEnv ?? 'base_url')}`;
     else if (!optional && vars.length > 0 && !anySet(vars, env)) disabledReason = `set ${vars.join(' or ')}`;
     return {
       name,

@@ -76,7 +76,7 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     catalog: ['zhipuai'],
     defaultModels: ['glm-4.7-flash', 'glm-5.1'],
   }),
-  p('gemini', 'Google Gemini (OpenAI-compatible endpoint)', 'global', 'https://generativelanguage.googleapis.com/v1beta/openai', ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], 'https://ai.google.dev/gemini-api/docs/openai', {
+  p('gemini', 'Google Gemini', 'global', 'https://generativelanguage.googleapis.com/v1beta/openai', ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], 'https://ai.google.dev/gemini-api/docs/openai', {
     catalog: ['google'],
     defaultModels: ['gemini-2.5-flash', 'gemini-2.5-pro'],
   }),
@@ -88,16 +88,16 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
   p('cerebras', 'Cerebras', 'global', 'https://api.cerebras.ai/v1', ['CEREBRAS_API_KEY'], 'https://inference-docs.cerebras.ai/models/overview'),
   p('deepinfra', 'DeepInfra', 'global', 'https://api.deepinfra.com/v1/openai', ['DEEPINFRA_API_KEY'], 'https://deepinfra.com/docs'),
   p('sambanova', 'SambaNova', 'global', 'https://api.sambanova.ai/v1', ['SAMBANOVA_API_KEY'], 'https://docs.sambanova.ai/'),
-  p('volcengine', 'Volcengine Ark (火山方舟, 豆包)', 'cn', 'https://ark.cn-beijing.volces.com/api/v3', ['ARK_API_KEY', 'VOLCENGINE_API_KEY'], 'https://www.volcengine.com/docs/82379', {
+  p('volcengine', 'Volcengine Ark (豆包)', 'cn', 'https://ark.cn-beijing.volces.com/api/v3', ['ARK_API_KEY', 'VOLCENGINE_API_KEY'], 'https://www.volcengine.com/docs/82379', {
     note: 'models are named by their model id (doubao-seed-…) or an endpoint id (ep-…)',
   }),
-  p('hunyuan', 'Tencent Hunyuan (腾讯混元)', 'cn', 'https://api.hunyuan.cloud.tencent.com/v1', ['HUNYUAN_API_KEY'], 'https://cloud.tencent.com/document/product/1729/111007', {
+  p('hunyuan', 'Tencent Hunyuan (混元)', 'cn', 'https://api.hunyuan.cloud.tencent.com/v1', ['HUNYUAN_API_KEY'], 'https://cloud.tencent.com/document/product/1729/111007', {
     catalog: ['tencent-tokenhub'],
   }),
-  p('qianfan', 'Baidu Qianfan (百度千帆, 文心)', 'cn', 'https://qianfan.baidubce.com/v2', ['QIANFAN_API_KEY'], 'https://cloud.baidu.com/doc/qianfan-api/s/3m7of64lb', {
+  p('qianfan', 'Baidu Qianfan (文心)', 'cn', 'https://qianfan.baidubce.com/v2', ['QIANFAN_API_KEY'], 'https://cloud.baidu.com/doc/qianfan-api/s/3m7of64lb', {
     note: 'the v2 API takes a bearer API key (bce-v3/…); the v1 AK/SK signature is not supported',
   }),
-  p('spark', 'iFlytek Spark (讯飞星火)', 'cn', 'https://spark-api-open.xf-yun.com/v1', ['SPARK_API_PASSWORD', 'XFYUN_API_KEY'], 'https://www.xfyun.cn/doc/spark/HTTP%E8%B0%83%E7%94%A8%E6%96%87%E6%A1%A3.html', {
+  p('spark', 'iFlytek Spark (星火)', 'cn', 'https://spark-api-open.xf-yun.com/v1', ['SPARK_API_PASSWORD', 'XFYUN_API_KEY'], 'https://www.xfyun.cn/doc/spark/HTTP%E8%B0%83%E7%94%A8%E6%96%87%E6%A1%A3.html', {
     note: 'the key is the console’s APIPassword for the HTTP API',
   }),
   p('stepfun', 'StepFun (阶跃星辰)', 'cn', 'https://api.stepfun.com/v1', ['STEPFUN_API_KEY'], 'https://platform.stepfun.com/docs/zh/overview/concept'),
@@ -105,18 +105,18 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
   p('baichuan', 'Baichuan (百川)', 'cn', 'https://api.baichuan-ai.com/v1', ['BAICHUAN_API_KEY'], 'https://platform.baichuan-ai.com/docs/api'),
   p('qiniu', 'Qiniu AI (七牛云)', 'cn', 'https://api.qnaigc.com/v1', ['QINIU_API_KEY'], 'https://developer.qiniu.com/aitokenapi', { catalog: ['qiniu-ai'] }),
   p('modelscope', 'ModelScope (魔搭)', 'cn', 'https://api-inference.modelscope.cn/v1', ['MODELSCOPE_API_KEY'], 'https://modelscope.cn/docs/model-service/API-Inference/intro'),
-  p('perfxcloud', 'PerfXCloud (澎峰科技)', 'cn', 'https://cloud.perfxlab.cn/v1', ['PERFXCLOUD_API_KEY'], 'https://cloud.perfxlab.cn/'),
+  p('perfxcloud', 'PerfXCloud', 'cn', 'https://cloud.perfxlab.cn/v1', ['PERFXCLOUD_API_KEY'], 'https://cloud.perfxlab.cn/'),
   p('novita', 'Novita AI', 'global', 'https://api.novita.ai/openai', ['NOVITA_API_KEY'], 'https://novita.ai/docs/guides/introduction', { catalog: ['novita-ai'] }),
   p('hyperbolic', 'Hyperbolic', 'global', 'https://api.hyperbolic.xyz/v1', ['HYPERBOLIC_API_KEY'], 'https://docs.hyperbolic.xyz/'),
-  p('cohere', 'Cohere (compatibility API)', 'global', 'https://api.cohere.ai/compatibility/v1', ['COHERE_API_KEY'], 'https://docs.cohere.com/docs/compatibility-api'),
-  p('huggingface', 'Hugging Face Inference Providers (router)', 'global', 'https://router.huggingface.co/v1', ['HF_TOKEN', 'HUGGINGFACE_API_KEY'], 'https://huggingface.co/docs/inference-providers'),
-  p('jina', 'Jina AI (embeddings)', 'global', 'https://api.jina.ai/v1', ['JINA_API_KEY'], 'https://jina.ai/embeddings/', { defaultModels: ['jina-embeddings-v3'] }),
+  p('cohere', 'Cohere', 'global', 'https://api.cohere.ai/compatibility/v1', ['COHERE_API_KEY'], 'https://docs.cohere.com/docs/compatibility-api'),
+  p('huggingface', 'Hugging Face router', 'global', 'https://router.huggingface.co/v1', ['HF_TOKEN', 'HUGGINGFACE_API_KEY'], 'https://huggingface.co/docs/inference-providers'),
+  p('jina', 'Jina AI', 'global', 'https://api.jina.ai/v1', ['JINA_API_KEY'], 'https://jina.ai/embeddings/', { defaultModels: ['jina-embeddings-v3'] }),
   p('cloudflare', 'Cloudflare Workers AI', 'global', 'https://api.cloudflare.com/client/v4/accounts/${CLOUDFLARE_ACCOUNT_ID}/ai/v1', ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_API_KEY'], 'https://developers.cloudflare.com/workers-ai/configuration/open-ai-compatibility/', {
     catalog: ['cloudflare-workers-ai'],
     note: 'set CLOUDFLARE_ACCOUNT_ID too; models are named @cf/…',
   }),
   p('github', 'GitHub Models', 'global', 'https://models.github.ai/inference', ['GITHUB_TOKEN'], 'https://docs.github.com/en/github-models', { catalog: ['github-models'] }),
-  p('azure_openai', 'Azure OpenAI (v1 API)', 'global', '${AZURE_OPENAI_ENDPOINT}/openai/v1', ['AZURE_OPENAI_API_KEY'], 'https://learn.microsoft.com/en-us/azure/ai-foundry/openai/api-version-lifecycle', {
+  p('azure_openai', 'Azure OpenAI', 'global', '${AZURE_OPENAI_ENDPOINT}/openai/v1', ['AZURE_OPENAI_API_KEY'], 'https://learn.microsoft.com/en-us/azure/ai-foundry/openai/api-version-lifecycle', {
     catalog: ['azure'],
     note: 'AZURE_OPENAI_ENDPOINT is https://RESOURCE.openai.azure.com; the v1 API needs no api-version; a model line names a deployment',
   }),
@@ -125,10 +125,10 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
   local('llama_cpp', 'llama.cpp server (local)', 'http://127.0.0.1:8080/v1', 'LLAMA_CPP_BASE_URL', 'https://github.com/ggml-org/llama.cpp/tree/master/tools/server'),
   local('lmstudio', 'LM Studio (local)', 'http://localhost:1234/v1', 'LMSTUDIO_BASE_URL', 'https://lmstudio.ai/docs/app/api/endpoints/openai'),
   local('localai', 'LocalAI (local)', 'http://localhost:8080/v1', 'LOCALAI_BASE_URL', 'https://localai.io/', { keyEnv: ['LOCALAI_API_KEY'] }),
-  local('xinference', 'Xinference (Xorbits, local)', 'http://localhost:9997/v1', 'XINFERENCE_BASE_URL', 'https://inference.readthedocs.io/', { keyEnv: ['XINFERENCE_API_KEY'] }),
-  local('gpustack', 'GPUStack (self-hosted)', 'http://localhost/v1', 'GPUSTACK_BASE_URL', 'https://docs.gpustack.ai/', { keyEnv: ['GPUSTACK_API_KEY'] }),
-  local('openllm', 'OpenLLM (BentoML, local)', 'http://localhost:3000/v1', 'OPENLLM_BASE_URL', 'https://github.com/bentoml/OpenLLM'),
-  local('tei', 'Text Embeddings Inference (local)', 'http://localhost:8080/v1', 'TEI_BASE_URL', 'https://huggingface.co/docs/text-embeddings-inference'),
+  local('xinference', 'Xinference (local)', 'http://localhost:9997/v1', 'XINFERENCE_BASE_URL', 'https://inference.readthedocs.io/', { keyEnv: ['XINFERENCE_API_KEY'] }),
+  local('gpustack', 'GPUStack (local)', 'http://localhost/v1', 'GPUSTACK_BASE_URL', 'https://docs.gpustack.ai/', { keyEnv: ['GPUSTACK_API_KEY'] }),
+  local('openllm', 'OpenLLM (local)', 'http://localhost:3000/v1', 'OPENLLM_BASE_URL', 'https://github.com/bentoml/OpenLLM'),
+  local('tei', 'HF TEI (local)', 'http://localhost:8080/v1', 'TEI_BASE_URL', 'https://huggingface.co/docs/text-embeddings-inference'),
 ];
 
 /**
