@@ -77,6 +77,12 @@ function limitsText(l: ModelListing['limits']): string {
   return parts.length ? parts.join(' ') : '-';
 }
 
+/** The CAN cell, kept narrow (the full list is in --json). */
+function capsText(caps: string[]): string {
+  const t = caps.join(' ');
+  return t === '' ? '-' : t.length > 22 ? `${t.slice(0, t.lastIndexOf(' ', 21))} …` : t;
+}
+
 function catalogText(m: ModelListing): string {
   if (!m.catalog.known) return 'unknown';
   const today = new Date().toISOString().slice(0, 10);
@@ -88,15 +94,14 @@ function catalogText(m: ModelListing): string {
 
 /** Human form: the models table, then the free quotas and the disabled providers as their own small tables. */
 export function renderModels(list: ModelListing[], file: string): string {
-  const head = ['MODEL', 'PROVIDER', 'CONTEXT', 'MAX OUT', 'IN $/1M', 'OUT $/1M', 'CAN', 'TOK/S', 'FREE', 'LIMITS'];
+  const head = ['MODEL', 'PROVIDER', 'CONTEXT', 'IN $/1M', 'OUT $/1M', 'CAN', 'TOK/S', 'FREE', 'LIMITS'];
   const rows = list.map((m) => [
     m.id,
     m.providerStatus,
     m.context === null ? '-' : formatTokens(m.context),
-    m.maxOutput === null ? '-' : formatTokens(m.maxOutput),
     m.price ? price(m.price.input) : '-',
     m.price ? price(m.price.output) : '-',
-    m.capabilities.length ? m.capabilities.join(' ') : '-',
+    capsText(m.capabilities),
     m.speed === null ? '-' : String(m.speed),
     m.free ? formatTokens(m.free.tokens) : '-',
     limitsText(m.limits),
@@ -106,17 +111,20 @@ export function renderModels(list: ModelListing[], file: string): string {
   const enabled = list.filter((m) => m.providerStatus === 'enabled').length;
   out.push(`${file}: ${list.length} model${list.length === 1 ? '' : 's'}, ${free.length} with a free quota, ${enabled} on an enabled provider`);
   out.push('');
-  out.push(...tableLines([head, ...rows], { align: ['left', 'left', 'right', 'right', 'right', 'right', 'left', 'right', 'right', 'left'] }));
-  out.push('', 'where each field came from (declared: its block · catalog: package, overlay or update · provider: its model list):');
+  out.push(...tableLines([head, ...rows], { align: ['left', 'left', 'right', 'right', 'right', 'left', 'right', 'right', 'left'] }));
+  out.push('', 'max output, and where each field came from (declared: its block; package, overlay, update: the catalog):');
   const src = (m: ModelListing, k: keyof ModelListing['origin']) => {
     const o = m.origin[k];
     if (o === null) return '-';
-    return o === 'catalog' && m.catalog.layers[k] ? `catalog (${m.catalog.layers[k]})` : o;
+    return o === 'catalog' && m.catalog.layers[k] ? m.catalog.layers[k] : o;
   };
   out.push(
     ...tableLines(
-      [['MODEL', 'CONTEXT', 'MAX OUT', 'PRICE', 'CAN', 'CATALOG'], ...list.map((m) => [m.id, src(m, 'context'), src(m, 'maxOutput'), src(m, 'price'), src(m, 'capabilities'), catalogText(m)])],
-      { indent: 2 },
+      [
+        ['MODEL', 'MAX OUT', 'CONTEXT FROM', 'MAX OUT FROM', 'PRICE FROM', 'CAN FROM', 'CATALOG'],
+        ...list.map((m) => [m.id, m.maxOutput === null ? '-' : formatTokens(m.maxOutput), src(m, 'context'), src(m, 'maxOutput'), src(m, 'price'), src(m, 'capabilities'), catalogText(m)]),
+      ],
+      { indent: 2, align: ['left', 'right', 'left', 'left', 'left', 'left', 'left'] },
     ),
   );
   if (free.length) {

@@ -87,7 +87,7 @@ describe('catalog: a model line inherits what it leaves out', () => {
       maxOutput: 8192,
       price: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
       modalities: { input: ['text', 'image', 'pdf'], output: ['text'] },
-      capabilities: ['tools', 'vision', 'long_context'],
+      capabilities: ['tools', 'vision'],
       released: '2024-10-22',
       status: 'deprecated',
     });

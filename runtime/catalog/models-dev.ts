@@ -53,7 +53,6 @@ export function fromModelsDev(id: string, m: ModelsDevModel): CatalogEntry {
   if (inMods.includes('audio')) caps.push('audio');
   if (/embed/i.test(id) || outMods.includes('embedding')) caps.push('embed');
   if (/code|coder/i.test(id)) caps.push('code');
-  if (context && context >= 200_000) caps.push('long_context');
   e.capabilities = caps;
   if (typeof m.release_date === 'string' && DATE.test(m.release_date)) e.released = m.release_date;
   if (m.status === 'deprecated' || m.status === 'alpha' || m.status === 'beta') e.status = m.status;

@@ -55,13 +55,13 @@ export const GW_OVERLAY: Readonly<Record<string, Readonly<Record<string, Catalog
     'qwen3-max-2026-01-23': {
       context: 262_144,
       maxOutput: 32_768,
-      capabilities: ['tools', 'reasoning', 'code', 'long_context'],
+      capabilities: ['tools', 'reasoning', 'code'],
       released: '2026-01-23',
       free: { tokens: 1_000_000, period: 'once', note: 'new-account quota, 1M tokens per model, never refreshed', source: 'Aliyun Model Studio (seed 000)', date: '2026-02-15' },
     },
     'glm-4.7': {
       context: 204_800,
-      capabilities: ['tools', 'reasoning', 'code', 'long_context'],
+      capabilities: ['tools', 'reasoning', 'code'],
       free: { tokens: 1_000_000, period: 'once', note: 'new-account quota, 1M tokens per model, never refreshed', source: 'Aliyun Model Studio (seed 000)', date: '2026-02-15' },
     },
   },
@@ -72,11 +72,11 @@ export const GW_OVERLAY: Readonly<Record<string, Readonly<Record<string, Catalog
   },
   nvidia: {
     // seed 000: served on NVIDIA NIM under this id; NIM's trial credits are free, rate-limited at 40 rpm
-    'z-ai/glm5': { context: 204_800, capabilities: ['tools', 'reasoning', 'code', 'long_context'], free: { tokens: null, period: 'day', note: 'NIM trial access, 40 rpm', source: 'build.nvidia.com', date: '2026-07-25' } },
+    'z-ai/glm5': { context: 204_800, capabilities: ['tools', 'reasoning', 'code'], free: { tokens: null, period: 'day', note: 'NIM trial access, 40 rpm', source: 'build.nvidia.com', date: '2026-07-25' } },
   },
   iflow: {
     // seed 000: iFlow serves Qwen3-Coder free of charge
-    'Qwen3-Coder': { context: 262_144, capabilities: ['tools', 'code', 'long_context'], price: { input: 0, output: 0 }, free: { tokens: null, period: 'day', note: 'free of charge, rate-limited', source: 'platform.iflow.cn', date: '2026-02-15' } },
+    'Qwen3-Coder': { context: 262_144, capabilities: ['tools', 'code'], price: { input: 0, output: 0 }, free: { tokens: null, period: 'day', note: 'free of charge, rate-limited', source: 'platform.iflow.cn', date: '2026-02-15' } },
   },
   zhipu: {
     'glm-4.7-flash': { free: { tokens: null, period: 'day', note: 'free model (price 0)', source: 'docs.z.ai/guides/overview/pricing', date: '2026-07-02' } },
