@@ -3,6 +3,7 @@ import { compileCommand, compileHelp } from './compile.ts';
 import { explain, explainHelp } from './explain.ts';
 import { serve, serveHelp } from './serve.ts';
 import { processIo, UsageError, type Io } from './io.ts';
+import { withDotEnv } from './dot-env.ts';
 
 type Command = { run: (args: string[], io: Io) => number | Promise<number>; help: string };
 
@@ -69,7 +70,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return 0;
   }
   try {
-    return await cmd.run(rest, io);
+    return await cmd.run(rest, withDotEnv(io, rest));
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`gw ${name}: ${(e as Error).message}\n\n${cmd.help}\n`);
