@@ -1,3 +1,5 @@
+import type { Model } from '../types/decision-table.ts';
+
 /** What gw knows of one model from a catalog, before the policy's own lines are applied. All fields optional. */
 export interface CatalogEntry {
   context?: number;
@@ -17,15 +19,8 @@ export interface CatalogEntry {
   free?: CatalogFree;
 }
 
-export interface CatalogFree {
-  tokens: number | null;
-  period: 'once' | 'day' | 'month';
-  until?: string;
-  note: string;
-  /** where the figure came from, and when it was read */
-  source: string;
-  date: string;
-}
+/** A free tier the provider advertises, with its source and the day it was read: the table row's shape. */
+export type CatalogFree = NonNullable<NonNullable<Model['catalog']>['free']>;
 
 /** The layers a value can come from, lowest first. */
 export type CatalogLayer = 'package' | 'update' | 'overlay';
