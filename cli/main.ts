@@ -19,6 +19,10 @@ const commands: Record<string, () => Promise<Command>> = {
   },
   check: async () => ({ run: check, help: checkHelp }),
   compile: async () => ({ run: compileCommand, help: compileHelp }),
+  doctor: async () => {
+    const m = await import('./doctor.ts');
+    return { run: m.doctor, help: m.doctorHelp };
+  },
   explain: async () => ({ run: explain, help: explainHelp }),
   fmt: loadFmt,
   models: async () => {
@@ -43,6 +47,7 @@ usage: gw <command> [options]
   catalog    refresh the model catalog (limits, prices, retirements) from models.dev
   check      lint routes.gw
   compile    print the decision table
+  doctor     check each provider live: reachable, key accepted, models still served
   explain    dry-run the router on a prompt
   fmt        format routes.gw
   models     list the policy's models: price, context, free quota, limits
