@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadPolicy } from '../compiler/load-policy.ts';
 import { formatReport } from '../compiler/format-diagnostics.ts';
 import { hasErrors } from '../compiler/diagnostics.ts';
-import { checkProvider, type DoctorResult } from '../runtime/providers/doctor.ts';
+import { runDoctor, type DoctorResult } from '../runtime/providers/doctor.ts';
 import type { Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
 import { tableLines } from './table-text.ts';
@@ -21,18 +21,11 @@ export async function doctor(args: string[], io: Io): Promise<number> {
     return 1;
   }
   const table = r.table;
-  const providers = table.providers.filter((p) => (values.provider ? p.name === values.provider : p.enabled));
-  if (values.provider && providers.length === 0) {
+  if (values.provider && !table.providers.some((p) => p.name === values.provider)) {
     io.err(`gw doctor: the policy has no provider "${values.provider}"\n`);
     return 1;
   }
-  const results: DoctorResult[] = await Promise.all(
-    providers.map((p) =>
-      p.enabled
-        ? checkProvider(p, table.models, io.env)
-        : Promise.resolve<DoctorResult>({ provider: p.name, status: 'auth', latencyMs: null, detail: `disabled: ${p.disabledReason}`, fix: p.disabledReason ?? '', models: [] }),
-    ),
-  );
+  const results: DoctorResult[] = await runDoctor(table, io.env, values.provider);
   const broken = results.some((x) => x.status !== 'ok');
   if (values.json) io.out(`${JSON.stringify(results, null, 2)}\n`);
   else {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
 import { memoryIo } from './helpers/mem-io.ts';
 import type { DoctorResult } from '../runtime/providers/doctor.ts';
+import { startGateway } from './helpers/gateway.ts';
 
 const GOOD_KEY = 'sk-good-0123456789';
 const BAD_KEY = 'sk-bad-9876543210';
@@ -86,5 +87,29 @@ describe('gw doctor', () => {
     const io = memoryIo(dir, { LAB_KEY: GOOD_KEY, BAD_KEY });
     expect(await main(['doctor', '--provider', 'nope'], io)).toBe(1);
     expect(io.stderr).toContain('no provider "nope"');
+  });
+
+  it('GET /_gw/doctor serves the same checks (behind the gateway token): 200 when well, 503 when broken', async () => {
+    const body = `gateway {\n  auth env GW_TOKEN\n  state ":memory:"\n}\n${lab('lab', a.url, 'LAB_KEY')}model lab/big { context 8k }\nscenario chat {\n  paid lab/big\n}\n`;
+    const good = await startGateway(body, { LAB_KEY: GOOD_KEY, GW_TOKEN: 'tok' });
+    try {
+      expect((await fetch(`${good.url}/_gw/doctor`)).status).toBe(401);
+      const r = await fetch(`${good.url}/_gw/doctor`, { headers: { authorization: 'Bearer tok' } });
+      expect(r.status).toBe(200);
+      const j = (await r.json()) as { ok: boolean; providers: DoctorResult[] };
+      expect(j).toMatchObject({ ok: true, providers: [{ provider: 'lab', status: 'ok' }] });
+    } finally {
+      await good.close();
+    }
+    const bad = await startGateway(body, { LAB_KEY: BAD_KEY, GW_TOKEN: 'tok' });
+    try {
+      const r = await fetch(`${bad.url}/_gw/doctor`, { headers: { authorization: 'Bearer tok' } });
+      expect(r.status).toBe(503);
+      const text = await r.text();
+      expect(text).toContain('set a valid key in LAB_KEY');
+      expect(text).not.toContain(BAD_KEY);
+    } finally {
+      await bad.close();
+    }
   });
 });

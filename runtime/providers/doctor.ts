@@ -84,3 +84,15 @@ export async function checkProvider(p: Provider, models: Model[], env: Env, fetc
     };
   return { provider: p.name, status: 'ok', latencyMs, detail: `${ids.size} models listed, ${checked.length} declared, all served`, fix: '', models: checked };
 }
+
+/** Every enabled provider of a table (or only `only`), checked in parallel; a disabled one named is reported as such. */
+export async function runDoctor(table: { providers: Provider[]; models: Model[] }, env: Env, only?: string): Promise<DoctorResult[]> {
+  const providers = table.providers.filter((p) => (only ? p.name === only : p.enabled));
+  return Promise.all(
+    providers.map((p) =>
+      p.enabled
+        ? checkProvider(p, table.models, env)
+        : Promise.resolve<DoctorResult>({ provider: p.name, status: 'auth', latencyMs: null, detail: `disabled: ${p.disabledReason}`, fix: p.disabledReason ?? '', models: [] }),
+    ),
+  );
+}
