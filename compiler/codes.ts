@@ -38,9 +38,9 @@ export const DIAGNOSTIC_CODES = {
   GW170: 'unknown budget period or action',
   GW171: 'alert without a threshold',
   GW172: 'unknown logs setting',
-  GW180: 'model the catalog does not know',
-  GW181: 'model retired by its provider',
-  GW182: 'free quota past its `until` date',
+  GW190: 'model the catalog does not know',
+  GW191: 'model retired by its provider',
+  GW192: 'free quota past its `until` date',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 
