@@ -38,9 +38,9 @@ export const DIAGNOSTIC_CODES = {
   GW170: 'unknown budget period or action',
   GW171: 'alert without a threshold',
   GW172: 'unknown logs setting',
-  GW190: 'model the catalog does not know',
-  GW191: 'model retired by its provider',
-  GW192: 'free quota past its `until` date',
+  GW195: 'model the catalog does not know',
+  GW196: 'model retired by its provider',
+  GW197: 'free quota past its `until` date',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 

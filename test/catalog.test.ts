@@ -105,15 +105,15 @@ describe('catalog: a model line inherits what it leaves out', () => {
 
 describe('catalog lints', () => {
   const codes = (text: string, now?: number) => loadPolicy({ text, file: 'routes.gw', env: ENV, now }).diagnostics.map((d) => d.code);
-  it('GW192 fires once the `until` date has passed, not before', () => {
+  it('GW197 fires once the `until` date has passed, not before', () => {
     const text = `model groq/llama-3.1-8b-instant { free 1M tokens once until 2026-06-30 }\nscenario chat {\n  free any\n}\n`;
     expect(codes(text, Date.parse('2026-06-01'))).toEqual([]);
-    expect(codes(text, Date.parse('2026-07-01'))).toEqual(['GW192']);
+    expect(codes(text, Date.parse('2026-07-01'))).toEqual(['GW197']);
   });
-  it('GW191 fires from the retirement day on', () => {
+  it('GW196 fires from the retirement day on', () => {
     const text = `model anthropic/claude-sonnet-4-20250514\nscenario chat {\n  paid anthropic/claude-sonnet-4-20250514\n}\n`;
     expect(codes(text, Date.parse('2026-06-14'))).toEqual([]);
-    expect(codes(text, Date.parse('2026-06-15'))).toEqual(['GW191']);
+    expect(codes(text, Date.parse('2026-06-15'))).toEqual(['GW196']);
   });
 });
 

@@ -33,7 +33,7 @@ function run(ctx: CheckContext): Diagnostic[] {
       if (names.length > 0) {
         const g = didYouMean(name, names);
         out.push(
-          warning('GW190', ctx.file, m.ref.loc, `the catalog does not know "${id}": check the name with the provider (\`gw models sync --provider ${provider}\`)`, [
+          warning('GW195', ctx.file, m.ref.loc, `the catalog does not know "${id}": check the name with the provider (\`gw models sync --provider ${provider}\`)`, [
             g ? { message: `did you mean "${provider}/${g}"?` } : { message: `the catalog lists ${names.length} ${provider} models; declare \`context\` and \`price\` yourself if this one is new` },
           ]),
         );
@@ -44,7 +44,7 @@ function run(ctx: CheckContext): Diagnostic[] {
       const why = retiredOn ? `was retired by ${provider} on ${retiredOn}` : `is no longer served by ${provider} (the catalog marks it deprecated)`;
       const alt = currentModels(ctx, provider, day);
       out.push(
-        warning('GW191', ctx.file, m.ref.loc, `"${id}" ${why}: requests to it fail`, [
+        warning('GW196', ctx.file, m.ref.loc, `"${id}" ${why}: requests to it fail`, [
           { message: alt.length ? `current ${provider} models: ${alt.map((a) => `${provider}/${a}`).join(', ')}` : 'replace it with a current model (`gw models` shows what the catalog knows)' },
         ]),
       );
@@ -54,7 +54,7 @@ function run(ctx: CheckContext): Diagnostic[] {
       const until = s.spec.until.text;
       if (isValidDate(until) && until < day)
         out.push(
-          warning('GW192', ctx.file, s.spec.until.loc, `this free quota ended on ${until}: requests billed by ${provider} would be counted as free`, [
+          warning('GW197', ctx.file, s.spec.until.loc, `this free quota ended on ${until}: requests billed by ${provider} would be counted as free`, [
             { message: 'remove the `free` line, or give the date of a quota you have now' },
           ]),
         );
