@@ -1,4 +1,5 @@
 import { processIo, UsageError, type Io } from './io.ts';
+import { withDotEnv } from './dot-env.ts';
 
 type Command = { run: (args: string[], io: Io) => number | Promise<number>; help: string };
 
@@ -9,8 +10,10 @@ const lazy =
     pick(await load());
 
 const commands: Record<string, () => Promise<Command>> = {
+  catalog: lazy(() => import('./catalog.ts'), (m) => ({ run: m.catalog, help: m.catalogHelp })),
   check: lazy(() => import('./check.ts'), (m) => ({ run: m.check, help: m.checkHelp })),
   compile: lazy(() => import('./compile.ts'), (m) => ({ run: m.compileCommand, help: m.compileHelp })),
+  doctor: lazy(() => import('./doctor.ts'), (m) => ({ run: m.doctor, help: m.doctorHelp })),
   explain: lazy(() => import('./explain.ts'), (m) => ({ run: m.explain, help: m.explainHelp })),
   fmt: lazy(() => import('./fmt.ts'), (m) => ({ run: m.fmt, help: m.fmtHelp })),
   models: lazy(() => import('./models.ts'), (m) => ({ run: m.models, help: m.modelsHelp })),
@@ -28,8 +31,10 @@ export const usage = `gw — a free-tier-first, OpenAI-compatible LLM gateway dr
 
 usage: gw <command> [options]
 
+  catalog    refresh the model catalog (limits, prices, retirements) from models.dev
   check      lint routes.gw
   compile    print the decision table
+  doctor     check each provider live: reachable, key accepted, models still served
   explain    dry-run the router on a prompt
   fmt        format routes.gw
   models     list the policy's models: price, context, free quota, limits
@@ -62,7 +67,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return 0;
   }
   try {
-    return await cmd.run(rest, io);
+    return await cmd.run(rest, withDotEnv(io, rest));
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`gw ${name}: ${(e as Error).message}\n\n${cmd.help}\n`);

@@ -9,8 +9,11 @@ import { policyPath } from './policy-path.ts';
 import { tableLines } from './table-text.ts';
 
 export const modelsHelp = `gw models [--config FILE] [--json]
-  List the policy's models: provider status, context, price in/out per 1M tokens, capabilities, speed, free quota
-  and rate limits. Policy errors are printed as diagnostics (exit 1).`;
+gw models sync [--config FILE] [--provider P] [--json]
+  List the policy's models: provider status, context, max output, price in/out per 1M tokens, capabilities, speed,
+  free quota and rate limits, and where each field came from: declared (the model's own block), catalog (the shipped
+  models.dev snapshot, gw's overlay, or \`gw catalog update\`'s copy) or provider (its live model list). Policy
+  errors are printed as diagnostics (exit 1). \`sync\` asks each enabled provider which models it serves now.`;
 
 export interface ModelListing {
   id: string;
@@ -20,13 +23,17 @@ export interface ModelListing {
   providerStatus: 'enabled' | 'disabled';
   providerDisabledReason: string | null;
   context: number | null;
+  maxOutput: number | null;
   /** USD per 1M tokens */
-  price: { input: number; output: number } | null;
+  price: { input: number; output: number; cacheRead?: number; cacheWrite?: number } | null;
   capabilities: string[];
   /** tokens per second */
   speed: number | null;
   free: { tokens: number; period: string; until: string | null; zone: string } | null;
   limits: { rpm: number | null; tpm: number | null };
+  /** where each field came from; `layer` names the catalog layer for catalog fields */
+  origin: { context: string | null; maxOutput: string | null; price: string | null; capabilities: string | null };
+  catalog: { known: boolean; released: string | null; retires: string | null; status: string | null; layers: Record<string, string> };
   at: string;
 }
 
@@ -48,11 +55,14 @@ export function listModels(table: DecisionTable): ModelListing[] {
       providerStatus: p?.enabled ? 'enabled' : 'disabled',
       providerDisabledReason: p ? p.disabledReason : 'not declared',
       context: m.context,
+      maxOutput: m.maxOutput,
       price: m.price,
       capabilities: m.capabilities,
       speed: m.speed,
       free: m.free ? { tokens: m.free.tokens, period: periodText(m.free), until: m.free.until, zone: m.free.zone } : null,
       limits: m.limits,
+      origin: m.catalog?.origin ?? { context: m.context === null ? null : 'declared', maxOutput: null, price: m.price ? 'declared' : null, capabilities: m.capabilities.length ? 'declared' : null },
+      catalog: { known: m.catalog?.known ?? false, released: m.catalog?.released ?? null, retires: m.catalog?.retires ?? null, status: m.catalog?.status ?? null, layers: m.catalog?.layers ?? {} },
       at: m.at,
     };
   });
@@ -67,6 +77,21 @@ function limitsText(l: ModelListing['limits']): string {
   return parts.length ? parts.join(' ') : '-';
 }
 
+/** The CAN cell, kept narrow (the full list is in --json). */
+function capsText(caps: string[]): string {
+  const t = caps.join(' ');
+  return t === '' ? '-' : t.length > 22 ? `${t.slice(0, t.lastIndexOf(' ', 21))} …` : t;
+}
+
+function catalogText(m: ModelListing): string {
+  if (!m.catalog.known) return 'unknown';
+  const today = new Date().toISOString().slice(0, 10);
+  if (m.catalog.retires && m.catalog.retires <= today) return `retired ${m.catalog.retires}`;
+  if (m.catalog.status === 'deprecated') return 'deprecated';
+  if (m.catalog.retires) return `retires ${m.catalog.retires}`;
+  return m.catalog.released ? `released ${m.catalog.released}` : 'known';
+}
+
 /** Human form: the models table, then the free quotas and the disabled providers as their own small tables. */
 export function renderModels(list: ModelListing[], file: string): string {
   const head = ['MODEL', 'PROVIDER', 'CONTEXT', 'IN $/1M', 'OUT $/1M', 'CAN', 'TOK/S', 'FREE', 'LIMITS'];
@@ -76,7 +101,7 @@ export function renderModels(list: ModelListing[], file: string): string {
     m.context === null ? '-' : formatTokens(m.context),
     m.price ? price(m.price.input) : '-',
     m.price ? price(m.price.output) : '-',
-    m.capabilities.length ? m.capabilities.join(' ') : '-',
+    capsText(m.capabilities),
     m.speed === null ? '-' : String(m.speed),
     m.free ? formatTokens(m.free.tokens) : '-',
     limitsText(m.limits),
@@ -87,6 +112,21 @@ export function renderModels(list: ModelListing[], file: string): string {
   out.push(`${file}: ${list.length} model${list.length === 1 ? '' : 's'}, ${free.length} with a free quota, ${enabled} on an enabled provider`);
   out.push('');
   out.push(...tableLines([head, ...rows], { align: ['left', 'left', 'right', 'right', 'right', 'left', 'right', 'right', 'left'] }));
+  out.push('', 'max output, and where each field came from (declared: its block; package, overlay, update: the catalog):');
+  const src = (m: ModelListing, k: keyof ModelListing['origin']) => {
+    const o = m.origin[k];
+    if (o === null) return '-';
+    return o === 'catalog' && m.catalog.layers[k] ? m.catalog.layers[k] : o;
+  };
+  out.push(
+    ...tableLines(
+      [
+        ['MODEL', 'MAX OUT', 'CONTEXT FROM', 'MAX OUT FROM', 'PRICE FROM', 'CAN FROM', 'CATALOG'],
+        ...list.map((m) => [m.id, m.maxOutput === null ? '-' : formatTokens(m.maxOutput), src(m, 'context'), src(m, 'maxOutput'), src(m, 'price'), src(m, 'capabilities'), catalogText(m)]),
+      ],
+      { indent: 2, align: ['left', 'right', 'left', 'left', 'left', 'left', 'left'] },
+    ),
+  );
   if (free.length) {
     out.push('', 'free quotas:');
     out.push(...tableLines([['MODEL', 'TOKENS', 'PERIOD'], ...free.map((m) => [m.id, formatTokens(m.free!.tokens), m.free!.period])], { indent: 2, align: ['left', 'right', 'left'] }));

@@ -2,16 +2,18 @@ import { parseArgs } from 'node:util';
 import { loadPolicy } from '../compiler/load-policy.ts';
 import { hasErrors } from '../compiler/diagnostics.ts';
 import { normaliseBaseUrl } from '../compiler/compile.ts';
-import { PROVIDER_PRESETS, findPreset, type ProviderPreset } from '../runtime/providers/presets.ts';
+import { PROVIDER_PRESETS, UNSUPPORTED_PROVIDERS, findPreset, presetBaseUrl, type ProviderPreset } from '../runtime/providers/presets.ts';
 import type { DecisionTable, Provider } from '../runtime/types/decision-table.ts';
-import type { Io } from './io.ts';
+import { UsageError, type Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
 import { columnOffset, tableLines } from './table-text.ts';
 
-export const providersHelp = `gw providers [--config FILE] [--json]
+export const providersHelp = `gw providers [--config FILE] [--json] [--region cn|global|local]
   List every known provider preset and the providers routes.gw declares: protocol, base URL, key variables, and
   whether each is enabled in this environment (a key variable is set, or the provider is local). Key values are
-  never printed, only variable names. Without a readable policy the presets are still listed.`;
+  never printed, only variable names. Without a readable policy the presets are still listed. --region keeps the
+  providers whose endpoint is in mainland China (cn), elsewhere (global) or on this machine (local). Providers that
+  need another protocol than OpenAI's or Anthropic's are listed at the end with what supporting them would take.`;
 
 type Env = Io['env'];
 
@@ -31,6 +33,10 @@ export interface ProviderListing {
   preset: boolean;
   status: 'enabled' | 'disabled';
   disabledReason: string | null;
+  region: 'cn' | 'global' | 'local' | null;
+  docs: string | null;
+  defaultModels: string[];
+  note: string | null;
   /** null: the policy does not name this provider (or could not be read) */
   policy: { models: number; used: boolean; at: string } | null;
 }
@@ -42,14 +48,17 @@ export function maskUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 }
 
+function presetInfo(p: ProviderPreset | undefined) {
+  return { region: p?.region ?? null, docs: p?.docs ?? null, defaultModels: p?.defaultModels ?? [], note: p?.note ?? null };
+}
+
 function fromPreset(p: ProviderPreset, env: Env): ProviderListing {
-  const override = p.baseUrlEnv ? env[p.baseUrlEnv] : undefined;
-  const raw = override || p.baseUrl;
+  const { url: raw, missing } = presetBaseUrl(p, env);
   const baseUrl = raw ? normaliseBaseUrl(raw, p.name) : '';
   const optional = p.local === true || p.keyOptional === true;
   let disabledReason: string | null = null;
   const keyMissing = !optional && p.keyEnv.length > 0 && !p.keyEnv.some((v) => isSet(env, v));
-  if (!baseUrl) disabledReason = `no base URL: set ${p.baseUrlEnv ?? 'base_url'}${keyMissing ? ` and ${p.keyEnv.join(' or ')}` : ''}`;
+  if (!baseUrl) disabledReason = `no base URL: set ${missing.length ? missing.join(' and ') : (p.baseUrlEnv ?? 'base_url')}${keyMissing ? ` and ${p.keyEnv.join(' or ')}` : ''}`;
   else if (keyMissing) disabledReason = `set ${p.keyEnv.join(' or ')}`;
   return {
     name: p.name,
@@ -63,6 +72,7 @@ function fromPreset(p: ProviderPreset, env: Env): ProviderListing {
     preset: true,
     status: disabledReason === null ? 'enabled' : 'disabled',
     disabledReason,
+    ...presetInfo(p),
     policy: null,
   };
 }
@@ -82,6 +92,7 @@ function fromTable(row: Provider, table: DecisionTable, env: Env): ProviderListi
     preset: row.preset,
     status: row.enabled ? 'enabled' : 'disabled',
     disabledReason: row.disabledReason,
+    ...presetInfo(preset),
     policy: { models, used: models > 0, at: row.at },
   };
 }
@@ -131,10 +142,32 @@ function urlText(p: ProviderListing, env: Env): string {
   return p.baseUrl;
 }
 
+/** The seeds' providers that speak another protocol, and what supporting each would take. */
+export function renderUnsupported(list: readonly { name: string; title: string; region: string; needs: string }[]): string {
+  if (list.length === 0) return '';
+  const rows = tableLines(list.map((p) => [p.name, p.title, p.region]), { indent: 2 });
+  const lines = list.flatMap((p, i) => [rows[i], ...wrap(p.needs, 100).map((l) => `      ${l}`)]);
+  return `\nnot presets (another protocol; what supporting them would take):\n${lines.join('\n')}\n`;
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const w of text.split(' ')) {
+    if (line && line.length + 1 + w.length > width) {
+      out.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) out.push(line);
+  return out;
+}
+
 /** Human form: one row per provider, and under it (aligned as its own table) the base URL and key variables. */
 export function renderProviders(list: ProviderListing[], env: Env, policyNote: string): string {
-  const head = ['', 'PROVIDER', 'TITLE', 'PROTOCOL', 'LOCAL', 'POLICY', 'STATUS'];
-  const rows = list.map((p) => [p.policy?.used ? '*' : '', p.name, p.title, p.protocol, p.local ? 'yes' : '', policyText(p), statusText(p)]);
+  // REGION `local`: traffic never leaves the machine (a custom provider declared `local` shows it too)
+  const head = ['', 'PROVIDER', 'TITLE', 'PROTOCOL', 'REGION', 'POLICY', 'STATUS'];
+  const rows = list.map((p) => [p.policy?.used ? '*' : '', p.name, p.title, p.protocol, p.local ? 'local' : (p.region ?? ''), policyText(p), statusText(p)]);
   const main = tableLines([head, ...rows], { gap: 2 });
   // the detail line starts under TITLE
   const detail = tableLines(
@@ -151,7 +184,9 @@ export function renderProviders(list: ProviderListing[], env: Env, policyNote: s
 }
 
 export function providers(args: string[], io: Io): number {
-  const { values } = parseArgs({ args, options: { config: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, region: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const region = values.region;
+  if (region !== undefined && !['cn', 'global', 'local'].includes(region)) throw new UsageError(`--region is cn, global or local, got "${region}"`);
   const file = values.config ?? 'routes.gw';
   const r = loadPolicy({ path: policyPath(values.config, io), file, env: io.env });
   const table = r.table && !hasErrors(r.diagnostics) ? r.table : undefined;
@@ -164,10 +199,11 @@ export function providers(args: string[], io: Io): number {
     const why = first?.code === 'GW001' ? first.message : `${file} has errors (run \`gw check${values.config ? ` ${values.config}` : ''}\`)`;
     note = `the policy could not be read: ${why}; statuses come from the environment only`;
   }
-  const list = listProviders(io.env, table);
+  const list = listProviders(io.env, table).filter((p) => !region || p.region === region);
+  const other = UNSUPPORTED_PROVIDERS.filter((p) => !region || p.region === region);
   if (values.json) {
     if (!table) io.err(`gw providers: ${note}\n`);
     io.out(`${JSON.stringify(list, null, 2)}\n`);
-  } else io.out(renderProviders(list, io.env, note));
+  } else io.out(renderProviders(list, io.env, note) + renderUnsupported(other));
   return 0;
 }

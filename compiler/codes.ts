@@ -48,6 +48,9 @@ export const DIAGNOSTIC_CODES = {
   GW184: 'client allows an unknown model',
   GW185: 'invalid CORS origin',
   GW190: '`text ~` regex can backtrack catastrophically',
+  GW195: 'model the catalog does not know',
+  GW196: 'model retired by its provider',
+  GW197: 'free quota past its `until` date',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 

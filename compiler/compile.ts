@@ -5,6 +5,7 @@ import { providerOf } from './symbols.ts';
 import { anySet, flatten, resolve } from './values.ts';
 import { keyVariables } from './checks/providers.ts';
 import type { CheckContext } from './checks/context.ts';
+import { presetBaseUrl } from '../runtime/providers/presets.ts';
 
 export const DEFAULTS = {
   listen: 3000,
@@ -77,11 +78,12 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
     const protocol = (s('protocol')?.value.text ?? preset?.protocol ?? 'openai') as 'openai' | 'anthropic';
     const baseLine = s('base_url');
     let baseUrl = baseLine ? resolve(flatten(baseLine.value), env) : null;
-    if (baseUrl === null && preset) baseUrl = (preset.baseUrlEnv && env[preset.baseUrlEnv]) || preset.baseUrl || null;
+    let missingVars: string[] = [];
+    if (baseUrl === null && preset) ({ url: baseUrl, missing: missingVars } = presetBaseUrl(preset, env));
     const { vars, optional } = keyVariables(ctx, name);
     const local = s('local') !== undefined || preset?.local === true;
     let disabledReason: string | null = null;
-    if (!baseUrl) disabledReason = `no base URL: set ${preset?.baseUrlEnv ?? 'base_url'}`;
+    if (!baseUrl) disabledReason = `no base URL: set ${missingVars.length ? missingVars.join(' and ') : (preset?.baseUrlEnv ?? 'base_url')}`;
     else if (!optional && vars.length > 0 && !anySet(vars, env)) disabledReason = `set ${vars.join(' or ')}`;
     return {
       name,
@@ -108,7 +110,6 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
   let order = 0;
   const models: T.Model[] = [...symbols.models.values()].map((m) => {
     const s = <K extends A.ModelSetting['kind']>(k: K) => m.settings.filter((x) => x.kind === k) as Extract<A.ModelSetting, { kind: K }>[];
-    const price = s('price')[0];
     const free = s('free')[0];
     let freeRow: T.FreeQuota | null = null;
     if (free) {
@@ -128,21 +129,30 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
     const limits = { rpm: null as number | null, tpm: null as number | null };
     for (const l of s('limit')) limits[l.unit.text as 'rpm' | 'tpm'] = l.value.value;
     const id = m.ref.text;
+    const r = ctx.resolved.get(id)!;
     return {
       id,
       provider: providerOf(id),
       name: id.slice(id.indexOf('/') + 1),
-      context: s('context')[0]?.value.value ?? null,
-      maxOutput: s('max_output')[0]?.value.value ?? null,
-      price: price
-        ? { input: price.input.value, output: price.output.value, ...(price.cacheRead && price.cacheWrite ? { cacheRead: price.cacheRead.value, cacheWrite: price.cacheWrite.value } : {}) }
-        : null,
-      capabilities: s('can').flatMap((c) => c.caps.map((x) => x.text)),
+      context: r.context,
+      maxOutput: r.maxOutput,
+      price: r.price,
+      capabilities: r.capabilities,
       speed: s('speed')[0]?.value.value ?? null,
       free: freeRow,
       limits,
       order: order++,
       at: at(m.ref),
+      catalog: {
+        known: r.known,
+        modalities: r.modalities,
+        released: r.released,
+        retires: r.retires,
+        status: r.status,
+        origin: r.origin,
+        layers: r.layers,
+        free: r.catalogFree,
+      },
     };
   });
 

@@ -27,7 +27,7 @@ function kw(word: string, startsStatement = false): TokenType {
 // A model reference: provider/model, where the model part may hold / . : - (Qwen/Qwen2.5-7B-Instruct, qwen2.5:7b).
 export const ModelRef = createToken({
   name: 'ModelRef',
-  pattern: /[A-Za-z_][A-Za-z0-9_-]*\/(?:[A-Za-z0-9_.:/]|-(?!>))+/,
+  pattern: /[A-Za-z_][A-Za-z0-9_-]*\/(?:[A-Za-z0-9_.:/@]|-(?!>))+/,
   label: 'a model reference like provider/model',
 });
 

@@ -10,6 +10,10 @@ import { locAt } from './source.ts';
 import { buildSymbols } from './symbols.ts';
 import { parsePolicy } from './syntax.ts';
 import { validateTable } from './validate.ts';
+import { catalogPass } from './catalog-pass.ts';
+import { catalogFileFor } from './catalog-file.ts';
+import { catalogWithUpdate } from '../runtime/catalog/catalog.ts';
+import type { Catalog } from '../runtime/catalog/types.ts';
 
 export interface LoadInput {
   /** a path to read, or the text itself (with `file` naming it in diagnostics) */
@@ -17,6 +21,10 @@ export interface LoadInput {
   text?: string;
   file?: string;
   env?: Env;
+  /** the catalog to resolve models against; default: the shipped one plus `gw catalog update`'s file, if any */
+  catalog?: Catalog;
+  /** the clock for date lints (ms since the epoch); default: now */
+  now?: number;
 }
 
 export interface LoadResult {
@@ -38,7 +46,7 @@ export function loadPolicy(input: LoadInput | string): LoadResult {
   let text = req.text ?? '';
   try {
     if (req.text === undefined) text = readFileSync(req.path ?? 'routes.gw', 'utf8');
-    return run(text, file, req.env ?? process.env);
+    return run(text, file, req.env ?? process.env, req);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const message = code === 'ENOENT' ? `cannot read ${file}: no such file` : code ? `cannot read ${file}: ${code}` : `internal error: ${(e as Error).message}`;
@@ -46,12 +54,14 @@ export function loadPolicy(input: LoadInput | string): LoadResult {
   }
 }
 
-function run(text: string, file: string, env: Env): LoadResult {
+function run(text: string, file: string, env: Env, req: LoadInput): LoadResult {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const syntax = parsePolicy(text, file);
   if (!syntax.policy || hasErrors(syntax.diagnostics)) return { diagnostics: sortDiagnostics(syntax.diagnostics), text, file };
   const policy = syntax.policy;
-  const ctx = { policy, symbols: buildSymbols(policy), file, env };
+  const symbols = buildSymbols(policy);
+  const catalog = req.catalog ?? catalogWithUpdate(catalogFileFor(symbols, req.path, env));
+  const ctx = { policy, symbols, file, env, catalog, resolved: catalogPass(symbols.models.values(), catalog), now: req.now ?? Date.now() };
   const diagnostics = [...syntax.diagnostics];
   for (const pass of CHECK_PASSES) diagnostics.push(...pass.run(ctx));
   if (!hasErrors(diagnostics) && ctx.symbols.scenarios.length === 0) {

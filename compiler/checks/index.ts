@@ -8,7 +8,20 @@ import { limitsPass } from './limits.ts';
 import { clientsPass } from './clients.ts';
 import { selfLoopPass } from './self-loop.ts';
 import { regexBacktrackingPass } from './regex-backtracking.ts';
+import { catalogChecksPass } from './catalog.ts';
 import type { CheckPass } from './context.ts';
 
 /** The checking passes, in the order they run. Each is testable alone. */
-export const CHECK_PASSES: readonly CheckPass[] = [namesPass, providersPass, modelsPass, scenariosPass, fallbackPass, piiPass, limitsPass, clientsPass, selfLoopPass, regexBacktrackingPass];
+export const CHECK_PASSES: readonly CheckPass[] = [
+  namesPass,
+  providersPass,
+  modelsPass,
+  scenariosPass,
+  fallbackPass,
+  piiPass,
+  limitsPass,
+  clientsPass,
+  selfLoopPass,
+  regexBacktrackingPass,
+  catalogChecksPass,
+];

@@ -18,7 +18,8 @@ export function isValidDate(s: string): boolean {
 function run(ctx: CheckContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const m of ctx.symbols.models.values()) {
-    const context = m.settings.find((s) => s.kind === 'context');
+    // a context the catalog knows counts: `model groq/llama-3.1-8b-instant { free … }` needs no `context` line
+    const context = m.settings.find((s) => s.kind === 'context') ?? ctx.resolved.get(m.ref.text)?.context;
     for (const s of m.settings) {
       if (s.kind === 'free') {
         if (!context)

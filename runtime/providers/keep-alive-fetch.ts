@@ -4,6 +4,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Scrubber } from '../secrets/scrubber.ts';
 import { BodyGuard, UpstreamTimeoutError } from './body-guard.ts';
+import { proxyAgentFor } from './proxy-agent.ts';
 
 /**
  * The transport under ofetch for upstream calls: a fetch-shaped function on node:http(s) with keep-alive agents.
@@ -94,7 +95,8 @@ function abortError(signal: AbortSignal): Error {
 export function keepAliveFetch(input: string | URL, init: FetchInit = {}): Promise<NodeFetchResponse> {
   return new Promise((resolve, reject) => {
     const url = typeof input === 'string' ? new URL(input) : input;
-    const agent = url.protocol === 'https:' ? agents['https:'] : url.protocol === 'http:' ? agents['http:'] : null;
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY: a tunnel agent when a proxy applies (proxy-agent.ts)
+    const agent = proxyAgentFor(url) ?? (url.protocol === 'https:' ? agents['https:'] : url.protocol === 'http:' ? agents['http:'] : null);
     if (!agent) {
       reject(new TypeError(`unsupported protocol ${url.protocol}`));
       return;

@@ -1,3 +1,4 @@
+import { runDoctor } from '../providers/doctor.ts';
 import { H3 } from 'h3';
 import type { CallDeps } from '../gateway/route-and-call.ts';
 import { newInstanceId } from '../gateway/hops.ts';
@@ -181,6 +182,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
         lastError: holder.lastError ? { at: new Date(holder.lastError.at).toISOString(), diagnostics: holder.lastError.diagnostics, report: holder.lastError.report } : null,
         health: live.health(Date.now()),
       });
+    }),
+  );
+  // the console's doctor: the same checks as `gw doctor`, 503 when something is broken
+  app.get(
+    '/_gw/doctor',
+    guarded(async () => {
+      const providers = await runDoctor(holder.current.table, env);
+      const ok = providers.every((p) => p.status === 'ok');
+      return jsonResponse(ok ? 200 : 503, { ok, providers });
     }),
   );
   app.all('/**', (event) => {

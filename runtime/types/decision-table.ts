@@ -190,18 +190,18 @@ export interface Model {
   name: string;
   context: number | null;
   /**
-   * the most tokens the model writes in one answer (max_output), or null when unknown
+   * the most tokens one answer may have (from `max_output` or the catalog)
    */
   maxOutput: number | null;
   price: {
     input: number;
     output: number;
     /**
-     * a prompt-cache read (cached input token), USD per 1M
+     * USD per 1M prompt-cache read tokens
      */
     cacheRead?: number;
     /**
-     * a prompt-cache write (cache creation input token), USD per 1M
+     * USD per 1M prompt-cache write tokens
      */
     cacheWrite?: number;
   } | null;
@@ -217,6 +217,36 @@ export interface Model {
    */
   order: number;
   at: At;
+  /**
+   * what the catalog pass resolved: whether the catalog knows the model, its dates and modalities, and where each field came from
+   */
+  catalog?: {
+    known: boolean;
+    modalities: {
+      input: string[];
+      output: string[];
+    } | null;
+    released: string | null;
+    retires: string | null;
+    status: 'alpha' | 'beta' | 'deprecated' | null;
+    origin: {
+      context: 'declared' | 'catalog' | 'provider' | null;
+      maxOutput: 'declared' | 'catalog' | 'provider' | null;
+      price: 'declared' | 'catalog' | 'provider' | null;
+      capabilities: 'declared' | 'catalog' | 'provider' | null;
+    };
+    layers: {
+      [k: string]: 'package' | 'update' | 'overlay';
+    };
+    free: {
+      tokens: number | null;
+      period: 'once' | 'day' | 'month';
+      until?: string;
+      note: string;
+      source: string;
+      date: string;
+    } | null;
+  };
 }
 /**
  * This interface was referenced by `DecisionTable`'s JSON-Schema
