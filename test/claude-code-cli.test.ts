@@ -57,6 +57,9 @@ function runClaude(gwUrl: string, prompt: string, extra: string[] = []): Promise
   });
 }
 
+/** the shipped policy's free models that Claude Code (which always sends tools) can use, whose keys the test sets */
+const FREE_PROVIDERS = ['groq', 'siliconflow'];
+
 const KEYS = ['ALIYUN_API_KEY', 'GROQ_API_KEY', 'SILICONFLOW_API_KEY', 'MOONSHOT_API_KEY', 'DEEPSEEK_API_KEY', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY'];
 
 describe('the real Claude Code CLI through gw under the shipped routes.gw', () => {
@@ -108,7 +111,9 @@ describe('the real Claude Code CLI through gw under the shipped routes.gw', () =
   it('tool-use task over an OpenAI-protocol upstream', async () => {
     up.reset();
     draw = 0;
-    up.script({ provider: 'groq' }, { toolCalls: [{ name: 'Bash', arguments: { command: 'echo gw-tool-ok', description: 'print a marker' } }] }, { reply: 'the tool said gw-tool-ok' });
+    // which free model leads depends on the time of day (rank expiry: the quota that resets soonest): script each
+    for (const provider of FREE_PROVIDERS)
+      up.script({ provider }, { toolCalls: [{ name: 'Bash', arguments: { command: 'echo gw-tool-ok', description: 'print a marker' } }] }, { reply: 'the tool said gw-tool-ok' });
     const r = await runClaude(g.url, 'run echo gw-tool-ok', ['--allowedTools', 'Bash']);
     expect(r.is_error).toBe(false);
     expect(r.result).toBe('the tool said gw-tool-ok');
@@ -120,7 +125,7 @@ describe('the real Claude Code CLI through gw under the shipped routes.gw', () =
     up.reset();
     draw = 0.999;
     up.script({ provider: 'anthropic' }, { toolCalls: [{ name: 'Bash', arguments: { command: 'echo gw-tool-ok', description: 'print a marker' } }] }, { reply: 'the tool said gw-tool-ok' });
-    up.script({ provider: 'groq' }, { reply: 'the tool said gw-tool-ok' });
+    for (const provider of FREE_PROVIDERS) up.script({ provider }, { reply: 'the tool said gw-tool-ok' });
     const r = await runClaude(g.url, 'run echo gw-tool-ok', ['--allowedTools', 'Bash']);
     expect(r.is_error).toBe(false);
     expect(r.result).toBe('the tool said gw-tool-ok');
@@ -133,16 +138,17 @@ describe('the real Claude Code CLI through gw under the shipped routes.gw', () =
     expect(JSON.stringify(withResult[0].body.messages)).toMatch(/tool_result/);
   }, 90_000);
 
-  it("Claude Code's max_tokens 64000 to a free model capped at 8,192: the provider's 400 moves it to the next candidate", async () => {
+  it("Claude Code's max_tokens 64000 to a free model capped lower than gw knows: the provider's 400 moves it to the next candidate", async () => {
     up.reset();
     draw = 0;
-    limits.maxOutput = { 'llama-3.1-8b-instant': 8192 };
+    // below what the catalog says these models write, so gw's own clamp does not prevent the provider's 400
+    limits.maxOutput = { 'llama-3.1-8b-instant': 4096, 'Qwen/Qwen3-8B': 4096 };
     const r = await runClaude(g.url, 'say hi');
     expect(r.is_error).toBe(false);
     const sent = main();
-    expect(sent[0].provider).toBe('groq');
+    expect(FREE_PROVIDERS).toContain(sent[0].provider);
     expect(sent.length).toBeGreaterThan(1);
     expect(r.result).toMatch(/^ok from /);
-    expect(r.result).not.toBe('ok from llama-3.1-8b-instant');
+    expect(r.result).not.toBe(`ok from ${sent[0].body.model}`);
   }, 90_000);
 });

@@ -239,3 +239,16 @@ describe('a request that fails before reaching the upstream never counts against
     expect(used()).toBe(usedBefore);
   });
 });
+
+describe('a request no model of the route can take for what it contains', () => {
+  it('is the client’s 400 (unsupported_request), not a 503 the SDKs retry', async () => {
+    const { beyondEveryCapability } = await import('../runtime/server/failure-response.ts');
+    const base = { scenario: 'chat', tier: null, model: null, next: [], pii: { detected: [], action: 'none' as const }, tokens: 5, estimate: 5, draw: 0, willingness: null, trace: [] };
+    const cand = (reason: string) => ({ model: 'p/m', source: 'paid' as const, eligible: false, reason, at: null });
+    const err = beyondEveryCapability({ ...base, candidates: [cand('the request has tools and the model has no `can tools`')] });
+    expect(err?.status).toBe(400);
+    expect(err?.message).toContain('can tools');
+    // one model merely cooling down could take it later: still a 503
+    expect(beyondEveryCapability({ ...base, candidates: [cand('the request has tools and the model has no `can tools`'), cand('cooling down after failures (3s left)')] })).toBeNull();
+  });
+});

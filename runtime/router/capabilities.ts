@@ -19,3 +19,8 @@ export function missingCapability(can: readonly string[], need: RequestCapabilit
   if (need.tools && !can.includes('tools')) return 'the request has tools and the model has no `can tools`';
   return null;
 }
+
+/** Whether an eligibility reason is one missingCapability gives: no model of the policy can change it at run time. */
+export function isCapabilityReason(reason: string): boolean {
+  return reason.startsWith('the request has ') || reason.endsWith('(no `can embed`)') || reason.endsWith('takes only embeddings requests');
+}

@@ -1,3 +1,4 @@
+import { isCapabilityReason } from '../router/capabilities.ts';
 import type { CallOutcome } from '../gateway/route-and-call.ts';
 import type { Decision } from '../router/types.ts';
 import { modelIndex } from '../router/resolve-model.ts';
@@ -34,6 +35,19 @@ export function beyondEveryContext(d: Decision, r: FailedRequest): GwError | nul
   );
 }
 
+/**
+ * Every candidate lacks what the request needs (vision for its images, tools for its tools, …): a request the route
+ * can never serve as sent — the client's 400, not a 503 the SDKs would retry.
+ */
+export function beyondEveryCapability(d: Decision): GwError | null {
+  if (d.candidates.length === 0 || !d.candidates.every((c) => !c.eligible && isCapabilityReason(c.reason))) return null;
+  const reasons = [...new Set(d.candidates.map((c) => c.reason))];
+  return new GwError(400, 'invalid_request_error', `no model of this route can take this request: ${reasons.join('; ')}`, 'unsupported_request', {
+    scenario: d.scenario,
+    candidates: d.candidates.map((c) => ({ model: c.model, reason: c.reason })),
+  });
+}
+
 /** When routing finds no model, or every attempt failed: an OpenAI-style error that lists each attempt (no secrets). */
 export function outcomeError(outcome: Extract<CallOutcome, { ok: false }>, request?: FailedRequest): GwError {
   const d: Decision = outcome.decision;
@@ -49,7 +63,7 @@ export function outcomeError(outcome: Extract<CallOutcome, { ok: false }>, reque
       case 'forbidden':
         return new GwError(403, 'permission_error', d.error.message, 'not_allowed');
       case 'no_eligible_model':
-        return (request && beyondEveryContext(d, request)) ?? new GwError(503, 'server_error', d.error.message, 'no_eligible_model', { scenario: d.scenario, candidates: d.candidates.map((c) => ({ model: c.model, reason: c.reason })) });
+        return (request && beyondEveryContext(d, request)) ?? beyondEveryCapability(d) ?? new GwError(503, 'server_error', d.error.message, 'no_eligible_model', { scenario: d.scenario, candidates: d.candidates.map((c) => ({ model: c.model, reason: c.reason })) });
     }
   }
   // nobody reads this answer; the log keeps it as nginx would (499)
