@@ -4,6 +4,7 @@ import { modelIndex } from '../router/resolve-model.ts';
 import type { Decision, RouteRequest, StateSnapshot } from '../router/types.ts';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult } from '../providers/adapter.ts';
 import { callMessages } from '../providers/messages-call.ts';
+import { callResponses } from '../providers/responses-call.ts';
 import type { Failure } from '../providers/failure.ts';
 import { resolveHeaders, resolveKey, type Env } from '../providers/keys.ts';
 import type { LiveState } from '../state/live-state.ts';
@@ -38,8 +39,8 @@ export interface CallInput {
   stream: boolean;
   clientWantsUsage: boolean;
   signal: AbortSignal;
-  /** the shape of `body` and of the answer: an OpenAI chat request (default) or an Anthropic Messages request */
-  format?: 'openai' | 'anthropic';
+  /** the shape of `body` and of the answer: an OpenAI chat request (default), an Anthropic Messages request, or an OpenAI Responses request */
+  format?: 'openai' | 'anthropic' | 'responses';
   /** client headers forwarded only when the body goes upstream in its own protocol (see UpstreamCall.passHeaders) */
   passHeaders?: Record<string, string>;
 }
@@ -112,7 +113,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       passHeaders: input.passHeaders,
       promptTokens: decision.tokens,
     };
-    let result = await (input.format === 'anthropic' ? callMessages(adapter, call) : adapter.chat(call));
+    let result = await (input.format === 'anthropic' ? callMessages(adapter, call) : input.format === 'responses' ? callResponses(adapter, call) : adapter.chat(call));
     let firstFrame: string | null = null;
     if (result.ok && result.kind === 'stream') {
       const { stream, status } = result;

@@ -13,6 +13,8 @@ export interface ProviderPreset {
   local?: boolean;
   /** the key is optional (local servers, self-hosted) */
   keyOptional?: boolean;
+  /** speaks OpenAI's Responses API natively (`protocol openai-responses`) */
+  responses?: boolean;
 }
 
 const p = (
@@ -24,7 +26,7 @@ const p = (
 ): ProviderPreset => ({ name, title, protocol: 'openai', baseUrl, keyEnv, ...extra });
 
 export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
-  p('openai', 'OpenAI', 'https://api.openai.com/v1', ['OPENAI_API_KEY'], { baseUrlEnv: 'OPENAI_BASE_URL' }),
+  p('openai', 'OpenAI', 'https://api.openai.com/v1', ['OPENAI_API_KEY'], { baseUrlEnv: 'OPENAI_BASE_URL', responses: true }),
   p('anthropic', 'Anthropic (Claude)', 'https://api.anthropic.com', ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'], {
     protocol: 'anthropic',
     baseUrlEnv: 'ANTHROPIC_BASE_URL',

@@ -14,6 +14,7 @@ export const DEFAULT_ANSWER_TOKENS = 1024;
 
 const NO_EXCLUDE: ReadonlySet<string> = new Set();
 const NO_HEADERS: Readonly<Record<string, string | undefined>> = Object.freeze({});
+const NO_TOOLS: readonly string[] = Object.freeze([]);
 
 /**
  * The router: a pure function of (table, request, state snapshot, clock, random draw). `gw explain` and `gw serve`
@@ -116,7 +117,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     trace.push({ step: 'choice', at: null, message });
     return decision(common, { scenario: scenario.name, pii, error: { type: 'model_not_found', message, known: resolution.kind === 'unknown' ? resolution.known : resolution.matches } });
   }
-  const judge = new Judge({ state, now, exclude, needContext, estimate, budgetSpent, budget });
+  const judge = new Judge({ state, now, exclude, needContext, estimate, budgetSpent, budget, builtinTools: req.builtinTools ?? NO_TOOLS, embeddings: req.embeddings === true });
   const list = new Candidates(plan, judge, trace);
   let willingness: number | null = null;
   let tier: Tier | null = null;

@@ -23,6 +23,10 @@ export interface JudgeInput {
   estimate: number;
   budgetSpent: boolean;
   budget: DecisionTable['budget'];
+  /** the request's built-in Responses tools (empty: none): only native Responses providers may take it */
+  builtinTools: readonly string[];
+  /** an embeddings request: only embedding models; otherwise embedding models are out */
+  embeddings: boolean;
 }
 
 const NOT_DECLARED: Verdict = Object.freeze({ eligible: false, reason: 'not declared', q: null, free: false });
@@ -77,6 +81,11 @@ export class Judge {
     const m = mp.model;
     const id = mp.id;
     if (!mp.enabled) return { eligible: false, reason: mp.disabled, q, free: false };
+    const embed = m.capabilities.includes('embed');
+    if (embed !== this.input.embeddings)
+      return { eligible: false, reason: embed ? 'an embedding model (can embed): it answers /v1/embeddings only' : 'not an embedding model (no `can embed`)', q, free: false };
+    if (this.input.builtinTools.length > 0 && mp.provider?.responses !== true)
+      return { eligible: false, reason: `built-in tool ${this.input.builtinTools.join(', ')} runs only on a provider that speaks Responses natively (protocol openai-responses)`, q, free: false };
     if (exclude.size > 0 && exclude.has(id)) return { eligible: false, reason: 'failed earlier in this request', q, free: false };
     const cool = state.cooldown?.[id];
     if (cool !== undefined && cool > now) return { eligible: false, reason: `cooling down after failures (${Math.ceil((cool - now) / 1000)}s left)`, q, free: false };

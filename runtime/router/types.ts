@@ -32,6 +32,13 @@ export interface RouteRequest {
   maxTokens?: number | null;
   /** models that already failed for this request (retries re-route around them) */
   exclude?: readonly string[];
+  /**
+   * built-in tools of a Responses request (`web_search`, `file_search`, …): only a provider that speaks Responses
+   * natively runs them, so every other model is ineligible for it
+   */
+  builtinTools?: readonly string[];
+  /** an embeddings request: only `can embed` models take it (and they take nothing else) */
+  embeddings?: boolean;
   /** what the PII detectors found in the request's text, computed before routing */
   pii?: { findings: readonly PiiFinding[]; classifier?: { verdict: 'pii' | 'clean' | 'error'; ms: number } } | null;
 }

@@ -18,6 +18,8 @@ import { openDatabase } from '../state/sqlite-store.ts';
 import { applyOverlay } from '../state/overlay.ts';
 import { statePath } from '../state/state-path.ts';
 import { startCheckpointer } from '../state/checkpointer.ts';
+import { ResponseStore } from '../state/response-store.ts';
+import { createResponse, deleteResponse, getResponse, listInputItems } from './responses-route.ts';
 
 export interface GatewayOptions {
   policyPath: string;
@@ -74,6 +76,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }
   };
   app.post('/v1/chat/completions', (event) => chatCompletions(event.req, { holder, deps, log, recorder: ledger }));
+  const responses = new ResponseStore(ledger.db);
+  responses.prune(holder.current.table.gateway.logs.keepMs, holder.current.table.gateway.logs.keepRows, Date.now());
+  const rctx = { holder, deps, log, recorder: ledger, responses };
+  app.post('/v1/responses', (event) => createResponse(event.req, rctx));
+  // ids are the path's last segment(s); the Responses API's are `resp_…` (no '/')
+  const responseId = (req: Request, suffix = '') => decodeURIComponent(new URL(req.url).pathname.slice('/v1/responses/'.length, suffix ? -suffix.length : undefined));
+  app.get('/v1/responses/:id/input_items', guarded((req) => listInputItems(responseId(req, '/input_items'), new URL(req.url), rctx)));
+  app.get('/v1/responses/:id', guarded((req) => getResponse(responseId(req), rctx)));
+  app.delete('/v1/responses/:id', guarded((req) => deleteResponse(responseId(req), rctx)));
   app.post('/v1/messages', (event) => anthropicMessages(event.req, { holder, deps, log, recorder: ledger }));
   app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, { holder, deps, log, recorder: ledger }));
   ledgerRoutes(app, { holder, ledger, live, guard: guarded });
