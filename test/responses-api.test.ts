@@ -227,3 +227,56 @@ describe('native Responses providers and built-in tools', () => {
     expect(up.requests[0].body.tools).toEqual([{ type: 'web_search' }]);
   });
 });
+
+describe('stored responses', () => {
+  it('keeps a response (store defaults to true): GET, input_items, previous_response_id, DELETE, then 404', async () => {
+    up.script('free-model', { reply: 'my name is noted' }, { reply: 'your name is Ada' });
+    const c = g.client();
+    const first = await c.responses.create({ model: 'auto', input: 'my name is Ada' });
+    const got = await c.responses.retrieve(first.id);
+    expect(got.id).toBe(first.id);
+    expect(got.output_text).toBe('my name is noted');
+    const items = await c.responses.inputItems.list(first.id);
+    expect(items.data).toEqual([expect.objectContaining({ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'my name is Ada' }] })]);
+    const second = await c.responses.create({ model: 'auto', input: 'what is my name?', previous_response_id: first.id });
+    expect(second.output_text).toBe('your name is Ada');
+    expect(up.requests[1].body.messages).toEqual([
+      { role: 'user', content: 'my name is Ada' },
+      { role: 'assistant', content: 'my name is noted' },
+      { role: 'user', content: 'what is my name?' },
+    ]);
+    await c.responses.delete(first.id);
+    const gone = await c.responses.retrieve(first.id).then(() => null, (e: { status: number; error: { type: string } }) => e);
+    expect(gone?.status).toBe(404);
+    expect(gone?.error.type).toBe('invalid_request_error');
+    const prev = await c.responses.create({ model: 'auto', input: 'x', previous_response_id: first.id }).then(() => null, (e: { status: number; error: { param: string } }) => e);
+    expect(prev?.status).toBe(404);
+    expect(prev?.error.param).toBe('previous_response_id');
+  });
+
+  it('store: false keeps nothing to retrieve', async () => {
+    up.script('free-model', { reply: 'not kept' });
+    const r = await g.client().responses.create({ model: 'auto', input: 'x', store: false });
+    const e = await g.client().responses.retrieve(r.id).then(() => null, (x: { status: number }) => x);
+    expect(e?.status).toBe(404);
+  });
+
+  it('keeps a streamed response too', async () => {
+    up.script('free-model', { reply: 'streamed and kept' });
+    const stream = g.client().responses.stream({ model: 'auto', input: 'x' });
+    for await (const _ of stream) void _;
+    const final = await stream.finalResponse();
+    expect((await g.client().responses.retrieve(final.id)).output_text).toBe('streamed and kept');
+  });
+});
+
+describe('GET /v1/models/{id}', () => {
+  it('retrieves a model whose id holds "/", and 404s an unknown one', async () => {
+    const m = await g.client().models.retrieve('freebie/free-model');
+    expect(m).toMatchObject({ id: 'freebie/free-model', object: 'model', owned_by: 'freebie' });
+    expect((m as unknown as { gw: { context: number } }).gw.context).toBe(32000);
+    const e = await g.client().models.retrieve('nope/none').then(() => null, (x: { status: number; error: { code: string } }) => x);
+    expect(e?.status).toBe(404);
+    expect(e?.error.code).toBe('model_not_found');
+  });
+});

@@ -8,7 +8,7 @@ import { checkAuth, gatewayToken } from './auth.ts';
 import { chatCompletions } from './chat-route.ts';
 import { errorResponse, GwError, jsonResponse } from './errors.ts';
 import { anthropicCountTokens, anthropicMessages } from './messages-route.ts';
-import { modelsList } from './models-route.ts';
+import { modelRetrieve, modelsList } from './models-route.ts';
 import { PolicyHolder } from './policy-holder.ts';
 import { consoleLogger, type Logger } from './log.ts';
 import { watchPolicy } from './watch-policy.ts';
@@ -89,6 +89,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
   app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, { holder, deps, log, recorder: ledger }));
   ledgerRoutes(app, { holder, ledger, live, guard: guarded });
   app.get('/v1/models', guarded(() => jsonResponse(200, modelsList(holder.current.table, started))));
+  app.get(
+    '/v1/models/**',
+    guarded((req) => {
+      const id = decodeURIComponent(new URL(req.url).pathname.slice('/v1/models/'.length));
+      const m = modelRetrieve(holder.current.table, started, id);
+      if (!m) throw new GwError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model_not_found', { param: 'model' });
+      return jsonResponse(200, m);
+    }),
+  );
   app.get('/health', () => jsonResponse(200, { status: 'ok', generation: holder.current.generation, uptime_s: Math.round(process.uptime()) }));
   app.get(
     '/_gw/policy',
