@@ -19,7 +19,7 @@ import { routesAsAuto } from '../runtime/router/messages-model-rule.ts';
 
 export const explainHelp = `gw explain [--config FILE] [--json] [--draw U] [--now ISO-TIME] [--used P/M=TOKENS]...
            [--model NAME] [--prefer-free] [--priority quality] [--max-tokens N] [--header NAME=VALUE]...
-           [--endpoint chat|messages] [--classify] (PROMPT | --file PATH)
+           [--endpoint chat|messages|responses] [--classify] (PROMPT | --file PATH)
   Dry-run the router on a prompt: which scenario, which tier, every candidate and why, and what follows on failure.
   --file may hold plain text (one user message) or a JSON chat request body ({"messages": […], …}).
   --endpoint messages applies /v1/messages' model-name rule (a Claude Code model name routes as auto).
@@ -61,7 +61,7 @@ function readRequest(prompt: string | undefined, file: string | undefined): Part
   return { messages: [{ role: 'user', content: prompt }] };
 }
 
-export function parseExplainArgs(args: string[]): ExplainArgs & { config?: string; json: boolean; classify: boolean; endpoint: 'chat' | 'messages' } {
+export function parseExplainArgs(args: string[]): ExplainArgs & { config?: string; json: boolean; classify: boolean; endpoint: 'chat' | 'messages' | 'responses' } {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -81,7 +81,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & { config?: strin
       endpoint: { type: 'string', default: 'chat' },
     },
   });
-  if (values.endpoint !== 'chat' && values.endpoint !== 'messages') throw new UsageError(`--endpoint takes chat or messages, got "${values.endpoint}"`);
+  if (values.endpoint !== 'chat' && values.endpoint !== 'messages' && values.endpoint !== 'responses') throw new UsageError(`--endpoint takes chat, messages or responses, got "${values.endpoint}"`);
   const draw = values.draw !== undefined ? Number(values.draw) : Math.random();
   if (!(draw >= 0 && draw < 1)) throw new UsageError(`--draw takes a number in [0, 1), got "${values.draw}"`);
   const now = values.now !== undefined ? Date.parse(values.now) : Date.now();
@@ -98,7 +98,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & { config?: strin
     config: values.config,
     json: values.json,
     classify: values.classify,
-    endpoint: values.endpoint,
+    endpoint: values.endpoint as 'chat' | 'messages' | 'responses',
     draw,
     now,
     state: { quota: parseUsed(values.used) },
