@@ -23,7 +23,7 @@ import { readTrafficFile, replayPolicy } from './replay-policy.ts';
 
 export const explainHelp = `gw explain [--config FILE] [--json] [--draw U] [--now ISO-TIME] [--used P/M=TOKENS]...
            [--model NAME] [--prefer-free] [--priority quality] [--max-tokens N] [--header NAME=VALUE]...
-           [--endpoint chat|messages] [--classify] [--client NAME] (PROMPT | --file PATH)
+           [--endpoint chat|messages|responses] [--classify] [--client NAME] (PROMPT | --file PATH)
 gw explain --replay TRAFFIC --at LINE [--config FILE] [--json] [--as-served]
   Dry-run the router on a prompt: which scenario, which tier, every candidate and why, and what follows on failure.
   --file may hold plain text (one user message) or a JSON chat request body ({"messages": […], …}).
@@ -74,7 +74,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & {
   config?: string;
   json: boolean;
   classify: boolean;
-  endpoint: 'chat' | 'messages';
+  endpoint: 'chat' | 'messages' | 'responses';
   client?: string;
   replay?: { file: string; line: number; asServed: boolean };
 } {
@@ -101,7 +101,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & {
       client: { type: 'string' },
     },
   });
-  if (values.endpoint !== 'chat' && values.endpoint !== 'messages') throw new UsageError(`--endpoint takes chat or messages, got "${values.endpoint}"`);
+  if (values.endpoint !== 'chat' && values.endpoint !== 'messages' && values.endpoint !== 'responses') throw new UsageError(`--endpoint takes chat, messages or responses, got "${values.endpoint}"`);
   const draw = values.draw !== undefined ? Number(values.draw) : Math.random();
   if (!(draw >= 0 && draw < 1)) throw new UsageError(`--draw takes a number in [0, 1), got "${values.draw}"`);
   const now = values.now !== undefined ? Date.parse(values.now) : Date.now();
@@ -123,7 +123,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & {
     config: values.config,
     json: values.json,
     classify: values.classify,
-    endpoint: values.endpoint,
+    endpoint: values.endpoint as 'chat' | 'messages' | 'responses',
     client: values.client,
     draw,
     now,

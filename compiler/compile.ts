@@ -75,7 +75,10 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
     const decl = symbols.providers.get(name);
     const preset = symbols.preset(name);
     const s = <K extends A.ProviderSetting['kind']>(k: K) => decl?.settings.find((x) => x.kind === k) as Extract<A.ProviderSetting, { kind: K }> | undefined;
-    const protocol = (s('protocol')?.value.text ?? preset?.protocol ?? 'openai') as 'openai' | 'anthropic';
+    // `protocol openai-responses`: OpenAI's wire format, and its Responses API natively (the openai preset's too)
+    const declared = s('protocol')?.value.text;
+    const protocol = (declared === 'openai-responses' ? 'openai' : (declared ?? preset?.protocol ?? 'openai')) as 'openai' | 'anthropic';
+    const responses = declared === 'openai-responses' || (declared === undefined && preset?.responses === true);
     const baseLine = s('base_url');
     let baseUrl = baseLine ? resolve(flatten(baseLine.value), env) : null;
     let missingVars: string[] = [];
@@ -91,6 +94,7 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
       baseUrl: baseUrl ? normaliseBaseUrl(baseUrl, name) : '',
       keyEnv: vars,
       local,
+      responses,
       timeoutMs: s('timeout')?.value.value ?? DEFAULTS.providerTimeoutMs,
       idleTimeoutMs: s('idle_timeout')?.value.value ?? DEFAULTS.providerIdleTimeoutMs,
       deadlineMs: s('deadline')?.value.value ?? DEFAULTS.providerDeadlineMs,

@@ -8,7 +8,7 @@ export interface Symbols {
   scenarios: A.ScenarioDecl[];
   /** `client` blocks, in file order */
   clients: A.ClientDecl[];
-  /** models with a `free` line, in file order: what `free any` means */
+  /** models with a `free` line, in file order, embedding models left out: what `free any` means */
   freeModels: A.ModelDecl[];
   preset(name: string): ProviderPreset | undefined;
   /** a provider is known when declared or a preset */
@@ -36,7 +36,9 @@ export function buildSymbols(policy: A.Policy): Symbols {
     else if (d.kind === 'client') clients.push(d);
     else singletons[d.kind].push(d as never);
   }
-  const freeModels = [...models.values()].filter((m) => m.settings.some((s) => s.kind === 'free'));
+  // an embedding model (`can embed`) answers /v1/embeddings only: `free any` leaves it out
+  const embeds = (m: A.ModelDecl) => m.settings.some((s) => s.kind === 'can' && s.caps.some((c) => c.text === 'embed'));
+  const freeModels = [...models.values()].filter((m) => m.settings.some((s) => s.kind === 'free') && !embeds(m));
   const providerLocal = (name: string): boolean => {
     const decl = providers.get(name);
     if (decl?.settings.some((s) => s.kind === 'local')) return true;

@@ -7,7 +7,7 @@ import { providerOf } from '../symbols.ts';
 import { CREDENTIAL_HEADER } from '../../runtime/secrets/scrubber.ts';
 import type { CheckContext, CheckPass } from './context.ts';
 
-export const PROTOCOLS = ['openai', 'anthropic'] as const;
+export const PROTOCOLS = ['openai', 'anthropic', 'openai-responses'] as const;
 
 /** The key variables a provider reads: its own `key` line, else its preset's. */
 export function keyVariables(ctx: CheckContext, name: string): { vars: string[]; optional: boolean } {
@@ -41,7 +41,7 @@ function run(ctx: CheckContext): Diagnostic[] {
     for (const s of d.settings) {
       if (s.kind === 'protocol' && !(PROTOCOLS as readonly string[]).includes(s.value.text)) {
         const g = didYouMean(s.value.text, PROTOCOLS);
-        out.push(error('GW152', ctx.file, s.value.loc, `unknown protocol "${s.value.text}"; use openai or anthropic`, g ? [{ message: `did you mean "${g}"?` }] : []));
+        out.push(error('GW152', ctx.file, s.value.loc, `unknown protocol "${s.value.text}"; use openai, anthropic or openai-responses`, g ? [{ message: `did you mean "${g}"?` }] : []));
       }
       if (s.kind === 'key') {
         const d2 = secretLiteral(ctx, 'an API key', s.value);

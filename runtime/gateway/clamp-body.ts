@@ -9,9 +9,13 @@ const MIN_THINKING_BUDGET = 1024;
  * `thinking.budget_tokens` must stay below max_tokens: it is lowered with it (or thinking turned off when no budget
  * of at least 1,024 fits). The body is copied, never changed in place (a retry may go to a model without a cap).
  */
-export function clampBody(body: Record<string, unknown>, clamp: Decision['clamp'], format: 'openai' | 'anthropic'): Record<string, unknown> {
+export function clampBody(body: Record<string, unknown>, clamp: Decision['clamp'], format: 'openai' | 'anthropic' | 'responses'): Record<string, unknown> {
   if (!clamp) return body;
   const out: Record<string, unknown> = { ...body };
+  if (format === 'responses') {
+    out.max_output_tokens = clamp.to;
+    return out;
+  }
   if (format === 'anthropic') {
     out.max_tokens = clamp.to;
     const t = out.thinking as { type?: unknown; budget_tokens?: unknown } | undefined;

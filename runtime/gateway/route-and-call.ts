@@ -4,6 +4,7 @@ import { modelIndex } from '../router/resolve-model.ts';
 import type { Decision, RouteClient, RouteRequest, StateSnapshot } from '../router/types.ts';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult } from '../providers/adapter.ts';
 import { callMessages } from '../providers/messages-call.ts';
+import { callResponses } from '../providers/responses-call.ts';
 import type { Failure } from '../providers/failure.ts';
 import { resolveHeaders, resolveKey, type Env } from '../providers/keys.ts';
 import type { LiveState } from '../state/live-state.ts';
@@ -51,8 +52,8 @@ export interface CallInput {
   stream: boolean;
   clientWantsUsage: boolean;
   signal: AbortSignal;
-  /** the shape of `body` and of the answer: an OpenAI chat request (default) or an Anthropic Messages request */
-  format?: 'openai' | 'anthropic';
+  /** the shape of `body` and of the answer: an OpenAI chat request (default), an Anthropic Messages request, or an OpenAI Responses request */
+  format?: 'openai' | 'anthropic' | 'responses';
   /** client headers forwarded only when the body goes upstream in its own protocol (see UpstreamCall.passHeaders) */
   passHeaders?: Record<string, string>;
   /** the client key the request came with */
@@ -139,7 +140,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     };
     let result: UpstreamResult;
     try {
-      result = await (input.format === 'anthropic' ? callMessages(adapter, call) : adapter.chat(call));
+      result = await (input.format === 'anthropic' ? callMessages(adapter, call) : input.format === 'responses' ? callResponses(adapter, call) : adapter.chat(call));
     } catch (e) {
       // adapters answer failures as values: a throw is the gateway's own failure to build or make the call
       result = { ok: false, failure: { class: 'server', status: null, message: `the gateway could not call the upstream (${String((e as Error)?.message ?? e).slice(0, 120)})`, retryAfterMs: null, local: true } };

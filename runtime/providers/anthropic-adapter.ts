@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
 import { classifyHttp, type Failure } from './failure.ts';
 import { sseEvents, readCapped } from './sse.ts';
-import { MAX_UPSTREAM_BODY, postUpstream, providerLimits, type Fetched, type PostOptions } from './upstream-fetch.ts';
+import { MAX_UPSTREAM_BODY, postOptions, postUpstream, type Fetched } from './upstream-fetch.ts';
 import type { AnthropicMessage, AnthropicUsage } from '../protocols/anthropic-types.ts';
 import type { OpenAIChatChunk, OpenAIChatRequest, OpenAIUsage } from '../protocols/openai-types.ts';
 import {
@@ -39,10 +39,6 @@ function anthropicHeaders(call: UpstreamCall): Record<string, string> {
   if (call.apiKey) headers['x-api-key'] = call.apiKey;
   if (call.stream) headers.accept = 'text/event-stream';
   return headers;
-}
-
-function postOptions(call: UpstreamCall): PostOptions {
-  return { ...providerLimits(call.provider), signal: call.signal, scrubber: call.scrubber.bytes(), stream: call.stream };
 }
 
 function toUsage(u: OpenAIUsage | null | undefined): Usage | null {

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
 import { classifyErrorBody, type Failure } from './failure.ts';
 import { sseBatches, readCapped } from './sse.ts';
-import { MAX_UPSTREAM_BODY, postUpstream, providerLimits } from './upstream-fetch.ts';
+import { MAX_UPSTREAM_BODY, postOptions, postUpstream } from './upstream-fetch.ts';
 
 /** An event whose data is an error object (`{"error": …}`, or Anthropic's `{"type": "error", …}`). */
 const ERROR_EVENT = /^\s*\{\s*"(?:error"|type"\s*:\s*"error")/;
@@ -43,12 +43,7 @@ export const openaiAdapter: ProviderAdapter = {
     const headers: Record<string, string> = { ...call.headers };
     if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
     if (call.stream) headers.accept = 'text/event-stream';
-    const res = await postUpstream(`${call.provider.baseUrl}/chat/completions`, body, headers, {
-      ...providerLimits(call.provider),
-      signal: call.signal,
-      scrubber: call.scrubber.bytes(),
-      stream: call.stream,
-    });
+    const res = await postUpstream(`${call.provider.baseUrl}/chat/completions`, body, headers, postOptions(call));
     if (!res.ok) return res;
     if (!call.stream) {
       try {

@@ -22,6 +22,8 @@ export interface ProviderPreset {
   defaultModels?: string[];
   /** anything a user must know to use it (deployment names, account ids) */
   note?: string;
+  /** speaks OpenAI's Responses API natively (`protocol openai-responses`) */
+  responses?: boolean;
 }
 
 type Extra = Partial<Omit<ProviderPreset, 'name' | 'title' | 'baseUrl' | 'region' | 'docs'>>;
@@ -42,6 +44,7 @@ const local = (name: string, title: string, baseUrl: string, baseUrlEnv: string,
 export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
   p('openai', 'OpenAI', 'global', 'https://api.openai.com/v1', ['OPENAI_API_KEY'], 'https://platform.openai.com/docs/models', {
     baseUrlEnv: 'OPENAI_BASE_URL',
+    responses: true,
     defaultModels: ['gpt-5.4-mini', 'gpt-5.5'],
   }),
   p('anthropic', 'Anthropic (Claude)', 'global', 'https://api.anthropic.com', ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'], 'https://docs.anthropic.com/en/docs/about-claude/models', {

@@ -2,6 +2,7 @@ import { createFetch } from 'ofetch';
 import type { Readable } from 'node:stream';
 import type { Provider } from '../types/decision-table.ts';
 import type { Scrubber } from '../secrets/scrubber.ts';
+import type { UpstreamCall } from './adapter.ts';
 import { classifyErrorBody, classifyHttp, classifyNetwork, parseRetryAfter, type Failure } from './failure.ts';
 import { HeadersTimeoutError, keepAliveFetch, type HeaderReader, type NodeFetchResponse } from './keep-alive-fetch.ts';
 import { readCapped } from './sse.ts';
@@ -32,6 +33,11 @@ export interface PostOptions {
 /** The transport limits of a provider's calls, from its `timeout`, `idle_timeout` and `deadline` lines. */
 export function providerLimits(p: Provider): Pick<PostOptions, 'timeoutMs' | 'idleTimeoutMs' | 'deadlineMs'> {
   return { timeoutMs: p.timeoutMs, idleTimeoutMs: p.idleTimeoutMs, deadlineMs: p.deadlineMs };
+}
+
+/** What every adapter's upstream call is bounded and scrubbed by: the provider's time limits, the client's signal. */
+export function postOptions(call: UpstreamCall): PostOptions {
+  return { ...providerLimits(call.provider), signal: call.signal, scrubber: call.scrubber.bytes(), stream: call.stream };
 }
 
 /**

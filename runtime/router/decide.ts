@@ -14,6 +14,7 @@ export const DEFAULT_ANSWER_TOKENS = 1024;
 
 const NO_EXCLUDE: ReadonlySet<string> = new Set();
 const NO_HEADERS: Readonly<Record<string, string | undefined>> = Object.freeze({});
+const NO_TOOLS: readonly string[] = Object.freeze([]);
 
 /**
  * The router: a pure function of (table, request, state snapshot, clock, random draw). `gw explain` and `gw serve`
@@ -147,6 +148,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     budget,
     freeOnly,
     allowed,
+    builtinTools: req.builtinTools ?? NO_TOOLS,
   });
   const list = new Candidates(plan, judge, trace);
   let willingness: number | null = null;

@@ -35,6 +35,8 @@ export interface JudgeInput {
   freeOnly: boolean;
   /** the client key's allowed models (null: any), and the client's name for the reason */
   allowed: { name: string; models: readonly string[] } | null;
+  /** the request's built-in Responses tools (empty: none): only native Responses providers may take it */
+  builtinTools: readonly string[];
 }
 
 /** An allow-list entry names a model id, a bare model name, or a provider. */
@@ -106,6 +108,8 @@ export class Judge {
     const missing = missingCapability(m.capabilities, this.input.capabilities);
     if (missing !== null) return { eligible: false, reason: missing, q, free: false };
     if (needContext < 0) return { eligible: false, reason: `max_tokens ${thousands(this.input.maxTokens!)} > max_output ${formatTokens(m.maxOutput!)} (clamp_max_tokens off)`, q, free: false };
+    if (this.input.builtinTools.length > 0 && mp.provider?.responses !== true)
+      return { eligible: false, reason: `built-in tool ${this.input.builtinTools.join(', ')} runs only on a provider that speaks Responses natively (protocol openai-responses)`, q, free: false };
     if (exclude.size > 0 && exclude.has(id)) return { eligible: false, reason: 'failed earlier in this request', q, free: false };
     const aside = state.setAside?.[id];
     if (aside !== undefined && aside.until > now) return { eligible: false, reason: `${aside.reason} (${Math.ceil((aside.until - now) / 60_000)} min left)`, q, free: false };

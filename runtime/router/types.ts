@@ -36,6 +36,11 @@ export interface RouteRequest {
   exclude?: readonly string[];
   /** the client key the request came with: its allow lists and budget verdict */
   client?: RouteClient | null;
+  /**
+   * built-in tools of a Responses request (`web_search`, `file_search`, …): only a provider that speaks Responses
+   * natively runs them, so every other model is ineligible for it
+   */
+  builtinTools?: readonly string[];
   /** what the PII detectors found in the request's text, computed before routing */
   pii?: { findings: readonly PiiFinding[]; classifier?: { verdict: 'pii' | 'clean' | 'error'; ms: number } } | null;
 }

@@ -18,7 +18,7 @@ import { envWithVault, findMasterKey, Vault } from '../state/vault.ts';
 import { chatCompletions } from './chat-route.ts';
 import { errorResponse, GwError, jsonResponse } from './errors.ts';
 import { anthropicCountTokens, anthropicMessages } from './messages-route.ts';
-import { modelsList } from './models-route.ts';
+import { modelRetrieve, modelsList } from './models-route.ts';
 import { PolicyHolder } from './policy-holder.ts';
 import { consoleLogger, scrubbingLogger, type Logger } from './log.ts';
 import { patternScrubber, scrubberFor } from '../secrets/scrubber.ts';
@@ -32,6 +32,8 @@ import { statePath } from '../state/state-path.ts';
 import { startCheckpointer } from '../state/checkpointer.ts';
 import { authStartError } from './admin-auth.ts';
 import { lastResortError, pathnameOf, protocolErrorResponse } from './route-errors.ts';
+import { ResponseStore } from '../state/response-store.ts';
+import { createResponse, deleteResponse, getResponse, listInputItems } from './responses-route.ts';
 
 export interface GatewayOptions {
   policyPath: string;
@@ -147,6 +149,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const guarded = (handler: (req: Request) => unknown) => guard('admin', handler);
   const ctx = { holder, deps, log, recorder: ledger, access };
   app.post('/v1/chat/completions', (event) => chatCompletions(event.req, ctx));
+  const responses = new ResponseStore(ledger.db);
+  responses.prune(holder.current.table.gateway.logs.keepMs, holder.current.table.gateway.logs.keepRows, Date.now());
+  const rctx = { ...ctx, responses };
+  app.post('/v1/responses', (event) => createResponse(event.req, rctx));
+  // ids are the path's last segment(s); the Responses API's are `resp_…` (no '/')
+  const responseId = (req: Request, suffix = '') => decodeURIComponent(new URL(req.url).pathname.slice('/v1/responses/'.length, suffix ? -suffix.length : undefined));
+  app.get('/v1/responses/:id/input_items', guard('any', (req) => listInputItems(responseId(req, '/input_items'), new URL(req.url), rctx)));
+  app.get('/v1/responses/:id', guard('any', (req) => getResponse(responseId(req), rctx)));
+  app.delete('/v1/responses/:id', guard('any', (req) => deleteResponse(responseId(req), rctx)));
   app.post('/v1/messages', (event) => anthropicMessages(event.req, ctx));
   app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, ctx));
   ledgerRoutes(app, { holder, ledger, live, guard: guarded, env });
@@ -158,6 +169,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const allowed = caller.role === 'client' ? caller.client.models : null;
       if (allowed) list.data = list.data.filter((m) => m.id === 'auto' || allowedModel(allowed, m.id));
       return jsonResponse(200, list);
+    }),
+  );
+  app.get(
+    '/v1/models/**',
+    guard('any', (req, caller) => {
+      const id = decodeURIComponent(new URL(req.url).pathname.slice('/v1/models/'.length));
+      const m = modelRetrieve(holder.current.table, started, id);
+      const allowed = caller.role === 'client' ? caller.client.models : null;
+      if (!m || (allowed && !allowedModel(allowed, id))) throw new GwError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model_not_found', { param: 'model' });
+      return jsonResponse(200, m);
     }),
   );
   app.get('/v1/usage', guard('any', (req, caller) => usageResponse(req, caller, ledger, access, holder.current.table)));

@@ -2,7 +2,7 @@ import { modelIndex } from '../router/resolve-model.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
 
 /** GET /v1/models: every model plus `auto`, in OpenAI's list shape; `gw` carries what gw knows of each. */
-export function modelsList(table: DecisionTable, created: number): object {
+export function modelsList(table: DecisionTable, created: number): { object: 'list'; data: { id: string; [k: string]: unknown }[] } {
   const providers = modelIndex(table).providers;
   return {
     object: 'list',
@@ -24,4 +24,9 @@ export function modelsList(table: DecisionTable, created: number): object {
       })),
     ],
   };
+}
+
+/** GET /v1/models/{id} (ids hold '/'): OpenAI's retrieve shape with the `gw` fields, or null (a 404 model_not_found). */
+export function modelRetrieve(table: DecisionTable, created: number, id: string): object | null {
+  return modelsList(table, created).data.find((m) => m.id === id) ?? null;
 }

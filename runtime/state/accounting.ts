@@ -32,7 +32,7 @@ export interface Accounting {
 export interface CompletedRequest {
   id: string;
   startedAt: number;
-  endpoint: 'chat.completions' | 'messages';
+  endpoint: 'chat.completions' | 'messages' | 'responses' | 'embeddings';
   stream: boolean;
   /** the client's body, as received (the ledger redacts what PII detection flagged) */
   requestBody: unknown;

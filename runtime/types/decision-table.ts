@@ -149,6 +149,10 @@ export interface Provider {
    */
   keyEnv: string[];
   local: boolean;
+  /**
+   * the provider speaks OpenAI's Responses API natively (`protocol openai-responses`; the openai preset): /v1/responses bodies go to it as they came, only `model` changed
+   */
+  responses?: boolean;
   timeoutMs: number;
   /**
    * the longest silence between two reads of an answer's body

@@ -1,0 +1,199 @@
+import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
+import { classifyHttp } from './failure.ts';
+import { readCapped, sseBatches } from './sse.ts';
+import { MAX_UPSTREAM_BODY, postOptions, postUpstream } from './upstream-fetch.ts';
+import type { OpenAIChatChunk, OpenAIChatCompletion } from '../protocols/openai-types.ts';
+import { isRecord, ProtocolTranslationError } from '../protocols/openai-to-anthropic.ts';
+import { responsesToChat, toolNamesOf } from '../protocols/responses-to-chat.ts';
+import { ChatToResponsesStream, chatCompletionToResponse, newId, sseFrame, type ResponseFrame } from '../protocols/chat-to-responses.ts';
+import type { ResponseObject, ResponsesRequest, ResponsesStreamEvent } from '../protocols/responses-types.ts';
+
+/**
+ * One call with a Responses body (the `/v1/responses` front door), whatever the upstream speaks:
+ * - a provider declared as speaking Responses (`protocol openai-responses`, the openai preset) gets the body as it came,
+ *   only `model` changed, at `${base_url}/responses`; its answer and events pass through;
+ * - any other upstream gets the body translated to chat completions (responses-to-chat.ts) for the adapter's `chat`
+ *   (an Anthropic adapter translates that on to Messages), and the answer translated back (chat-to-responses.ts).
+ */
+
+/** A Responses stream: its frames are Responses SSE events. */
+export interface ResponsesStream extends UpstreamStream {
+  /** the final response object (from response.completed / incomplete / failed), once the stream ended */
+  response(): ResponseObject | null;
+  /** the `response.failed` event that ends a stream cut after its first event, numbered after the last one sent */
+  failFrame(message: string): string;
+}
+
+export function isResponsesStream(s: UpstreamStream): s is ResponsesStream {
+  return typeof (s as Partial<ResponsesStream>).failFrame === 'function';
+}
+
+export function callResponses(adapter: ProviderAdapter, call: UpstreamCall): Promise<UpstreamResult> {
+  return call.provider.responses === true && call.provider.protocol === 'openai' ? nativeResponses(call) : responsesViaChat(adapter, call);
+}
+
+function usageFromResponses(u: unknown): Usage | null {
+  if (!isRecord(u)) return null;
+  const prompt = Number(u.input_tokens ?? 0);
+  const completion = Number(u.output_tokens ?? 0);
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: Number(u.total_tokens ?? prompt + completion) };
+}
+
+const invalid = (status: number, message: string): UpstreamResult => ({ ok: false, failure: { class: 'server', status, message: `${status} ${message}`, retryAfterMs: null } });
+
+async function nativeResponses(call: UpstreamCall): Promise<UpstreamResult> {
+  const body: Record<string, unknown> = { ...call.body, model: call.model.name, stream: call.stream };
+  if (!call.stream) delete body.stream;
+  const headers: Record<string, string> = { ...call.headers };
+  if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
+  if (call.stream) headers.accept = 'text/event-stream';
+  const res = await postUpstream(`${call.provider.baseUrl}/responses`, body, headers, postOptions(call));
+  if (!res.ok) return res;
+  if (!call.stream) {
+    let text: string;
+    try {
+      text = await readCapped(res.body, MAX_UPSTREAM_BODY, res.headers.get('content-length'));
+    } catch (e) {
+      return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return invalid(res.status, 'the upstream answered with invalid JSON');
+    }
+    if (!isRecord(parsed) || parsed.object !== 'response') return invalid(res.status, 'the upstream answered with something other than a response object');
+    return { ok: true, kind: 'json', status: res.status, text, usage: usageFromResponses(parsed.usage) };
+  }
+  let usage: Usage | null = null;
+  let final: ResponseObject | null = null;
+  let lastSeq = -1;
+  const upstreamBody = res.body;
+  async function* frames(): AsyncGenerator<string> {
+    let terminal = false;
+    for await (const batch of sseBatches(upstreamBody)) {
+      let out = '';
+      for (const ev of batch) {
+        if (ev.data === '[DONE]') continue;
+        let j: Record<string, unknown>;
+        try {
+          j = JSON.parse(ev.data) as Record<string, unknown>;
+        } catch {
+          throw Object.assign(new Error(`malformed upstream stream event: ${ev.data.slice(0, 200)}`), { upstreamError: true });
+        }
+        const type = typeof j.type === 'string' ? j.type : (ev.event ?? 'message');
+        if (typeof j.sequence_number === 'number') lastSeq = j.sequence_number;
+        if (type === 'error') {
+          if (out) yield out;
+          const message = typeof j.message === 'string' ? j.message : ev.data.slice(0, 300);
+          throw Object.assign(new Error(message.slice(0, 300)), { upstreamError: true, failure: classifyHttp(500, JSON.stringify({ error: { message, code: j.code } }), null) });
+        }
+        if ((type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed') && isRecord(j.response)) {
+          final = j.response as unknown as ResponseObject;
+          usage = usageFromResponses(final.usage) ?? usage;
+          terminal = true;
+        }
+        out += `event: ${type}\ndata: ${ev.data}\n\n`;
+      }
+      if (out) yield out;
+    }
+    if (!terminal) throw new Error('the upstream stream ended before response.completed');
+  }
+  const it = frames();
+  const stream: ResponsesStream = {
+      frames: it,
+      usage: () => usage,
+      cancel: () => {
+        void it.return(undefined);
+        upstreamBody.destroy();
+      },
+      response: () => final,
+      failFrame: (message) =>
+        sseFrame({ type: 'response.failed', sequence_number: lastSeq + 1, response: { ...(final ?? {}), status: 'failed', error: { code: 'server_error', message } } }),
+  };
+  return { ok: true, kind: 'stream', status: res.status, stream };
+}
+
+function frameOf(call: UpstreamCall, model: string): ResponseFrame {
+  const req = call.body as unknown as ResponsesRequest;
+  return { id: newId('resp'), createdAt: Math.floor(Date.now() / 1000), model, request: req, names: toolNamesOf(req.tools) };
+}
+
+async function responsesViaChat(adapter: ProviderAdapter, call: UpstreamCall): Promise<UpstreamResult> {
+  let body: Record<string, unknown>;
+  try {
+    body = { ...responsesToChat(call.body as unknown as ResponsesRequest, call.model.name) };
+  } catch (e) {
+    // the translation is pure: a throw comes from the client's body, which must not reach the upstream
+    const message = e instanceof ProtocolTranslationError ? e.message : `the request cannot be translated for this upstream (${(e as Error).message})`;
+    return { ok: false, failure: { class: 'invalid_request', status: 400, message, retryAfterMs: null } };
+  }
+  // the usage chunk is needed for response.completed's usage
+  const result = await adapter.chat({ ...call, body, clientWantsUsage: true });
+  if (!result.ok) return result;
+  if (result.kind === 'stream') return { ...result, stream: translatedStream(result.stream, call) };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(result.text);
+  } catch {
+    return invalid(result.status, 'the upstream answered with invalid JSON');
+  }
+  if (!isRecord(parsed) || !Array.isArray(parsed.choices)) return invalid(result.status, 'the upstream answered with something other than a chat completion');
+  const completion = parsed as unknown as OpenAIChatCompletion;
+  const model = typeof completion.model === 'string' && completion.model !== '' ? completion.model : call.model.name;
+  return { ...result, text: JSON.stringify(chatCompletionToResponse(completion, frameOf(call, model))) };
+}
+
+/**
+ * OpenAI frames from the adapter's stream → Responses events. `response.created` and `response.in_progress` are held
+ * back until there is content (or the end), so a failure right after the upstream's role-only first chunk is still
+ * retried on another model.
+ */
+function translatedStream(inner: UpstreamStream, call: UpstreamCall): ResponsesStream {
+  let translator: ChatToResponsesStream | null = null;
+  const open = (chunk: OpenAIChatChunk | null) =>
+    (translator ??= new ChatToResponsesStream(frameOf(call, typeof chunk?.model === 'string' && chunk.model !== '' ? chunk.model : call.model.name), call.promptTokens ?? 0));
+  async function* frames(): AsyncGenerator<string> {
+    let held = '';
+    let released = false;
+    const take = (events: ResponsesStreamEvent[]) => {
+      for (const e of events) {
+        held += sseFrame(e);
+        if (e.type !== 'response.created' && e.type !== 'response.in_progress') released = true;
+      }
+    };
+    for (;;) {
+      const next = await inner.frames.next();
+      if (next.done) break;
+      for (const frame of next.value.split('\n\n')) {
+        const data = frame.replace(/^data: ?/, '').trim();
+        if (data === '[DONE]' || data === '') continue;
+        let chunk: OpenAIChatChunk;
+        try {
+          chunk = JSON.parse(data) as OpenAIChatChunk;
+        } catch {
+          throw Object.assign(new Error(`malformed upstream stream chunk: ${data.slice(0, 200)}`), { upstreamError: true });
+        }
+        take(open(chunk).push(chunk));
+      }
+      if (released && held) {
+        const out = held;
+        held = '';
+        yield out;
+      }
+    }
+    take(open(null).finish());
+    if (held) yield held;
+  }
+  const it = frames();
+  return {
+    frames: it,
+    usage: () => inner.usage(),
+    cancel: () => {
+      void it.return(undefined);
+      inner.cancel();
+    },
+    response: () => translator?.final ?? null,
+    failFrame: (message) => open(null).fail('server_error', message).map(sseFrame).join(''),
+  };
+}
