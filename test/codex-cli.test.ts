@@ -16,8 +16,8 @@ const CLAUDE_KEY = 'sk-ant-claude-secret-4444';
 
 const body = (url: string) => `
 provider claude { protocol anthropic  base_url "${url}/claude"  key env CLAUDE_KEY }
-model freebie/free-model  { context 128k  free 1M tokens every day }
-model claude/claude-model { context 200k  price 3 / 15 }
+model freebie/free-model  { context 128k  can tools vision  free 1M tokens every day }
+model claude/claude-model { context 200k  can tools vision  price 3 / 15 }
 scenario claude when model ~ /claude/ {
   paid claude/claude-model
   willingness 0%

@@ -105,6 +105,17 @@ scenario chat { paid paid/m  free daily/m  willingness 100% }`;
     expect(g.waste.find((w) => w.model === 'grant/m')).toMatchObject({ periods: 1, granted: 1_000_000, used: 10_000, unused: 990_000 });
   });
 
+  it('replays Responses and Messages traffic through their own front doors’ parsers', () => {
+    const lines: TrafficLine[] = [
+      { at: '2026-11-01T01:00:00Z', endpoint: 'responses', request: { model: 'auto', instructions: 'be brief', input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }], max_output_tokens: 1000 }, usage: { prompt_tokens: 9000, completion_tokens: 1000 } },
+      { at: '2026-11-01T02:00:00Z', endpoint: 'messages', request: { model: 'claude-haiku-4-5', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] }, usage: { prompt_tokens: 9000, completion_tokens: 1000 } },
+      { at: '2026-11-01T03:00:00Z', endpoint: 'responses', request: { model: 'auto' } },
+    ];
+    const r = runReplay(compileText(EXPIRY, KEYS), 'expiry.gw', parseTraffic(lines.map(trafficLineText).join('\n')));
+    expect(r.outcomes.map((o) => o.model)).toEqual(['daily/m', 'daily/m', null]);
+    expect(r.refusedBy).toEqual({ invalid_request: 1 });
+  });
+
   it('bad traffic is a clear message naming the line, not a crash', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-replay-'));
     writeFileSync(join(dir, 'a.gw'), EXPIRY);

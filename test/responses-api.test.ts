@@ -9,11 +9,11 @@ const NATIVE_KEY = 'sk-native-secret-5555';
 const body = (url: string) => `
 provider claude { protocol anthropic  base_url "${url}/claude"  key env CLAUDE_KEY }
 provider native { protocol openai-responses  base_url "${url}/native/v1"  key env NATIVE_KEY }
-model freebie/free-model    { context 32k  free 1M tokens every day }
-model paidco/paid-model     { context 128k  price 1 / 2 }
-model backup/backup-model   { context 128k  price 0.5 / 1 }
-model claude/claude-model   { context 200k  price 3 / 15 }
-model native/gpt-native     { context 200k  price 2 / 8 }
+model freebie/free-model    { context 32k  can tools vision  free 1M tokens every day }
+model paidco/paid-model     { context 128k  can tools vision  price 1 / 2 }
+model backup/backup-model   { context 128k  can tools vision  price 0.5 / 1 }
+model claude/claude-model   { context 200k  can tools vision  price 3 / 15 }
+model native/gpt-native     { context 200k  can tools vision  price 2 / 8 }
 model freebie/bge-m3        { context 8k  can embed  free 1M tokens every month }
 scenario claude when model ~ /claude/ {
   paid claude/claude-model

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../router/types.ts';
+import type { ChatMessage, RouteRequest } from '../router/types.ts';
 import { chatMessagesOf, builtinTools } from '../protocols/responses-to-chat.ts';
 import { newId } from '../protocols/chat-to-responses.ts';
 import type { ResponsesInputItem } from '../protocols/responses-types.ts';
@@ -149,4 +149,14 @@ export function routeMessagesOf(instructions: unknown, input: string | readonly 
     }
     return messages;
   }
+}
+
+/** What the router sees of a Responses request (the route and `gw replay` build it the same way). */
+export function responsesRouteRequest(
+  r: ResponsesRequestParsed,
+  messages: ChatMessage[],
+  headers: Readonly<Record<string, string | undefined>>,
+  pii: RouteRequest['pii'],
+): RouteRequest {
+  return { model: r.model, messages, tools: r.tools, headers, preferFreeTier: r.preferFreeTier, priority: r.priority, maxTokens: r.maxTokens, builtinTools: r.builtinTools, pii };
 }

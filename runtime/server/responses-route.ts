@@ -1,6 +1,5 @@
 import { routeAndCall } from '../gateway/route-and-call.ts';
 import { requestParts } from '../router/request-text.ts';
-import type { RouteRequest } from '../router/types.ts';
 import { isResponsesStream } from '../providers/responses-call.ts';
 import type { ResponsesInputItem } from '../protocols/responses-types.ts';
 import type { ResponseStore } from '../state/response-store.ts';
@@ -15,7 +14,7 @@ import { gwHeaders } from './gw-headers.ts';
 import { headerRecord } from './node-context.ts';
 import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
 import { refusalHeaders, piiGate, piiHeaders } from './pii-gate.ts';
-import { normaliseItems, parseResponsesRequest, routeMessagesOf } from './responses-request.ts';
+import { normaliseItems, parseResponsesRequest, responsesRouteRequest, routeMessagesOf } from './responses-request.ts';
 
 export interface ResponsesContext extends ChatContext {
   responses: ResponseStore;
@@ -81,17 +80,7 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
         pii_types: [...new Set(gate.findings.map((f) => f.type))],
       });
     }
-    const route: RouteRequest = {
-      model: r.model,
-      messages,
-      tools: r.tools,
-      headers: headerRecord(req),
-      preferFreeTier: r.preferFreeTier,
-      priority: r.priority,
-      maxTokens: r.maxTokens,
-      builtinTools: r.builtinTools,
-      pii: gate.route,
-    };
+    const route = responsesRouteRequest(r, messages, headerRecord(req), gate.route);
     const client = clientAbort(req);
     const outcome = await routeAndCall({ table, route, body: upstreamBody, stream: r.stream, clientWantsUsage: false, signal: client.controller.signal, format: 'responses', client: limits, hops }, ctx.deps);
     const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);
