@@ -1,4 +1,5 @@
 import { requestLine } from './log.ts';
+import type { GwError } from './errors.ts';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FastResponse } from 'srvx';
@@ -59,6 +60,26 @@ export class RequestRecord {
   /** Gateway time so far, without the upstream's. */
   overheadMs(upstreamMs: number): number {
     return Math.max(0, performance.now() - this.t0 - upstreamMs);
+  }
+
+  /**
+   * A request refused before any upstream answered (bad input, auth, routing found nothing): logged with the error
+   * body the client gets, unless it is a 401 (nothing of an unauthenticated caller is kept).
+   */
+  refused(err: GwError, responseBody: unknown, status = err.status, type = err.type): void {
+    if (err.status === 401) return;
+    this.complete({
+      stream: false,
+      requestedModel: typeof this.body?.model === 'string' ? this.body.model : '',
+      decision: null,
+      attempts: [],
+      responseBody: JSON.stringify(responseBody),
+      model: null,
+      status,
+      usage: null,
+      error: { type, message: err.message },
+      reservation: null,
+    });
   }
 
   /** Hand the finished request to the ledger; never throws. */

@@ -153,20 +153,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
     if (!(e instanceof GwError)) ctx.log.error(`messages ${id}: ${(e as Error).stack ?? e}`);
     const requested = typeof rec.body?.model === 'string' ? rec.body.model : '';
     const { status, body: errBody } = anthropicError(err, id);
-    if (err.status !== 401) {
-      rec.complete({
-        stream: false,
-        requestedModel: requested,
-        decision: null,
-        attempts: [],
-        responseBody: JSON.stringify(errBody),
-        model: null,
-        status,
-        usage: null,
-        error: { type: errBody.error.type, message: err.message },
-        reservation: null,
-      });
-    }
+    rec.refused(err, errBody, status, errBody.error.type);
     return jsonResponse(status, errBody, { ...err.headers, ...idHeaders(requested || null), 'x-gw-overhead-ms': rec.overheadMs(0).toFixed(2), 'x-gw-attempts': '0', ...refusalHeaders(err) });
   }
 }

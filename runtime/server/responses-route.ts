@@ -137,20 +137,7 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
   } catch (e) {
     const err = e instanceof GwError ? e : new GwError(500, 'server_error', 'internal gateway error', 'internal_error');
     if (!(e instanceof GwError)) ctx.log.error(`responses ${id}: ${(e as Error).stack ?? e}`);
-    if (err.status !== 401) {
-      rec.complete({
-        stream: false,
-        requestedModel: typeof rec.body?.model === 'string' ? rec.body.model : '',
-        decision: null,
-        attempts: [],
-        responseBody: JSON.stringify(err.body()),
-        model: null,
-        status: err.status,
-        usage: null,
-        error: { type: err.type, message: err.message },
-        reservation: null,
-      });
-    }
+    rec.refused(err, err.body());
     return errorResponse(err, { 'x-gw-request-id': id, 'x-gw-overhead-ms': rec.overheadMs(0).toFixed(2), 'x-gw-attempts': '0', ...refusalHeaders(err) });
   }
 }
