@@ -2,8 +2,8 @@ import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
 import { classifyHttp, type Failure } from './failure.ts';
-import { sseEvents, readCapped } from './sse.ts';
-import { MAX_UPSTREAM_BODY, postOptions, postUpstream, type Fetched } from './upstream-fetch.ts';
+import { sseEvents } from './sse.ts';
+import { postOptions, postUpstream, readJsonAnswer, type Fetched } from './upstream-fetch.ts';
 import type { AnthropicMessage, AnthropicUsage } from '../protocols/anthropic-types.ts';
 import type { OpenAIChatChunk, OpenAIChatRequest, OpenAIUsage } from '../protocols/openai-types.ts';
 import {
@@ -130,18 +130,9 @@ function withoutForeignThinking(messages: unknown): { messages?: unknown[] } {
 
 /** Read a JSON answer that must be an Anthropic message: a cut, invalid JSON or an error body is a classified failure. */
 async function readMessage(res: Extract<Fetched, { ok: true }>): Promise<{ ok: true; text: string; message: AnthropicMessage } | { ok: false; failure: Failure }> {
-  let text: string;
-  try {
-    text = await readCapped(res.body, MAX_UPSTREAM_BODY, res.headers.get('content-length'));
-  } catch (e) {
-    return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with invalid JSON`, retryAfterMs: null } };
-  }
+  const read = await readJsonAnswer(res);
+  if (!read.ok) return read;
+  const { text, parsed } = read;
   if (!isRecord(parsed) || parsed.type === 'error' || !Array.isArray(parsed.content)) {
     if (isRecord(parsed) && (parsed.type === 'error' || parsed.error !== undefined)) {
       const info = fromAnthropicError(500, parsed);

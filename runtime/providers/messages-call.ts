@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream } from './adapter.ts';
 import { classifyHttp } from './failure.ts';
+import { reframeChatChunks } from './reframe-chat-stream.ts';
 import type { AnthropicMessagesRequest, AnthropicSSEEvent } from '../protocols/anthropic-types.ts';
 import type { OpenAIChatChunk, OpenAIChatCompletion } from '../protocols/openai-types.ts';
 import { fromOpenAIResponse, OpenAIToAnthropicStream, toOpenAIRequest } from '../protocols/anthropic-to-openai.ts';
@@ -61,51 +62,24 @@ function translatedStream(inner: UpstreamStream, call: UpstreamCall): UpstreamSt
     );
     return translator;
   };
-  async function* frames(): AsyncGenerator<string> {
-    let held = '';
-    let released = false;
-    const take = (events: AnthropicSSEEvent[]) => {
-      for (const e of events) {
-        held += frameOf(e);
-        if (e.event !== 'message_start' && e.event !== 'ping') released = true;
-      }
-    };
-    for (;;) {
-      const next = await inner.frames.next();
-      if (next.done) break;
-      // one string may hold several frames (one read of the upstream body)
-      for (const frame of next.value.split('\n\n')) {
-        const data = frame.replace(/^data: ?/, '').trim();
-        // [DONE] is the adapter's last frame: reading on (instead of breaking) lets its generator finish and clean up
-        if (data === '[DONE]' || data === '') continue;
-        let chunk: OpenAIChatChunk;
-        try {
-          chunk = JSON.parse(data) as OpenAIChatChunk;
-        } catch {
-          throw Object.assign(new Error(`malformed upstream stream chunk: ${data.slice(0, 200)}`), { upstreamError: true });
+  const it = reframeChatChunks<AnthropicSSEEvent>(inner, {
+    push: (chunk) => {
+      try {
+        return open(chunk).push(chunk);
+      } catch (e) {
+        if (e instanceof UpstreamStreamError) {
+          throw Object.assign(new Error(`${e.type}: ${e.message}`.slice(0, 300)), {
+            upstreamError: true,
+            failure: classifyHttp(e.status, JSON.stringify({ error: { type: e.type, message: e.message } }), null),
+          });
         }
-        try {
-          take(open(chunk).push(chunk));
-        } catch (e) {
-          if (e instanceof UpstreamStreamError) {
-            throw Object.assign(new Error(`${e.type}: ${e.message}`.slice(0, 300)), {
-              upstreamError: true,
-              failure: classifyHttp(e.status, JSON.stringify({ error: { type: e.type, message: e.message } }), null),
-            });
-          }
-          throw e;
-        }
+        throw e;
       }
-      if (released && held) {
-        const out = held;
-        held = '';
-        yield out;
-      }
-    }
-    take(open(null).finish());
-    if (held) yield held;
-  }
-  const it = frames();
+    },
+    finish: () => open(null).finish(),
+    frame: frameOf,
+    opening: (e) => e.event === 'message_start' || e.event === 'ping',
+  });
   return {
     frames: it,
     usage: () => inner.usage(),

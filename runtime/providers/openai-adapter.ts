@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
 import { classifyErrorBody, type Failure } from './failure.ts';
-import { sseBatches, readCapped } from './sse.ts';
-import { MAX_UPSTREAM_BODY, postOptions, postUpstream } from './upstream-fetch.ts';
+import { sseBatches } from './sse.ts';
+import { postOptions, postUpstream, readJsonAnswer } from './upstream-fetch.ts';
 
 /** An event whose data is an error object (`{"error": …}`, or Anthropic's `{"type": "error", …}`). */
 const ERROR_EVENT = /^\s*\{\s*"(?:error"|type"\s*:\s*"error")/;
@@ -46,19 +46,13 @@ export const openaiAdapter: ProviderAdapter = {
     const res = await postUpstream(`${call.provider.baseUrl}/chat/completions`, body, headers, postOptions(call));
     if (!res.ok) return res;
     if (!call.stream) {
-      try {
-        const text = await readCapped(res.body, MAX_UPSTREAM_BODY, res.headers.get('content-length'));
-        let parsed: { usage?: unknown; choices?: unknown; error?: unknown };
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with invalid JSON`, retryAfterMs: null } };
-        }
-        if (parsed.error && !parsed.choices) return { ok: false, failure: classifyErrorBody(res.status, text) };
-        return { ok: true, kind: 'json', status: res.status, text, usage: usageOf(parsed) };
-      } catch (e) {
-        return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
-      }
+      const read = await readJsonAnswer(res);
+      if (!read.ok) return read;
+      if (read.parsed === null || typeof read.parsed !== 'object')
+        return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with something other than a chat completion`, retryAfterMs: null } };
+      const parsed = read.parsed as { usage?: unknown; choices?: unknown; error?: unknown };
+      if (parsed.error && !parsed.choices) return { ok: false, failure: classifyErrorBody(res.status, read.text) };
+      return { ok: true, kind: 'json', status: res.status, text: read.text, usage: usageOf(parsed) };
     }
     return { ok: true, kind: 'stream', status: res.status, stream: openaiStream(res.body, call.clientWantsUsage) };
   },

@@ -1,7 +1,8 @@
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
 import { classifyHttp } from './failure.ts';
-import { readCapped, sseBatches } from './sse.ts';
-import { MAX_UPSTREAM_BODY, postOptions, postUpstream } from './upstream-fetch.ts';
+import { reframeChatChunks } from './reframe-chat-stream.ts';
+import { sseBatches } from './sse.ts';
+import { postOptions, postUpstream, readJsonAnswer } from './upstream-fetch.ts';
 import type { OpenAIChatChunk, OpenAIChatCompletion } from '../protocols/openai-types.ts';
 import { isRecord, ProtocolTranslationError } from '../protocols/openai-to-anthropic.ts';
 import { responsesToChat, toolNamesOf } from '../protocols/responses-to-chat.ts';
@@ -50,18 +51,9 @@ async function nativeResponses(call: UpstreamCall): Promise<UpstreamResult> {
   const res = await postUpstream(`${call.provider.baseUrl}/responses`, body, headers, postOptions(call));
   if (!res.ok) return res;
   if (!call.stream) {
-    let text: string;
-    try {
-      text = await readCapped(res.body, MAX_UPSTREAM_BODY, res.headers.get('content-length'));
-    } catch (e) {
-      return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return invalid(res.status, 'the upstream answered with invalid JSON');
-    }
+    const read = await readJsonAnswer(res);
+    if (!read.ok) return read;
+    const { text, parsed } = read;
     if (!isRecord(parsed) || parsed.object !== 'response') return invalid(res.status, 'the upstream answered with something other than a response object');
     return { ok: true, kind: 'json', status: res.status, text, usage: usageFromResponses(parsed.usage) };
   }
@@ -153,39 +145,12 @@ function translatedStream(inner: UpstreamStream, call: UpstreamCall): ResponsesS
   let translator: ChatToResponsesStream | null = null;
   const open = (chunk: OpenAIChatChunk | null) =>
     (translator ??= new ChatToResponsesStream(frameOf(call, typeof chunk?.model === 'string' && chunk.model !== '' ? chunk.model : call.model.name), call.promptTokens ?? 0));
-  async function* frames(): AsyncGenerator<string> {
-    let held = '';
-    let released = false;
-    const take = (events: ResponsesStreamEvent[]) => {
-      for (const e of events) {
-        held += sseFrame(e);
-        if (e.type !== 'response.created' && e.type !== 'response.in_progress') released = true;
-      }
-    };
-    for (;;) {
-      const next = await inner.frames.next();
-      if (next.done) break;
-      for (const frame of next.value.split('\n\n')) {
-        const data = frame.replace(/^data: ?/, '').trim();
-        if (data === '[DONE]' || data === '') continue;
-        let chunk: OpenAIChatChunk;
-        try {
-          chunk = JSON.parse(data) as OpenAIChatChunk;
-        } catch {
-          throw Object.assign(new Error(`malformed upstream stream chunk: ${data.slice(0, 200)}`), { upstreamError: true });
-        }
-        take(open(chunk).push(chunk));
-      }
-      if (released && held) {
-        const out = held;
-        held = '';
-        yield out;
-      }
-    }
-    take(open(null).finish());
-    if (held) yield held;
-  }
-  const it = frames();
+  const it = reframeChatChunks<ResponsesStreamEvent>(inner, {
+    push: (chunk) => open(chunk).push(chunk),
+    finish: () => open(null).finish(),
+    frame: sseFrame,
+    opening: (e) => e.type === 'response.created' || e.type === 'response.in_progress',
+  });
   return {
     frames: it,
     usage: () => inner.usage(),

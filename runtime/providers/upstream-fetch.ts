@@ -35,6 +35,21 @@ export function providerLimits(p: Provider): Pick<PostOptions, 'timeoutMs' | 'id
   return { timeoutMs: p.timeoutMs, idleTimeoutMs: p.idleTimeoutMs, deadlineMs: p.deadlineMs };
 }
 
+/** A 2xx JSON answer read whole (capped) and parsed: a cut is a network failure, invalid JSON a server failure. */
+export async function readJsonAnswer(res: Extract<Fetched, { ok: true }>): Promise<{ ok: true; text: string; parsed: unknown } | { ok: false; failure: Failure }> {
+  let text: string;
+  try {
+    text = await readCapped(res.body, MAX_UPSTREAM_BODY, res.headers.get('content-length'));
+  } catch (e) {
+    return { ok: false, failure: { class: 'network', status: res.status, message: `connection cut while reading the answer (${(e as Error).message})`, retryAfterMs: null } };
+  }
+  try {
+    return { ok: true, text, parsed: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with invalid JSON`, retryAfterMs: null } };
+  }
+}
+
 /** What every adapter's upstream call is bounded and scrubbed by: the provider's time limits, the client's signal. */
 export function postOptions(call: UpstreamCall): PostOptions {
   return { ...providerLimits(call.provider), signal: call.signal, scrubber: call.scrubber.bytes(), stream: call.stream };
