@@ -40,8 +40,8 @@ export function createAccess(registry: ClientRegistry, meter: ClientMeter, env: 
   return {
     registry,
     meter,
+    // the registry is synced once per request, first thing (app.ts), before any route identifies its caller
     identify(headers, table) {
-      registry.sync();
       const token = gatewayToken(table, env);
       if (token === AUTH_MISCONFIGURED) {
         checkAuth(headers, token); // fails closed: 401 auth_misconfigured
