@@ -91,13 +91,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return false;
     }
   };
-  if (loadVault()) holder.reload(undefined, true);
-  const registry = new ClientRegistry(ledger.db, {
-    env,
-    onVaultChange: () => {
-      if (loadVault()) holder.reload(undefined, true);
-    },
-  });
+  // a provider may become enabled by a vault secret: the policy is compiled again even when its file is unchanged
+  const refreshVault = () => {
+    if (loadVault()) holder.reload(undefined, true);
+  };
+  refreshVault();
+  const registry = new ClientRegistry(ledger.db, { env, onVaultChange: refreshVault });
   if (registry.names(holder.current.table).length > 0 && gatewayToken(holder.current.table, env) === null)
     log.warn('client keys exist but no gateway token is set (gateway { auth env … }): a request without a client key is served as the admin');
   const meter = new ClientMeter((name, since) => ledger.requests.spentSince(since, name));
@@ -186,9 +185,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     vault,
     guard: guarded,
     master: () => findMasterKey(baseEnv, stateFile, { create: true }),
-    changed: () => {
-      if (loadVault()) holder.reload(undefined, true);
-    },
+    changed: refreshVault,
   });
   app.get('/health', () => jsonResponse(200, { status: 'ok', generation: holder.current.generation, uptime_s: Math.round(process.uptime()) }));
   app.get(
