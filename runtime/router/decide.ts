@@ -144,8 +144,6 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     maxTokens,
     clamp: table.gateway.clampMaxTokens,
     capabilities: { images: parts.images > 0, tools: parts.hasTools, embeddings: req.embeddings === true },
-    budgetSpent,
-    budget,
     freeOnly,
     allowed,
     builtinTools: req.builtinTools ?? NO_TOOLS,

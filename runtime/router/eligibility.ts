@@ -1,4 +1,3 @@
-import type { DecisionTable } from '../types/decision-table.ts';
 import { nextReset, untilToEpoch, type QuotaPeriod } from '../quota/period.ts';
 import { quotaTail, viewOf, type QuotaView } from './quota-view.ts';
 import { formatTokens, thousands } from './format.ts';
@@ -29,8 +28,6 @@ export interface JudgeInput {
   clamp: boolean;
   /** what the request needs of a model: image parts → vision, tools → tools; embeddings → embed (see capabilities.ts) */
   capabilities: RequestCapabilities;
-  budgetSpent: boolean;
-  budget: DecisionTable['budget'];
   /** paid models are out: the policy's budget (then free_only) or the client's is spent */
   freeOnly: boolean;
   /** the client key's allowed models (null: any), and the client's name for the reason */
