@@ -7,7 +7,7 @@ import { callMessages } from '../providers/messages-call.ts';
 import { callResponses } from '../providers/responses-call.ts';
 import type { Failure } from '../providers/failure.ts';
 import { resolveHeaders, resolveKey, type Env } from '../providers/keys.ts';
-import type { LiveState } from '../state/live-state.ts';
+import { modelsWithLimits, type LiveState } from '../state/live-state.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import { scrubberFor } from '../secrets/scrubber.ts';
 import { clampBody } from './clamp-body.ts';
@@ -75,16 +75,6 @@ export type CallOutcome =
       reservation: Reservation | null;
     }
   | { ok: false; decision: Decision; first: Decision; attempts: Attempt[]; failure: Failure | null; /** the client hung up while waiting */ clientGone?: true };
-
-const limitedModels = new WeakMap<DecisionTable, string[]>();
-function modelsWithLimits(table: DecisionTable): string[] {
-  let l = limitedModels.get(table);
-  if (!l) {
-    l = table.models.filter((m) => m.limits.rpm !== null || m.limits.tpm !== null).map((m) => m.id);
-    limitedModels.set(table, l);
-  }
-  return l;
-}
 
 /** How long a model the provider says does not exist is set aside. */
 export const SET_ASIDE_MS = 3_600_000;

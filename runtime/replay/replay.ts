@@ -5,7 +5,7 @@ import type { Failure } from '../providers/failure.ts';
 import { decide } from '../router/decide.ts';
 import { modelIndex } from '../router/resolve-model.ts';
 import { costAndSaving } from '../state/cost.ts';
-import { LiveState } from '../state/live-state.ts';
+import { LiveState, modelsWithLimits } from '../state/live-state.ts';
 import { drawFor } from './seeded.ts';
 import { replayRouteRequest } from './route-request.ts';
 import { SimLedger } from './sim-ledger.ts';
@@ -107,7 +107,7 @@ export function runReplay(table: DecisionTable, config: string, traffic: readonl
   const ledger = new SimLedger();
   const live = new LiveState();
   const idx = modelIndex(table);
-  const limited = table.models.filter((m) => m.limits.rpm !== null || m.limits.tpm !== null).map((m) => m.id);
+  const limited = modelsWithLimits(table);
   const rates = opts.failures === 'recorded' ? recordedFailureRates(traffic) : null;
   const outcomes: ReplayOutcome[] = [];
   let kept: ReplayRun['kept'];

@@ -1,8 +1,19 @@
-import type { RetryPolicy } from '../types/decision-table.ts';
+import type { DecisionTable, RetryPolicy } from '../types/decision-table.ts';
 import type { Failure } from '../providers/failure.ts';
 import type { StateSnapshot } from '../router/types.ts';
 
 const WINDOW_MS = 60_000;
+
+const limitedModels = new WeakMap<DecisionTable, string[]>();
+/** The models with an rpm or tpm limit: the only ones whose requests LiveState counts (built once per table). */
+export function modelsWithLimits(table: DecisionTable): string[] {
+  let l = limitedModels.get(table);
+  if (!l) {
+    l = table.models.filter((m) => m.limits.rpm !== null || m.limits.tpm !== null).map((m) => m.id);
+    limitedModels.set(table, l);
+  }
+  return l;
+}
 
 /**
  * The gateway's short-lived memory of upstream health: consecutive failures and cool-downs per model, and the
