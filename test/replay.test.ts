@@ -116,6 +116,13 @@ scenario chat { paid paid/m  free daily/m  willingness 100% }`;
     expect(r.refusedBy).toEqual({ invalid_request: 1 });
   });
 
+  it('--start-used starts a quota part-used in the period the traffic starts in', () => {
+    const a = runReplay(compileText(EXPIRY, KEYS), 'expiry.gw', traffic(), { startUsed: { 'daily/m': 100_000 } });
+    // Nov 1's daily quota is already spent: the day's first ten requests go to the grant instead
+    expect(a.outcomes.slice(0, 10).map((o) => o.model)).toEqual(Array(10).fill('grant/m'));
+    expect(a.outcomes[20].model).toBe('daily/m');
+  });
+
   it('bad traffic is a clear message naming the line, not a crash', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-replay-'));
     writeFileSync(join(dir, 'a.gw'), EXPIRY);

@@ -3,6 +3,7 @@ import type { StateSnapshot } from '../router/types.ts';
 import type { Accounting } from '../state/accounting.ts';
 import { budgetPeriodStart } from '../state/ledger.ts';
 import { QuotaAccounting } from '../state/quota-accounting.ts';
+import { periodStartOf } from '../state/quota-book.ts';
 import { openDatabase } from '../state/sqlite-store.ts';
 import { modelIndex } from '../router/resolve-model.ts';
 
@@ -26,8 +27,7 @@ export class SimLedger extends QuotaAccounting implements Accounting {
   startUsed(table: DecisionTable, modelId: string, tokens: number, now: number): void {
     const m = modelIndex(table).byId.get(modelId);
     if (!m?.free) throw new Error(`--start-used: ${modelId} has no free quota in this policy`);
-    const start = this.quotas.reserve(m, 0, now);
-    this.quotas.settle(m.id, start, 0, tokens);
+    this.quotas.settle(m.id, periodStartOf(m, now), 0, tokens);
   }
 
   snapshot(table: DecisionTable, now: number): StateSnapshot {
