@@ -39,7 +39,8 @@ const outdir = join(root, 'dist');
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { gw: 'cli/gw.ts', 'mock-upstream': 'bench/mock-upstream.ts', 'bare-proxy': 'bench/bare-proxy.ts' },
+  // the log-writer thread's entry (runtime/state/log-writer.ts starts dist/log-writer-worker.js in the build)
+  entryPoints: { gw: 'cli/gw.ts', 'log-writer-worker': 'runtime/state/log-writer-worker.ts', 'mock-upstream': 'bench/mock-upstream.ts', 'bare-proxy': 'bench/bare-proxy.ts' },
   outdir,
   entryNames: '[name]',
   chunkNames: 'chunk-[hash]',

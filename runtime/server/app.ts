@@ -79,6 +79,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const ledger = new Ledger(openDatabase(stateFile), { log, env });
   // requests answered by a run that was killed, replayed from its journal before anything reads the ledger
   ledger.openJournal();
+  ledger.startLogWriter();
   const vault = new Vault(ledger.db);
   const loadVault = (): boolean => {
     try {

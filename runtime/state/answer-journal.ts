@@ -54,6 +54,11 @@ export class AnswerJournal {
     return seq;
   }
 
+  /** The journal has grown to the size at which it starts over once everything in it is committed. */
+  get full(): boolean {
+    return this.bytes >= TRUNCATE_AT;
+  }
+
   /**
    * Everything journaled is committed to the database: the journal may start over. It does once it holds
    * TRUNCATE_AT bytes (a few thousand requests), not after every group commit: an ftruncate is a metadata change the

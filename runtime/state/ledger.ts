@@ -69,7 +69,12 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
     this.db = db;
     this.log = opts.log;
     this.env = opts.env;
-    this.requests = new RequestLog(db, { onError: (m) => this.log.error(m), beforeRead: () => this.drain(), afterWrite: () => this.journal?.clear() });
+    this.requests = new RequestLog(db, {
+      onError: (m) => this.log.error(m),
+      beforeRead: () => this.drain(),
+      afterWrite: () => this.journal?.clear(),
+      mustCommit: () => this.journal?.full ?? false,
+    });
     this.overlays = new OverlayStore(db);
     this.alertSeen = db.prepare('SELECT 1 FROM alerts_sent WHERE key = ?');
     this.alertMark = db.prepare('INSERT OR IGNORE INTO alerts_sent (key, ts) VALUES (?, ?)');
@@ -133,6 +138,14 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
     this.journal = journal;
     if (replayed) this.log.warn(`restored ${replayed} answered request${replayed === 1 ? '' : 's'} from the journal of a run that did not stop cleanly`);
     return replayed;
+  }
+
+  /**
+   * The serving gateway's request log writes on a thread of its own (RequestLog.startWriter): compressing bodies and
+   * inserting rows leave the request path; reads wait for its commit, and the journal covers a crash meanwhile.
+   */
+  startLogWriter(): void {
+    this.requests.startWriter();
   }
 
   /** Record what finished requests left queued. Never throws: it runs from a timer. */
@@ -232,7 +245,7 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
   close(): void {
     if (this.alertTimer) clearInterval(this.alertTimer);
     this.drain();
-    this.requests.flush();
+    this.requests.close();
     this.journal?.close();
     this.journal = null;
     this.db.close();

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import { expandDecision } from './log-decision.ts';
-import { packLog, unpackLog } from './log-compress.ts';
+import { unpackLog } from './log-compress.ts';
+import { batchWriter, type Pending } from './log-batch.ts';
+import { LogWriter } from './log-writer.ts';
 
 export interface RequestRow {
   id: string;
@@ -45,11 +47,6 @@ export interface Aggregate {
   errors: number;
 }
 
-interface Pending {
-  row: RequestRow;
-  bodies: LogBodies | null;
-}
-
 /** The requests table's columns as reads return them (requests.body, the link to the bodies, stays inside). */
 const REQUEST_COLUMNS = `r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms,
   r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii, r.client`;
@@ -71,7 +68,8 @@ const SELECT_LOGGED = `SELECT ${REQUEST_COLUMNS},
 
 /**
  * The requests table (always written: stats and reports read it) and the request_bodies table (bodies, decision and
- * attempts; optional). Finished requests are queued and written in one transaction every few milliseconds (group commit).
+ * attempts; optional). Finished requests are queued and written in one transaction every few milliseconds (group commit),
+ * by the log-writer thread when the gateway started one (startWriter).
  */
 /** The longest a finished request waits in memory before its log row is written, and the most rows that wait. */
 const FLUSH_MS = 10;
@@ -79,37 +77,48 @@ const FLUSH_ROWS = 512;
 
 export class RequestLog {
   private readonly db: Database.Database;
-  private readonly insertRow: Database.Statement;
-  private readonly insertBodies: Database.Statement;
   private readonly byId: Database.Statement;
-  private readonly writeBatch: Database.Transaction<(batch: Pending[]) => void>;
+  private readonly writeBatch: (batch: Pending[]) => void;
   private readonly onError: (message: string) => void;
   private readonly statements = new Map<string, Database.Statement>();
   private pending: Pending[] = [];
   private scheduled = false;
-  private readonly flushSoon = () => this.flush();
+  private readonly flushSoon = () => this.handOff(false);
+  /** the log-writer thread, once started (startWriter); null: this thread writes */
+  private writer: LogWriter | null = null;
   /** called first by every flush: whoever queues rows elsewhere hands them over */
   private readonly beforeRead: (() => void) | null;
-  /** called after a flush has written everything queued (the answered-requests journal starts over) */
+  /** called after a flush once everything queued is committed (the answered-requests journal may start over) */
   private readonly afterWrite: (() => void) | null;
+  /** true when a hand-off must wait for the log-writer thread to commit (the journal has grown to its limit) */
+  private readonly mustCommit: (() => boolean) | null;
 
-  constructor(db: Database.Database, opts: { onError?: (message: string) => void; beforeRead?: () => void; afterWrite?: () => void } = {}) {
+  constructor(db: Database.Database, opts: { onError?: (message: string) => void; beforeRead?: () => void; afterWrite?: () => void; mustCommit?: () => boolean } = {}) {
     this.db = db;
     this.beforeRead = opts.beforeRead ?? null;
     this.afterWrite = opts.afterWrite ?? null;
+    this.mustCommit = opts.mustCommit ?? null;
     this.onError = opts.onError ?? ((m) => process.stderr.write(`${m}\n`));
-    this.insertRow = db.prepare(
-      `INSERT INTO requests (id, ts, endpoint, requested_model, model, scenario, tier, status, stream, latency_ms, prompt_tokens,
-        completion_tokens, free_tokens, cost_usd, saved_usd, attempts, error_type, pii, body, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.insertBodies = db.prepare('INSERT INTO request_bodies (ts, packed, redacted) VALUES (?, ?, ?)');
-    this.writeBatch = db.transaction((batch: Pending[]) => {
-      for (const { row: r, bodies: b } of batch) {
-        const body = b ? this.insertBodies.run(r.ts, packLog([b.request_body, b.response_body, b.decision, b.attempts]), b.redacted).lastInsertRowid : null;
-        this.insertRow.run(r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms, r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii, body, r.client);
-      }
-    });
+    this.writeBatch = batchWriter(db, this.onError);
     this.byId = db.prepare(`${SELECT_LOGGED} WHERE r.id = ?`);
+  }
+
+  /**
+   * Write on a thread of its own from now on (log-writer.ts), with its own connection to this database file; reads
+   * still see every finished request (they wait for its commit). Without a file (an in-memory database), or when the
+   * thread cannot start, this thread keeps writing.
+   */
+  startWriter(): void {
+    if (this.writer || this.db.memory || this.db.readonly) return;
+    this.writer = LogWriter.start(this.db.name, this.onError, (left) => {
+      this.writer = null;
+      for (const batch of left) this.writeBatch(batch); // what the thread did not commit (a duplicate is skipped)
+    });
+  }
+
+  /** The log-writer thread writes (false: this thread does). */
+  get threaded(): boolean {
+    return this.writer?.alive ?? false;
   }
 
   /** A statement prepared once (reads build a few shapes of SQL). */
@@ -134,55 +143,54 @@ export class RequestLog {
   }
 
   private schedule(): void {
-    if (this.pending.length >= FLUSH_ROWS) this.flush();
+    if (this.pending.length >= FLUSH_ROWS) this.handOff(false);
     else if (!this.scheduled) {
       this.scheduled = true;
       setTimeout(this.flushSoon, FLUSH_MS);
     }
   }
 
-  /**
-   * Write what is queued now (reads call it first, so they see every finished request). Never throws: it runs from
-   * a timer.
-   */
+  /** Write what is queued now and wait until it is committed: reads call it first, so they see every finished request. */
   flush(): void {
+    this.handOff(true);
+  }
+
+  /** Stop the log-writer thread once what it was given is committed (the database stays open). */
+  close(): void {
+    this.handOff(true);
+    this.writer?.close();
+    this.writer = null;
+  }
+
+  /**
+   * Hand what is queued to the log-writer thread (or write it here when there is none); `wait`: until it is committed.
+   * Never throws: it runs from a timer.
+   */
+  private handOff(wait: boolean): void {
     this.beforeRead?.();
     this.scheduled = false;
+    const w = this.writer?.alive ? this.writer : null;
     if (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
-      try {
-        this.writeBatch(batch);
-      } catch (e) {
-        this.recover(batch, e);
-      }
+      if (w) {
+        try {
+          w.send(batch);
+        } catch (e) {
+          this.onError(`request log: ${(e as Error).message}`);
+          this.writeBatch(batch);
+        }
+      } else this.writeBatch(batch);
+    }
+    if (w) {
+      if (wait || this.mustCommit?.()) w.waitAll();
+      if (!w.idle) return; // rows in flight: the journal keeps their lines
     }
     try {
       this.afterWrite?.();
     } catch (e) {
       this.onError(`request log: ${(e as Error).message}`);
     }
-  }
-
-  /**
-   * A batch failed: an entry the database refuses (a constraint) is skipped alone; otherwise (busy, disk full) the
-   * batch is lost, and the log says so.
-   */
-  private recover(batch: Pending[], e: unknown): void {
-    let lost = batch.length;
-    let error = e as Error & { code?: string };
-    if (String(error.code ?? '').startsWith('SQLITE_CONSTRAINT')) {
-      lost = 0;
-      for (const entry of batch) {
-        try {
-          this.writeBatch([entry]);
-        } catch (e2) {
-          lost++;
-          error = e2 as Error & { code?: string };
-        }
-      }
-    }
-    if (lost) this.onError(`request log: ${lost} of ${batch.length} finished request${batch.length === 1 ? '' : 's'} not recorded: ${error.message}`);
   }
 
   get(id: string): Record<string, unknown> | undefined {
