@@ -154,6 +154,23 @@ async function main(): Promise<void> {
       await viaTsx.stop(5000);
     }
 
+    // GW_BENCH_BASELINE=DIR: the same gateway from another checkout's compiled build (DIR/bin/gw.js, built), with its
+    // own state, for a before/after ratio of a change measured in the same run.
+    const baselineDir = process.env.GW_BENCH_BASELINE;
+    let gBase: Load | null = null;
+    if (baselineDir) {
+      const baseTmp = join(tmp, 'baseline');
+      mkdirSync(baseTmp, { recursive: true });
+      const basePolicy = join(baseTmp, 'routes.gw');
+      writeFileSync(basePolicy, policy(mockPort));
+      const basePort = await freePort();
+      const base = spawnChild('gw baseline', [join(baselineDir, 'bin/gw.js'), 'serve', '--config', basePolicy, '--port', String(basePort)], { cwd: baselineDir, env: { MOCK_KEY: 'sk-bench-mock' } });
+      await waitForHttp(base, `http://127.0.0.1:${basePort}/health`);
+      gBase = await load('gw baseline, JSON', `http://127.0.0.1:${basePort}/v1/chat/completions`, BODY, JSON_HEADERS, mock, base);
+      loads.push(gBase);
+      await base.stop(5000);
+    }
+
     // The ledger's cost: the same gateway with its state in memory and request logs off, against the run above
     // (state on disk, full logs on: the default).
     const bareDir = join(tmp, 'bare');
@@ -207,6 +224,8 @@ async function main(): Promise<void> {
     console.log(`  ${mark(gJson.rps >= 0.5 * nodeFloor!.rps)} gw / node:http floor        ${(100 * gJson.rps / nodeFloor!.rps).toFixed(1)}%      (target ≥ 50%; CPU per request ${Math.round((gJson.cpu.proxy * 10_000) / gJson.rps)} µs vs ${Math.round((nodeFloor!.cpu.proxy * 10_000) / nodeFloor!.rps)} µs = ${f((gJson.cpu.proxy / gJson.rps) / (nodeFloor!.cpu.proxy / nodeFloor!.rps))}×)`);
     const streamCost = gStream.cpu.proxy / gStream.rps / (gJson.cpu.proxy / gJson.rps);
     console.log(`  ${mark(streamCost <= 1.3)} gw stream / JSON cost       ${f(streamCost)}×       (target ≤ 1.3×, CPU per request)`);
+    if (gBase)
+      console.log(`    gw / baseline (${baselineDir}): throughput ${f(gJson.rps / gBase.rps)}×, CPU per request ${f((gJson.cpu.proxy / gJson.rps) / (gBase.cpu.proxy / gBase.rps))}×; baseline / node:http floor ${(100 * gBase.rps / nodeFloor!.rps).toFixed(1)}%`);
     console.log(`    gw RSS: ${f(rssStart, 1)} MB after start, ${f(rssEnd, 1)} MB after ${served.requests24h} requests`);
     console.log(`    (floors, same run: a bare node:http proxy does ${Math.round(nodeFloor!.rps)} req/s = ${(100 * nodeFloor!.rps / dJson.rps).toFixed(1)}% of direct, a bare h3 proxy ${Math.round(h3Floor!.rps)} req/s = ${(100 * h3Floor!.rps / dJson.rps).toFixed(1)}%; gw is at ${(100 * gJson.rps / h3Floor!.rps).toFixed(0)}% of the h3 floor)`);
     const stateDb = join(tmp, '.gw', 'state.db');
