@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../runtime/router/decide.ts';
 import type { CompletedRequest } from '../runtime/state/accounting.ts';
 import { Ledger } from '../runtime/state/ledger.ts';
@@ -10,6 +10,8 @@ import { LogWriter } from '../runtime/state/log-writer.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
 import { memoryLogger } from '../runtime/server/log.ts';
 import { compileText } from './helpers/policy.ts';
+import { policyFor, startGateway } from './helpers/gateway.ts';
+import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
 
 const POLICY = `provider groq { key env GROQ_API_KEY }
 model groq/llama-3.1-8b-instant { context 128k  free 1M tokens every day }
@@ -73,5 +75,30 @@ describe('the log-writer thread', () => {
     });
     expect(left.flat().map((p) => p.row.id)).toEqual(['a']);
     expect(errors.join('\n')).toMatch(/log-writer thread stopped/);
+  });
+});
+
+describe('a logged request body', () => {
+  let up: FakeUpstream;
+  beforeAll(async () => {
+    up = await startFakeUpstream();
+  });
+  afterAll(async () => {
+    await up.close();
+  });
+
+  it('is the text the client sent, not the body serialised again', async () => {
+    const g = await startGateway(policyFor(up, `model freebie/free-model { context 32k  free 1M tokens every day }
+scenario chat { free freebie/free-model
+  willingness 100% }`));
+    try {
+      const sent = '{ "model": "auto",\n  "messages": [ { "role": "user", "content": "hello \\u00e9t\\u00e9" } ] }';
+      const r = await fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sent });
+      expect(r.status).toBe(200);
+      const row = g.gw.ledger.requests.get(r.headers.get('x-gw-request-id')!)!;
+      expect(row.request_body).toBe(sent);
+    } finally {
+      await g.close();
+    }
   });
 });

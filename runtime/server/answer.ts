@@ -12,6 +12,7 @@ import type { ChatContext } from './chat-route.ts';
 import type { CallOutcome } from '../gateway/route-and-call.ts';
 import { scrubTrace, type LogPrivacy } from './pii-gate.ts';
 import { nodeContext } from './node-context.ts';
+import { receivedText } from './body.ts';
 import { scrubberFor, type Scrubber } from '../secrets/scrubber.ts';
 
 /**
@@ -22,7 +23,7 @@ import { scrubberFor, type Scrubber } from '../secrets/scrubber.ts';
 /** A stream's text kept for the request log, up to this many characters. */
 const STREAM_LOG_CAP = 256 * 1024;
 
-export type CompletionFields = Omit<CompletedRequest, 'id' | 'startedAt' | 'endpoint' | 'requestBody' | 'latencyMs' | 'client' | 'ticket'>;
+export type CompletionFields = Omit<CompletedRequest, 'id' | 'startedAt' | 'endpoint' | 'requestBody' | 'requestText' | 'latencyMs' | 'client' | 'ticket'>;
 
 const WITHHELD = 'withheld: the personal-data classifier flagged this request and no detector located the values';
 
@@ -100,6 +101,8 @@ export class RequestRecord {
         startedAt: this.startedAt,
         endpoint: this.endpoint,
         requestBody,
+        // the body in clear is logged as it came (it was parsed from this text and never changed)
+        requestText: p === 'clear' ? (receivedText(this.body) ?? null) : null,
         latencyMs: performance.now() - this.t0,
         client: this.client,
         ticket: this.ticket,

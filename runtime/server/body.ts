@@ -10,6 +10,14 @@ export interface BodyOptions {
   maxItems?: number;
 }
 
+/** The text each body object that readJsonObject returned was parsed from (the request log keeps it as received). */
+const received = new WeakMap<object, string>();
+
+/** The text `body` was parsed from by readJsonObject, if it was. */
+export function receivedText(body: object | null): string | undefined {
+  return body === null ? undefined : received.get(body);
+}
+
 /**
  * Read a JSON request body: 413 past `limit` bytes, 400 for anything that is not a JSON object, 400 naming the JSON
  * path where it nests deeper than `maxDepth` or holds more than `maxItems` values (checked before parsing). Never
@@ -29,6 +37,7 @@ export async function readJsonObject(req: Request, limit: number, opts: BodyOpti
     throw new GwError(400, 'invalid_request_error', `the request body is not valid JSON: ${(e as Error).message}`, 'invalid_json');
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new GwError(400, 'invalid_request_error', 'the request body must be a JSON object', 'invalid_body');
+  received.set(v, text);
   return v as Record<string, unknown>;
 }
 

@@ -36,6 +36,8 @@ export interface CompletedRequest {
   stream: boolean;
   /** the client's body, as received (the ledger redacts what PII detection flagged) */
   requestBody: unknown;
+  /** the text `requestBody` was parsed from, when nothing in it is to be masked: the log keeps it instead of serialising the body again */
+  requestText?: string | null;
   /** the answer as sent: JSON text, or the SSE text of a stream (capped) */
   responseBody: string | null;
   requestedModel: string;
