@@ -23,9 +23,37 @@ export function consoleLogger(level: LogLevel = 'info'): Logger {
     warn: (m) => line(2, 'warn ', m),
     error: (m) => line(3, 'error', m),
     request: (m) => {
-      if (rank <= 1) process.stdout.write(`${new Date().toISOString()} ${m}\n`);
+      if (rank <= 1) requestLines.push(`${new Date().toISOString()} ${m}\n`);
     },
   };
+}
+
+/**
+ * Request lines written together once per turn of the event loop: stdout on a pipe or a file is a synchronous write
+ * per call on Linux, one syscall per request under load. What is left is written when the process exits.
+ */
+const requestLines = {
+  text: '',
+  scheduled: false,
+  push(line: string): void {
+    this.text += line;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(flushRequestLines);
+      if (!exitHooked) {
+        exitHooked = true;
+        process.once('exit', flushRequestLines);
+      }
+    }
+  },
+};
+let exitHooked = false;
+function flushRequestLines(): void {
+  requestLines.scheduled = false;
+  if (!requestLines.text) return;
+  const t = requestLines.text;
+  requestLines.text = '';
+  process.stdout.write(t);
 }
 
 /**
