@@ -27,7 +27,9 @@ const WARMUP_SECONDS = 2;
 const CONNECTIONS = 10;
 const SEQUENTIAL = 200;
 const PROFILE = process.env.GW_BENCH_PROF === '1';
-const DEADLINE_MS = 230_000;
+/** GW_BENCH_RSS_REQUESTS=N: after the timed runs, N more requests through gw, its RSS sampled along the way */
+const RSS_REQUESTS = Number(process.env.GW_BENCH_RSS_REQUESTS ?? 0);
+const DEADLINE_MS = 230_000 + RSS_REQUESTS * 2;
 
 const PROMPT = BENCH_PROMPT;
 const BODY = JSON.stringify(PROMPT);
@@ -141,6 +143,20 @@ async function main(): Promise<void> {
     const sGw = await seq(viaGw, STREAM_BODY);
     const jDirect = await seq(direct, BODY);
     const jGw = await seq(viaGw, BODY);
+    let rssRun = '';
+    if (RSS_REQUESTS > 0) {
+      process.stdout.write(`  gw RSS over ${RSS_REQUESTS} more requests (JSON, ${CONNECTIONS} connections) … `);
+      const samples = [rssMb(gw)];
+      const timer = setInterval(() => samples.push(rssMb(gw)), 5000);
+      const t0 = performance.now();
+      await new Promise<Result>((resolve, reject) =>
+        autocannon({ url: viaGw, method: 'POST', body: BODY, headers: JSON_HEADERS, connections: CONNECTIONS, amount: RSS_REQUESTS, timeout: 10 }, (err, r) => (err ? reject(err) : resolve(r))),
+      );
+      clearInterval(timer);
+      samples.push(rssMb(gw));
+      rssRun = `    gw RSS over ${RSS_REQUESTS} requests (${((performance.now() - t0) / 1000).toFixed(0)} s): ${samples.map((m) => m.toFixed(0)).join(' → ')} MB (every 5 s)`;
+      process.stdout.write('done\n');
+    }
     const rssEnd = rssMb(gw);
     const served = (await (await fetch(`http://127.0.0.1:${gwPort}/stats`)).json()) as { requests24h: number };
 
@@ -227,6 +243,7 @@ async function main(): Promise<void> {
     if (gBase)
       console.log(`    gw / baseline (${baselineDir}): throughput ${f(gJson.rps / gBase.rps)}×, CPU per request ${f((gJson.cpu.proxy / gJson.rps) / (gBase.cpu.proxy / gBase.rps))}×; baseline / node:http floor ${(100 * gBase.rps / nodeFloor!.rps).toFixed(1)}%`);
     console.log(`    gw RSS: ${f(rssStart, 1)} MB after start, ${f(rssEnd, 1)} MB after ${served.requests24h} requests`);
+    if (rssRun) console.log(rssRun);
     console.log(`    (floors, same run: a bare node:http proxy does ${Math.round(nodeFloor!.rps)} req/s = ${(100 * nodeFloor!.rps / dJson.rps).toFixed(1)}% of direct, a bare h3 proxy ${Math.round(h3Floor!.rps)} req/s = ${(100 * h3Floor!.rps / dJson.rps).toFixed(1)}%; gw is at ${(100 * gJson.rps / h3Floor!.rps).toFixed(0)}% of the h3 floor)`);
     const stateDb = join(tmp, '.gw', 'state.db');
     if (existsSync(stateDb)) {
