@@ -174,6 +174,9 @@ retry { attempts 2  backoff 0ms }`;
         answered.push(r.response.headers.get('x-gw-model')!);
       }
       expect(new Set(answered).size).toBeGreaterThan(1);
+      // the log is written by the gateway's log-writer thread a few ms after each answer; a read through the gateway
+      // waits until it has committed, as a user's `gw logs export` after a run would find it
+      expect((await fetch(`${g.url}/logs?limit=1`)).status).toBe(200);
       const io = memoryIo(g.dir, {});
       expect(await main(['logs', 'export', '--config', g.policyPath], io)).toBe(0);
       const lines = io.stdout.trim().split('\n');
