@@ -8,7 +8,7 @@ import { requestParts } from '../runtime/router/request-text.ts';
 import type { ChatMessage, Decision, RouteRequest, StateSnapshot } from '../runtime/router/types.ts';
 import type { PartFinding } from '../runtime/pii/scan.ts';
 import { maskValue } from '../runtime/pii/mask.ts';
-import { runPiiChecks, scrubTrace, type ClassifyDeps } from '../runtime/server/pii-gate.ts';
+import { routePii, runPiiChecks, scrubTrace, type ClassifyDeps } from '../runtime/server/pii-gate.ts';
 import { redactText } from '../runtime/state/redact-log.ts';
 import type { DecisionTable } from '../runtime/types/decision-table.ts';
 import { UsageError, type Io } from './io.ts';
@@ -218,7 +218,7 @@ export async function explain(args: string[], cliIo: Io): Promise<number> {
   const texts = requestParts(a.request).texts;
   const checks = await runPiiChecks(table, texts, a.classify ? await classifierDeps(io.env) : null);
   const { findings, classifier } = checks;
-  const request: RouteRequest = { ...a.request, pii: table.pii ? { findings, ...(classifier ? { classifier: { verdict: classifier.verdict, ms: classifier.ms } } : {}) } : null };
+  const request: RouteRequest = { ...a.request, pii: routePii(table, checks) };
   const d = decide(table, request, a.state, a.now, a.draw);
   const classify = table.pii?.classify;
   if (classify && !classifier) {

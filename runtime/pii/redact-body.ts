@@ -1,13 +1,13 @@
 import { detectPii } from './detect.ts';
 import { jsonStringText, type PlaceholderMap } from './placeholders.ts';
-import type { PiiType } from './types.ts';
+import type { PiiFinding, PiiType } from './types.ts';
 
 /**
  * A copy of an OpenAI chat body with every detected personal value replaced by its placeholder: message text (string
  * content and text parts) and tool-call arguments. The client's body is not changed.
  */
-export function redactChatBody(body: Record<string, unknown>, types: readonly PiiType[], map: PlaceholderMap): Record<string, unknown> {
-  const mask = (s: string) => map.mask(s, detectPii(s, types));
+export function redactChatBody(body: Record<string, unknown>, types: readonly PiiType[], map: PlaceholderMap, known?: ReadonlyMap<string, PiiFinding[]>): Record<string, unknown> {
+  const mask = (s: string) => map.mask(s, known?.get(s) ?? detectPii(s, types));
   const messages = Array.isArray(body.messages) ? body.messages : [];
   return {
     ...body,

@@ -1,6 +1,6 @@
 import { detectPii } from './detect.ts';
 import type { PlaceholderMap } from './placeholders.ts';
-import type { PiiType } from './types.ts';
+import type { PiiFinding, PiiType } from './types.ts';
 
 type Json = Record<string, unknown>;
 
@@ -48,8 +48,9 @@ export function thinkingTexts(body: Json): string[] {
  * edited (its signature covers the text): one that holds personal data is left out of the copy — Anthropic ignores the
  * thinking of earlier turns, and an OpenAI upstream never receives thinking. The client's body is not changed.
  */
-export function redactMessagesBody(body: Json, types: readonly PiiType[], map: PlaceholderMap): Json {
-  const mask = (s: string) => map.mask(s, detectPii(s, types));
+export function redactMessagesBody(body: Json, types: readonly PiiType[], map: PlaceholderMap, known?: ReadonlyMap<string, PiiFinding[]>): Json {
+  const found = (s: string) => known?.get(s) ?? detectPii(s, types);
+  const mask = (s: string) => map.mask(s, found(s));
   const block = (b: unknown): unknown => {
     if (!isObject(b)) return b;
     switch (b.type) {
@@ -79,7 +80,7 @@ export function redactMessagesBody(body: Json, types: readonly PiiType[], map: P
       const content = m.content
         .filter((b: unknown) => {
           const t = isObject(b) ? thinkingText(b) : null;
-          return t === null || detectPii(t, types).length === 0;
+          return t === null || found(t).length === 0;
         })
         .map(block);
       return { ...m, content };

@@ -48,13 +48,16 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   const findings = req.pii?.findings;
   const detected = (findings && findings.length > 0 ? [...new Set(findings.map((f) => f.type))] : []) as PiiType[];
   const classifierHit = req.pii?.classifier?.verdict === 'pii';
-  const piiHit = table.pii !== null && (detected.length > 0 || classifierHit);
+  const unscanned = req.pii?.unscanned;
+  const piiHit = table.pii !== null && (detected.length > 0 || classifierHit || unscanned !== undefined);
   let piiAction: Decision['pii']['action'] = 'none';
   if (table.pii) {
     if (req.pii?.classifier) trace.push({ step: 'pii', at: table.pii.classify?.at ?? table.pii.at, message: `classifier said ${req.pii.classifier.verdict} in ${req.pii.classifier.ms} ms` });
+    if (unscanned)
+      trace.push({ step: 'pii', at: table.pii.at, message: `the scan stopped after ${thousands(unscanned.scanned)} of ${thousands(unscanned.total)} chars (its time budget): treated as personal data` });
     if (piiHit) {
       piiAction = table.pii.action.kind;
-      const types = detected.length ? detected.join(', ') : 'personal data (classifier)';
+      const types = detected.length ? detected.join(', ') : unscanned ? 'possibly personal data (not fully scanned)' : 'personal data (classifier)';
       trace.push({ step: 'pii', at: table.pii.action.at, message: `found ${types} → ${piiAction}${table.pii.action.model ? ` ${table.pii.action.model}` : ''}` });
     } else trace.push({ step: 'pii', at: table.pii.at, message: plan.piiClean! });
   }
@@ -64,6 +67,14 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     return decision(common, {
       pii: { detected, action: piiAction },
       error: { type: 'pii_blocked', message: 'the personal-data classifier did not answer and the policy fails closed (on_error block)' },
+    });
+  }
+  if (piiAction === 'redact' && unscanned) {
+    // what was not scanned cannot be redacted: refused rather than sent with values no detector looked for
+    trace.push({ step: 'pii', at: table.pii?.action.at ?? null, message: 'the unscanned part cannot be redacted → refused' });
+    return decision(common, {
+      pii: { detected, action: 'block' },
+      error: { type: 'pii_blocked', message: `the personal-data scan stopped after ${unscanned.scanned} of ${unscanned.total} characters (its time budget), so the request cannot be redacted; the policy (redact) refuses it` },
     });
   }
   if (piiAction === 'redact' && detected.length === 0) {
@@ -76,7 +87,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   }
   const pii = { detected, action: piiAction };
   if (piiAction === 'block') {
-    return decision(common, { pii, error: { type: 'pii_blocked', message: `the request contains personal data (${detected.join(', ') || 'classifier'}) and the policy blocks it` } });
+    return decision(common, { pii, error: { type: 'pii_blocked', message: `the request contains personal data (${detected.join(', ') || (unscanned ? 'not fully scanned' : 'classifier')}) and the policy blocks it` } });
   }
 
   // 2. Budget

@@ -42,7 +42,12 @@ export interface RouteRequest {
    */
   builtinTools?: readonly string[];
   /** what the PII detectors found in the request's text, computed before routing */
-  pii?: { findings: readonly PiiFinding[]; classifier?: { verdict: 'pii' | 'clean' | 'error'; ms: number } } | null;
+  pii?: {
+    findings: readonly PiiFinding[];
+    /** the rules' scan stopped at its deadline after `scanned` of `total` chars: treated as personal data */
+    unscanned?: { scanned: number; total: number };
+    classifier?: { verdict: 'pii' | 'clean' | 'error'; ms: number };
+  } | null;
 }
 
 /** What the router must respect for a client key (`gw keys`, `client` blocks). */

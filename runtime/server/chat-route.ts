@@ -44,8 +44,8 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
     rec.piiValues = gate.values;
     let upstreamBody = chat.upstreamBody;
     if (gate.placeholders) {
-      upstreamBody = redactChatBody(upstreamBody, gate.types, gate.placeholders);
-      assertRedacted(table, requestParts({ messages: upstreamBody.messages as ChatMessage[], tools: chat.tools }).texts);
+      upstreamBody = redactChatBody(upstreamBody, gate.types, gate.placeholders, gate.known);
+      await assertRedacted(table, requestParts({ messages: upstreamBody.messages as ChatMessage[], tools: chat.tools }).texts);
     }
     const route = chatRouteRequest(chat, headerRecord(req), gate.route);
     const client = clientAbort(req);

@@ -100,9 +100,9 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
     rec.piiValues = gate.values;
     let upstreamBody = m.upstreamBody;
     if (gate.placeholders) {
-      upstreamBody = redactMessagesBody(upstreamBody, gate.types, gate.placeholders);
+      upstreamBody = redactMessagesBody(upstreamBody, gate.types, gate.placeholders, gate.known);
       const redacted = routeMessages(upstreamBody.system, upstreamBody.messages as Record<string, unknown>[]);
-      assertRedacted(table, [...requestParts({ messages: redacted, tools: m.tools }).texts, ...thinkingTexts(upstreamBody)]);
+      await assertRedacted(table, [...requestParts({ messages: redacted, tools: m.tools }).texts, ...thinkingTexts(upstreamBody)]);
     }
     const route = messagesRouteRequest(table, m, req.headers, gate.route);
     const client = clientAbort(req);

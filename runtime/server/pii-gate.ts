@@ -2,7 +2,9 @@ import type { ProviderAdapter } from '../providers/adapter.ts';
 import type { Env } from '../providers/keys.ts';
 import { classifyPii, type ClassifierVerdict } from '../pii/classify.ts';
 import { PlaceholderMap } from '../pii/placeholders.ts';
-import { scanParts, type PartFinding } from '../pii/scan.ts';
+import { detectTypes, scanPartsBounded, type PartFinding } from '../pii/scan.ts';
+import type { ScanBudget } from '../pii/bounded-scan.ts';
+import type { PiiFinding } from '../pii/types.ts';
 import type { PiiType } from '../pii/types.ts';
 import { modelIndex, resolveModel } from '../router/resolve-model.ts';
 import type { Decision, RouteRequest } from '../router/types.ts';
@@ -25,6 +27,10 @@ import type { Logger } from './log.ts';
  */
 export interface PiiChecks {
   findings: PartFinding[];
+  /** the rules' scan stopped at its deadline (how far it got): the request counts as holding personal data */
+  unscanned: { scanned: number; total: number } | null;
+  /** each scanned text → its findings, so masking does not scan the same text again */
+  known: Map<string, PiiFinding[]>;
   /** null: the classifier did not run (no `classify`, the rules already found something, empty text, or not asked) */
   classifier: ClassifierVerdict | null;
 }
@@ -35,17 +41,20 @@ export interface ClassifyDeps {
 }
 
 /** The rules, then the classifier when it applies; `deps` null: the classifier is not asked (gw explain without --classify). */
-export async function runPiiChecks(table: DecisionTable, texts: readonly string[], deps: ClassifyDeps | null): Promise<PiiChecks> {
-  if (!table.pii) return { findings: [], classifier: null };
-  const findings = scanParts(table, texts);
-  if (findings.length || !table.pii.classify || !deps || !texts.some((t) => t.trim() !== '')) return { findings, classifier: null };
+export async function runPiiChecks(table: DecisionTable, texts: readonly string[], deps: ClassifyDeps | null, budget?: ScanBudget): Promise<PiiChecks> {
+  if (!table.pii) return { findings: [], unscanned: null, known: new Map(), classifier: null };
+  const scan = await scanPartsBounded(table, texts, budget);
+  const known = new Map<string, PiiFinding[]>();
+  if (!scan.unscanned) texts.forEach((t, i) => known.set(t, scan.perText[i]));
+  const { findings, unscanned } = scan;
+  if (findings.length || unscanned || !table.pii.classify || !deps || !texts.some((t) => t.trim() !== '')) return { findings, unscanned, known, classifier: null };
   let classifier: ClassifierVerdict | null;
   try {
     classifier = await classifyPii(table, texts.join('\n'), deps);
   } catch (e) {
     classifier = { verdict: 'error', ms: 0, detail: (e as Error).message };
   }
-  return { findings, classifier };
+  return { findings, unscanned, known, classifier };
 }
 
 /** What the request log may keep of a request's bodies. */
@@ -64,13 +73,20 @@ export interface PiiGate extends PiiChecks {
   privacy: LogPrivacy;
 }
 
+/** What the router sees of the checks (null without a `pii` block); gw explain and the gateway build it alike. */
+export function routePii(table: DecisionTable, checks: PiiChecks): RouteRequest['pii'] {
+  const c = checks.classifier;
+  if (!table.pii) return null;
+  return { findings: checks.findings, ...(checks.unscanned ? { unscanned: checks.unscanned } : {}), ...(c ? { classifier: { verdict: c.verdict, ms: c.ms } } : {}) };
+}
+
 /** Per gateway log: the classifier model that is down now (its outage was logged). */
 const classifierDown = new WeakMap<Logger, string>();
 
 /** Run the checks for a request on the gateway; the classifier's verdict and latency go to the log (never a value). */
 export async function piiGate(table: DecisionTable, texts: readonly string[], ctx: { deps: ClassifyDeps; log: Logger }, id: string): Promise<PiiGate> {
   const checks = await runPiiChecks(table, texts, ctx.deps);
-  const types = (table.pii?.detect ?? []) as PiiType[];
+  const types = detectTypes(table);
   const c = checks.classifier;
   if (c && table.pii?.classify) {
     const detail = c.detail ? ` (${redactText(c.detail).slice(0, 160)})` : '';
@@ -92,9 +108,9 @@ export async function piiGate(table: DecisionTable, texts: readonly string[], ct
     ...checks,
     values: checks.findings.map((f) => texts[f.part].slice(f.start, f.end)),
     types,
-    route: table.pii ? { findings: checks.findings, ...(c ? { classifier: { verdict: c.verdict, ms: c.ms } } : {}) } : null,
-    placeholders: table.pii?.action.kind === 'redact' && checks.findings.length ? new PlaceholderMap() : null,
-    privacy: checks.findings.length ? 'redact' : c?.verdict === 'pii' ? 'withhold' : 'clear',
+    route: routePii(table, checks),
+    placeholders: table.pii?.action.kind === 'redact' && checks.findings.length && !checks.unscanned ? new PlaceholderMap() : null,
+    privacy: checks.unscanned || c?.verdict === 'pii' ? 'withhold' : checks.findings.length ? 'redact' : 'clear',
   };
 }
 
@@ -102,11 +118,14 @@ export async function piiGate(table: DecisionTable, texts: readonly string[], ct
  * After masking: the redacted body's own text parts must hold nothing the rules detect. A value the masking could not
  * reach is refused rather than sent.
  */
-export function assertRedacted(table: DecisionTable, texts: readonly string[]): void {
-  const left = scanParts(table, texts);
-  if (!left.length) return;
-  const types = [...new Set(left.map((f) => f.type))];
-  throw new GwError(400, 'invalid_request_error', `the request contains personal data (${types.join(', ')}) that redaction could not replace, so it is not sent`, 'pii_blocked', {
+export async function assertRedacted(table: DecisionTable, texts: readonly string[]): Promise<void> {
+  const { findings: left, unscanned } = await scanPartsBounded(table, texts);
+  if (!left.length && !unscanned) return;
+  const types = unscanned ? detectTypes(table) : [...new Set(left.map((f) => f.type))];
+  const why = unscanned
+    ? `the check that redaction removed every personal value stopped after ${unscanned.scanned} of ${unscanned.total} characters (its time budget), so the request is not sent`
+    : `the request contains personal data (${types.join(', ')}) that redaction could not replace, so it is not sent`;
+  throw new GwError(400, 'invalid_request_error', why, 'pii_blocked', {
     pii_types: types,
   });
 }
@@ -154,12 +173,12 @@ export function headerSafe(s: string): string {
  * model that is not local and personal data sent the request elsewhere (`requested openai/gpt-4o, routed local`) or
  * refused it (`requested openai/gpt-4o, blocked`).
  */
-export function piiHeaders(table: DecisionTable, gate: Pick<PiiChecks, 'classifier'> | null, decision: Decision | null, requested: string, answeredBy: string | null): Record<string, string> {
+export function piiHeaders(table: DecisionTable, gate: Pick<PiiChecks, 'classifier' | 'unscanned'> | null, decision: Decision | null, requested: string, answeredBy: string | null): Record<string, string> {
   const h: Record<string, string> = {};
   const c = gate?.classifier;
   if (c) h['x-gw-pii-classifier'] = `${c.verdict}; ${c.ms}ms`;
   if (!decision || decision.pii.action === 'none') return h;
-  if (decision.pii.detected.length === 0) h['x-gw-pii'] = `${decision.pii.action}:${c?.verdict === 'pii' ? 'classifier' : 'classifier_error'}`;
+  if (decision.pii.detected.length === 0) h['x-gw-pii'] = `${decision.pii.action}:${gate?.unscanned ? 'unscanned' : c?.verdict === 'pii' ? 'classifier' : 'classifier_error'}`;
   const name = requested.trim();
   if (name === '' || name === 'auto') return h;
   const r = resolveModel(table, name);

@@ -22,5 +22,7 @@ export function worstShapes(n: number): Record<string, string> {
     'mixed punctuation': fill(() => punct[Math.floor(rnd() * punct.length)]),
     'repeated emoji': fill(() => '😀👍🏽🇺🇳'),
     'line of digits': fill(() => String(Math.floor(rnd() * 10))),
+    'a@a@…': 'a@'.repeat(n >> 1),
+    'dense emails, phones': fill(() => `u${Math.floor(rnd() * 1e6)}@mail${Math.floor(rnd() * 100)}.com 13${String(Math.floor(rnd() * 1e9)).padStart(9, '0')} `),
   };
 }

@@ -34,7 +34,7 @@
  *      no alphabetic TLD).
  */
 import type { PiiDetector, PiiFinding } from '../types.ts';
-import { insideUrl, isAsciiAlnum } from './util.ts';
+import { insideUrl, isAsciiAlnum, lineBefore } from './util.ts';
 
 const RESERVED_SLD = /(?:^|\.)example\.(?:com|org|net|edu)$/;
 const RESERVED_TLD = new Set(['example', 'test', 'invalid', 'localhost', 'local']);
@@ -94,9 +94,11 @@ export function scanEmails(text: string, onlyReal: boolean): Array<[number, numb
     // domain
     let e = at + 1;
     const lim = Math.min(text.length, at + 254);
-    while (e < lim && isDomainCode(text.charCodeAt(e))) e++;
+    let dot = -1;
+    for (let c = text.charCodeAt(e); e < lim && isDomainCode(c); c = text.charCodeAt(++e)) if (c === 46 && dot < 0) dot = e;
     while (e > at + 1 && !isAsciiAlnum(text.charCodeAt(e - 1))) e--;
-    const r = check(text, s, at, e, onlyReal);
+    // a valid domain has a dot inside it (its first dot neither first nor last): "a@a@…" is rejected here without building strings
+    const r = dot > at + 1 && dot < e - 1 && s < at && check(text, s, at, e, onlyReal);
     if (r) {
       out.push([s, e]);
       minStart = e;
@@ -129,9 +131,7 @@ function check(text: string, s: number, at: number, e: number, onlyReal: boolean
   if (insideUrl(text, s)) return false;
   if (isPlaceholderEmail(local + '@' + domain)) return false;
   // licence / attribution header line
-  let ls = text.lastIndexOf('\n', s - 1) + 1;
-  if (ls < s - 200) ls = s - 200;
-  if (LICENCE_LINE.test(text.slice(ls, s))) return false;
+  if (LICENCE_LINE.test(lineBefore(text, s, 200))) return false;
   return true;
 }
 

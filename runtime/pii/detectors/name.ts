@@ -138,9 +138,18 @@ function skipGap(text: string, pos: number): number {
   return p;
 }
 
+const BLANK = /\s/;
+
 function lineStartsWithLowerNameKey(text: string, cueStart: number): boolean {
-  const ls = text.lastIndexOf('\n', cueStart - 1) + 1;
-  return /^[\s-]*$/.test(text.slice(ls, cueStart)) && text.charCodeAt(cueStart) === 110; /* 'n' */
+  if (text.charCodeAt(cueStart) !== 110 /* 'n' */) return false;
+  // only blanks and dashes between the line start and the cue: walk back over them (bounded by what it reads)
+  let i = cueStart - 1;
+  for (; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 10) return true;
+    if (c !== 45 && !BLANK.test(text[i])) return false;
+  }
+  return true;
 }
 
 /** "Common Name:", "Host name:", "Package name:" … label a thing, not a person. */

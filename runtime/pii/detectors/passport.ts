@@ -49,8 +49,8 @@ export const contextPassportDetector: PiiDetector = {
     let lastEnd = -1;
     for (const [, from] of cueHits(text).passport) {
       let to = Math.min(text.length, from + 40);
-      const nl = text.indexOf('\n', from);
-      if (nl >= 0 && nl < to) to = nl;
+      const nl = text.slice(from, to).indexOf('\n');
+      if (nl >= 0) to = from + nl;
       PASSPORT_VALUE_RE.lastIndex = 0;
       const v = PASSPORT_VALUE_RE.exec(text.slice(from, to));
       if (!v) continue;
