@@ -1,13 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
-import { policyFor, startGateway, type RunningGateway } from './helpers/gateway.ts';
+import { startChildGateway, type ChildGateway } from './helpers/child-gateway.ts';
+import { policyFor, TEST_KEYS } from './helpers/gateway.ts';
+import { probeHealthDuring } from './helpers/health-probe.ts';
 import { worstShapes } from './helpers/worst-shapes.ts';
 
-// Issue 10: one request must never stall the gateway. While a 1 MB prompt of a shape the pre-tokenizer does not split
-// is being routed, GET /health keeps answering. Before the fix, 1 MB of `a` did not finish in 120 s.
+// Issue 10: one request must never stall the gateway. The compiled gateway runs in its own process (`gw serve`, a
+// policy with `pii` rules on), the fake upstream on loopback in this process; while a 1 MB prompt of a shape the
+// pre-tokenizer does not split, or that is dense with personal data, is routed, GET /health is probed every ~10 ms.
+// Before the fix 1 MB of `a` held the loop for minutes, and 1 MB of dense e-mail addresses for ≈ 5 s (the PII scan).
 const BODY = `
+provider ollama { base_url "UP/ollama/v1"  local }
 model freebie/free-model  { context 2M  free 100M tokens every day }
 model paidco/paid-model   { context 2M  price 1 / 2 }
+model ollama/qwen-local   { context 2M }
 scenario code when text ~ /python/i {
   paid paidco/paid-model
   willingness 0%
@@ -16,51 +22,48 @@ scenario chat {
   free freebie/free-model
   willingness 100%
 }
+pii {
+  detect phone id_card bank_card email passport
+  route ollama/qwen-local
+}
 `;
 
 /**
- * Generous: a healthy /health answers in ~1 ms. Before the fix 1 MB of `a` held the loop for minutes; the token count
- * now takes ≤ ~30 ms, but the first probe during such a request still sees 100–900 ms on a loaded 2-core machine (body
- * read, JSON parse, logging — not yet bounded, see the h10a report), so the issue's 100 ms is not asserted yet.
+ * A regression bound, generous on purpose (the issue's 100 ms is what `npm run bench:worst` measures and prints per
+ * shape): /health answers in ~1 ms when idle, this test shares 2 cores with the rest of the suite, and before the fix
+ * the worst probe was > 4,000 ms (dense personal data) or never came (1 MB of `a`).
  */
-const HEALTH_MS = 2000;
+const HEALTH_MS = 1000;
 
 let up: FakeUpstream;
-let g: RunningGateway;
+let g: ChildGateway;
 beforeAll(async () => {
   up = await startFakeUpstream();
-  g = await startGateway(policyFor(up, BODY));
-});
+  g = await startChildGateway(policyFor(up, BODY.replace('UP', up.url)), TEST_KEYS);
+}, 40_000);
 afterAll(async () => {
   await g?.close();
   await up?.close();
 });
 
-describe('bounded work per request', () => {
+describe('bounded work per request, gw in its own process', () => {
   for (const [shape, text] of Object.entries(worstShapes(1 << 20))) {
-    it(`GET /health stays under ${HEALTH_MS} ms while 1 MB of ${shape} is routed`, async () => {
-      // encoded before the clock starts: the test's own client work is not the gateway's
+    it(`GET /health stays under ${HEALTH_MS} ms while 1 MB of ${shape} is routed, and the answer is right`, async () => {
       const body = Buffer.from(JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: text }] }));
-      let done = false;
-      const big = fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (r) => {
-        await r.arrayBuffer();
-        done = true;
-        return r.status;
-      });
-      const health: number[] = [];
-      const deadline = Date.now() + 20_000;
-      while (!done && Date.now() < deadline) {
-        const t0 = performance.now();
-        const r = await fetch(`${g.url}/health`);
-        await r.arrayBuffer();
-        health.push(performance.now() - t0);
-        await new Promise((res) => setTimeout(res, 5));
-      }
-      const status = await big;
-      expect(done).toBe(true);
-      expect(status).toBeLessThan(600);
-      expect(health.length).toBeGreaterThan(0);
-      expect(Math.max(...health)).toBeLessThan(HEALTH_MS);
+      up.reset();
+      const r = await probeHealthDuring(g.url, '/v1/chat/completions', body);
+      expect(r.status, r.text).toBe(200);
+      const personal = shape === 'dense emails, phones';
+      const model = personal ? 'ollama/qwen-local' : 'freebie/free-model';
+      expect(r.headers.get('x-gw-model')).toBe(model);
+      expect(r.headers.get('x-gw-pii')).toBe(personal ? 'route:email,phone' : null);
+      expect(JSON.parse(r.text).choices[0].message.content).toBe(`ok from ${model.split('/')[1]}`);
+      // the whole prompt went to the model the policy chose, unchanged
+      const sent = up.requests.filter((q) => q.endpoint === 'chat.completions');
+      expect(sent).toHaveLength(1);
+      expect(sent[0].body.messages[0].content).toBe(text);
+      expect(r.health.length).toBeGreaterThan(0);
+      expect(r.worst).toBeLessThan(HEALTH_MS);
     }, 30_000);
   }
 });

@@ -6,7 +6,7 @@ import { FastResponse } from 'srvx';
 import type { UpstreamStream } from '../providers/adapter.ts';
 import type { FrameRewriter } from '../pii/restore-stream.ts';
 import type { CompletedRequest } from '../state/accounting.ts';
-import { redactDeep, redactText } from '../state/redact-log.ts';
+import { redactDeep, redactText, type KnownPii } from '../state/redact-log.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
 import type { ChatContext } from './chat-route.ts';
 import type { CallOutcome } from '../gateway/route-and-call.ts';
@@ -40,6 +40,8 @@ export class RequestRecord {
   privacy: LogPrivacy;
   /** the detected values (from the PII gate), starred wherever the stored trace quotes them */
   piiValues: string[] = [];
+  /** the request's texts scanned for every PII type (from the PII gate, when it found values): the log masks with them */
+  piiKnown: KnownPii | null = null;
   /** the client key's name and its ticket (limits), once the caller is known */
   client: string | null = null;
   ticket: CompletedRequest['ticket'] = null;
@@ -88,7 +90,7 @@ export class RequestRecord {
     try {
       // the ledger itself redacts the bodies of a request whose decision names detected types
       const p = this.privacy === 'redact' && r.decision?.pii.detected.length ? 'ledger' : this.privacy;
-      const requestBody = p === 'withhold' ? { withheld: WITHHELD } : p === 'redact' && this.body !== null ? redactDeep(this.body) : this.body;
+      const requestBody = p === 'withhold' ? { withheld: WITHHELD } : p === 'redact' && this.body !== null ? redactDeep(this.body, this.piiKnown) : this.body;
       const responseBody = r.responseBody === null ? null : p === 'withhold' ? JSON.stringify({ withheld: WITHHELD }) : p === 'redact' ? redactText(r.responseBody) : r.responseBody;
       const attempts = p === 'clear' ? r.attempts : r.attempts.map((a) => (a.message ? { ...a, message: redactText(a.message) } : a));
       const decision = r.decision && p !== 'clear' ? scrubTrace(r.decision, p === 'withhold' ? null : this.piiValues) : r.decision;
@@ -101,6 +103,7 @@ export class RequestRecord {
         startedAt: this.startedAt,
         endpoint: this.endpoint,
         requestBody,
+        piiKnown: this.piiKnown,
         // the body in clear is logged as it came (it was parsed from this text and never changed)
         requestText: p === 'clear' ? (receivedText(this.body) ?? null) : null,
         latencyMs: performance.now() - this.t0,

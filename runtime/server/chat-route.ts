@@ -42,6 +42,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
     const gate = await piiGate(table, requestParts(chat).texts, ctx, id);
     rec.privacy = gate.privacy;
     rec.piiValues = gate.values;
+    rec.piiKnown = gate.logKnown;
     let upstreamBody = chat.upstreamBody;
     if (gate.placeholders) {
       upstreamBody = redactChatBody(upstreamBody, gate.types, gate.placeholders, gate.known);

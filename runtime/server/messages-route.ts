@@ -98,6 +98,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
     const gate = await piiGate(table, [...requestParts({ messages: m.routeMessages, tools: m.tools }).texts, ...thinkingTexts(m.upstreamBody)], ctx, id);
     rec.privacy = gate.privacy;
     rec.piiValues = gate.values;
+    rec.piiKnown = gate.logKnown;
     let upstreamBody = m.upstreamBody;
     if (gate.placeholders) {
       upstreamBody = redactMessagesBody(upstreamBody, gate.types, gate.placeholders, gate.known);

@@ -3,13 +3,13 @@ import type { Env } from '../providers/keys.ts';
 import { classifyPii, type ClassifierVerdict } from '../pii/classify.ts';
 import { PlaceholderMap } from '../pii/placeholders.ts';
 import { detectTypes, scanPartsBounded, type PartFinding } from '../pii/scan.ts';
-import type { ScanBudget } from '../pii/bounded-scan.ts';
-import type { PiiFinding } from '../pii/types.ts';
+import { scanTextsBounded, type ScanBudget } from '../pii/bounded-scan.ts';
+import { PII_TYPES, type PiiFinding } from '../pii/types.ts';
 import type { PiiType } from '../pii/types.ts';
 import { modelIndex, resolveModel } from '../router/resolve-model.ts';
 import type { Decision, RouteRequest } from '../router/types.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
-import { redactText } from '../state/redact-log.ts';
+import { redactText, type KnownPii } from '../state/redact-log.ts';
 import { GwError } from './errors.ts';
 import type { Logger } from './log.ts';
 
@@ -67,6 +67,8 @@ export interface PiiGate extends PiiChecks {
   route: RouteRequest['pii'];
   /** the policy's detect types */
   types: PiiType[];
+  /** the texts scanned for every PII type when the rules found values (what the request log masks), else null */
+  logKnown: KnownPii | null;
   /** placeholders for the values about to be masked: the policy redacts and the rules found values */
   placeholders: PlaceholderMap | null;
   /** `redact` when the rules found values, `withhold` when only the classifier flagged the request */
@@ -106,12 +108,25 @@ export async function piiGate(table: DecisionTable, texts: readonly string[], ct
   }
   return {
     ...checks,
+    logKnown: checks.findings.length && !checks.unscanned ? await scanForLog(texts, types, checks.known) : null,
     values: checks.findings.map((f) => texts[f.part].slice(f.start, f.end)),
     types,
     route: routePii(table, checks),
     placeholders: table.pii?.action.kind === 'redact' && checks.findings.length && !checks.unscanned ? new PlaceholderMap() : null,
     privacy: checks.unscanned || c?.verdict === 'pii' ? 'withhold' : checks.findings.length ? 'redact' : 'clear',
   };
+}
+
+/**
+ * The log of a request with personal values masks every type in its bodies (runtime/state/redact-log.ts): the texts
+ * scanned for all of them here, bounded like the gate's scan, so the log does not scan 1 MB again on the serving
+ * thread. A scan past its deadline gives null (the log then scans itself).
+ */
+async function scanForLog(texts: readonly string[], types: readonly PiiType[], known: Map<string, PiiFinding[]>): Promise<KnownPii | null> {
+  if (PII_TYPES.every((t) => types.includes(t))) return known;
+  const { perText, unscanned } = await scanTextsBounded(texts, PII_TYPES);
+  if (unscanned) return null;
+  return new Map(texts.map((t, i) => [t, perText[i]]));
 }
 
 /**

@@ -75,6 +75,7 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
     const gate = await piiGate(table, requestParts({ messages, tools: r.tools }).texts, ctx, id);
     rec.privacy = gate.privacy;
     rec.piiValues = gate.values;
+    rec.piiKnown = gate.logKnown;
     if (gate.placeholders) {
       throw new GwError(400, 'invalid_request_error', 'the request contains personal data and the policy redacts it; redaction is not available on /v1/responses yet, so it is not sent', 'pii_blocked', {
         pii_types: [...new Set(gate.findings.map((f) => f.type))],

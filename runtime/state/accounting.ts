@@ -2,6 +2,7 @@ import type { DecisionTable } from '../types/decision-table.ts';
 import type { Decision, StateSnapshot } from '../router/types.ts';
 import type { Usage } from '../providers/adapter.ts';
 import type { Failure } from '../providers/failure.ts';
+import type { KnownPii } from './redact-log.ts';
 
 /** Tokens held against a free quota while a request is in flight; settled to the real usage or released. */
 export interface Reservation {
@@ -38,6 +39,8 @@ export interface CompletedRequest {
   requestBody: unknown;
   /** the text `requestBody` was parsed from, when nothing in it is to be masked: the log keeps it instead of serialising the body again */
   requestText?: string | null;
+  /** strings of `requestBody` already scanned for every PII type, with their findings (the log masks them without a second scan) */
+  piiKnown?: KnownPii | null;
   /** the answer as sent: JSON text, or the SSE text of a stream (capped) */
   responseBody: string | null;
   requestedModel: string;

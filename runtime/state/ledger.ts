@@ -287,7 +287,7 @@ function logBodies(table: DecisionTable, req: CompletedRequest, row: RequestRow,
   // no secret of the policy is ever stored (an upstream that echoes a key, a client that pastes one)
   const sc = scrubberFor(table, env);
   return {
-    request_body: req.requestBody === null ? null : sc.text(!flagged && req.requestText ? req.requestText : JSON.stringify(flagged ? redactDeep(req.requestBody) : req.requestBody)),
+    request_body: req.requestBody === null ? null : sc.text(!flagged && req.requestText ? req.requestText : JSON.stringify(flagged ? redactDeep(req.requestBody, req.piiKnown) : req.requestBody)),
     response_body: req.responseBody === null ? null : sc.text(flagged ? redactText(req.responseBody) : req.responseBody),
     decision: d ? sc.text(encodeDecision(flagged ? (redactDeep(d) as Decision) : d)) : null,
     attempts: sc.text(JSON.stringify(req.attempts)),

@@ -1,17 +1,20 @@
 import { detectPii } from '../pii/detect.ts';
 import { maskText } from '../pii/mask.ts';
-import { PII_TYPES } from '../pii/types.ts';
+import { PII_TYPES, type PiiFinding } from '../pii/types.ts';
+
+/** Strings already scanned for every type (the PII gate's scan): their findings, so they are not scanned again. */
+export type KnownPii = ReadonlyMap<string, PiiFinding[]>;
 
 /** Mask every personal value in every string of a JSON value (for request logs of flagged requests). */
-export function redactDeep(value: unknown): unknown {
+export function redactDeep(value: unknown, known?: KnownPii | null): unknown {
   if (typeof value === 'string') {
-    const f = detectPii(value, PII_TYPES);
+    const f = known?.get(value) ?? detectPii(value, PII_TYPES);
     return f.length ? maskText(value, f) : value;
   }
-  if (Array.isArray(value)) return value.map(redactDeep);
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, known));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v);
+    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, known);
     return out;
   }
   return value;
