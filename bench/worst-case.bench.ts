@@ -14,6 +14,8 @@
  */
 import { loadavg } from 'node:os';
 import { detectAllPii } from '../runtime/pii/detect.ts';
+import { matchWindow } from '../runtime/router/conditions.ts';
+import { policyRegex } from '../runtime/router/linear-regex.ts';
 import { clearPieceCache } from '../runtime/router/pretokenize.ts';
 import { countTexts } from '../runtime/router/tokens.ts';
 import { startChildGateway } from '../test/helpers/child-gateway.ts';
@@ -51,6 +53,22 @@ for (const [shape, text] of Object.entries(worstShapes(1 << 20))) {
   const t = worst(() => countTexts([text]));
   const p = worst(() => detectAllPii(text));
   console.log(`${shape.padEnd(22)} ${t.toFixed(1).padStart(9)} ${(t / base).toFixed(0).padStart(8)}   ${String(c.exactChars).padStart(11)}   ${p.toFixed(1).padStart(11)}`);
+}
+
+// ---- `text ~` regexes over the windows of a 1 MB prompt: JavaScript's engine (before) against the policy's matcher ----
+{
+  const text = 'a'.repeat(1 << 20);
+  const window = matchWindow(text);
+  console.log(`\n\`text ~\` over 1 MB of \`a\` (the ${window.length.toLocaleString('en')}-char window)   JavaScript ms   policy matcher ms (engine)   ratio`);
+  // JavaScript's engine is run only on the quadratic pattern: on the cubic and the exponential ones it does not finish
+  for (const [source, jsRuns] of [['a.*b', true], ['a.*a.*b', false], ['(a|aa)+$', false], ['python', true]] as const) {
+    const js = new RegExp(source);
+    const tj = jsRuns ? worst(() => js.exec(window), false) : NaN;
+    const m = policyRegex(source, '');
+    const tm = worst(() => m.exec(window), false);
+    const before = jsRuns ? tj.toFixed(2) : 'not run';
+    console.log(`/${source}/`.padEnd(52) + `${before.padStart(13)}   ${tm.toFixed(2).padStart(17)} (${m.engine})   ${jsRuns ? `${(tj / tm).toFixed(0).padStart(5)}×` : '     —'}`);
+  }
 }
 
 // ---- end to end: gw in its own process ----

@@ -51,6 +51,7 @@ export const DIAGNOSTIC_CODES = {
   GW195: 'model the catalog does not know',
   GW196: 'model retired by its provider',
   GW197: 'free quota past its `until` date',
+  GW200: '`text ~` regex matched by a backtracking engine (backreference or lookahead)',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 

@@ -1,5 +1,6 @@
 import { warning, type Diagnostic } from '../diagnostics.ts';
 import type * as A from '../ast.ts';
+import { linearProblem } from '../../runtime/router/linear-regex.ts';
 import type { CheckContext, CheckPass } from './context.ts';
 
 /**
@@ -128,16 +129,35 @@ function* textConditions(c: A.Cond): Generator<{ regex: A.RegexLit }> {
   else if (c.kind === 'text') yield c;
 }
 
+/**
+ * The gateway matches every regex in linear time (runtime/router/linear-regex.ts) unless RE2 cannot express it (a
+ * backreference, a lookahead) and it repeats without bound: then it runs on JavaScript's backtracking engine, bounded
+ * only by the 16 KiB windows of the prompt. Such a pattern is a warning: GW190 when it can backtrack exponentially
+ * (no window bounds that), else GW200.
+ */
 function run(ctx: CheckContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const s of ctx.symbols.scenarios) {
     if (!s.when) continue;
     for (const c of textConditions(s.when)) {
+      let feature: string | null;
+      try {
+        feature = linearProblem(c.regex.source, c.regex.flags);
+      } catch {
+        continue; // not a valid pattern: GW114/GW115 say so
+      }
+      if (feature === null) continue;
       const why = catastrophicBacktracking(c.regex.source);
       if (why)
         out.push(
-          warning('GW190', ctx.file, c.regex.loc, `/${c.regex.source}/ can backtrack catastrophically on a long prompt: ${why}`, [
+          warning('GW190', ctx.file, c.regex.loc, `/${c.regex.source}/ can backtrack catastrophically on a long prompt: ${why}, and it uses ${feature}, which linear-time matching cannot express`, [
             { message: 'match one repetition without nesting, e.g. /a+/ for /(a+)+/, or alternatives that start differently' },
+          ]),
+        );
+      else
+        out.push(
+          warning('GW200', ctx.file, c.regex.loc, `/${c.regex.source}/ uses ${feature}, which linear-time matching cannot express: it is matched by a backtracking engine, over the first and last 16 KiB of the prompt only`, [
+            { message: 'without backreferences and lookaheads every `text ~` pattern is matched in linear time' },
           ]),
         );
     }

@@ -1,5 +1,6 @@
 import { thousands } from './format.ts';
 import type { Condition, RegexRow } from '../types/decision-table.ts';
+import { policyRegex, type PolicyRegex } from './linear-regex.ts';
 
 export interface ConditionInput {
   tokens: number;
@@ -12,9 +13,11 @@ export interface ConditionInput {
 
 /**
  * Bounded matching: a `text ~ /re/` condition reads at most TEXT_MATCH_HEAD code units from the start of the prompt
- * text and TEXT_MATCH_TAIL from its end (joined by "\n"), so a pattern that backtracks polynomially (such as
- * /a.*b/ on a megabyte of `a`) costs at most that window's worth; `gw check` warns (GW190) about the patterns that
- * backtrack exponentially, which no window bounds. The start holds the system prompt, the end the latest message.
+ * text and TEXT_MATCH_TAIL from its end (joined by "\n"). Every pattern is matched in time linear in what it reads
+ * (linear-regex.ts: JavaScript's engine for patterns that cannot backtrack, RE2 for the others), so the window bounds
+ * the cost per regex at ≈ 10 ms in the worst shapes; only a pattern RE2 cannot express runs on a backtracking engine
+ * (`gw check` warns: GW200, and GW190 when it can backtrack exponentially, which no window bounds). The start holds
+ * the system prompt, the end the latest message.
  */
 export const TEXT_MATCH_HEAD = 16 * 1024;
 export const TEXT_MATCH_TAIL = 16 * 1024;
@@ -31,14 +34,23 @@ export function matchWindow(text: string): string {
   return `${text.slice(0, h)}\n${text.slice(t)}`;
 }
 
-const compiled = new WeakMap<RegexRow, RegExp>();
-function regexOf(r: RegexRow): RegExp {
+const compiled = new WeakMap<RegexRow, PolicyRegex>();
+function regexOf(r: RegexRow): PolicyRegex {
   let re = compiled.get(r);
   if (!re) {
-    re = new RegExp(r.source, r.flags.replace(/[gy]/g, ''));
+    re = policyRegex(r.source, r.flags);
     compiled.set(r, re);
   }
   return re;
+}
+
+function testShort(re: PolicyRegex, s: string): boolean {
+  return re.test(shortInput(re, s));
+}
+
+/** A `model ~` or `header ~` input as the regex reads it: whole, or windowed for a backtracking fallback. */
+function shortInput(re: PolicyRegex, s: string): string {
+  return re.engine === 'js-fallback' ? matchWindow(s) : s;
 }
 
 /** Evaluate a scenario condition; `why` collects the atoms that decided it, for the trace. */
@@ -58,10 +70,10 @@ export type CondPlan =
   | { op: 'and' | 'or'; args: CondPlan[] }
   | { op: 'not'; arg: CondPlan }
   | { op: 'tokens'; cmp: '>' | '>=' | '<' | '<='; value: number; yes: string; no: string }
-  | { op: 'text'; regex: RegexRow; re: RegExp | null; yes: string; no: string }
-  | { op: 'model'; regex: RegexRow; re: RegExp | null; yes: string; no: string }
+  | { op: 'text'; regex: RegexRow; re: PolicyRegex | null; yes: string; no: string }
+  | { op: 'model'; regex: RegexRow; re: PolicyRegex | null; yes: string; no: string }
   | { op: 'has'; image: boolean; yes: string; no: string }
-  | { op: 'header'; name: string; equals: string | null; regex: RegexRow | null; re: RegExp | null; absent: string; yes: string; no: string };
+  | { op: 'header'; name: string; equals: string | null; regex: RegexRow | null; re: PolicyRegex | null; absent: string; yes: string; no: string };
 
 const plans = new WeakMap<Condition, CondPlan>();
 
@@ -189,11 +201,12 @@ export function holds(c: CondPlan, ctx: CondContext): boolean {
     }
     case 'text': {
       const m = (c.re ??= regexOf(c.regex)).exec(ctx.matchText);
-      ctx.add(m ? `${c.yes}${m[0].slice(0, 24)}"` : c.no);
+      ctx.add(m ? `${c.yes}${m.text.slice(0, 24)}"` : c.no);
       return m !== null;
     }
     case 'model': {
-      const ok = (c.re ??= regexOf(c.regex)).test(ctx.model);
+      const re = (c.re ??= regexOf(c.regex));
+      const ok = re.test(shortInput(re, ctx.model));
       ctx.add(`model "${ctx.model}${ok ? c.yes : c.no}`);
       return ok;
     }
@@ -204,7 +217,7 @@ export function holds(c: CondPlan, ctx: CondContext): boolean {
     }
     case 'header': {
       const v = ctx.headers[c.name];
-      const ok = v !== undefined && (c.equals !== null ? v === c.equals : c.regex ? (c.re ??= regexOf(c.regex)).test(v) : true);
+      const ok = v !== undefined && (c.equals !== null ? v === c.equals : c.regex ? testShort((c.re ??= regexOf(c.regex)), v) : true);
       ctx.add(v === undefined ? c.absent : ok ? c.yes : c.no);
       return ok;
     }
