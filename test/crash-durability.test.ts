@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
+import { main } from '../cli/main.ts';
 import { policyFor, startGateway, TEST_KEYS } from './helpers/gateway.ts';
+import { memoryIo } from './helpers/mem-io.ts';
 
 // Issue 10 item 7: after `kill -9` under load, every request the gateway answered is in its ledger, and /stats, the
 // budget and /quota agree. Three bounded runs (at most 400 requests each, 6 at a time, on 127.0.0.1), each killed at
@@ -90,6 +92,10 @@ describe('kill -9 under load (issue 10 item 7)', () => {
     const all = new Map<string, 'free' | 'paid'>();
     for (const killAfter of [120, 200, 160]) {
       for (const [id, kind] of await loadAndKill(dir, killAfter)) all.set(id, kind);
+      // before any restart, `gw quota` reads the crashed state (the journal replayed, nothing written)
+      const io = memoryIo(dir, TEST_KEYS);
+      expect(await main(['quota', '--json'], io), io.stderr).toBe(0);
+      const cliUsed = (JSON.parse(io.stdout) as { model: string; used: number }[]).find((q) => q.model === 'freebie/free-model')!.used;
       // the next start (in process, on the same state) sees every request answered so far
       const g = await startGateway(policy, TEST_KEYS, { dir });
       try {
@@ -102,6 +108,8 @@ describe('kill -9 under load (issue 10 item 7)', () => {
         expect(stats.requests24h).toBeGreaterThanOrEqual(all.size);
         // the free quota's settled usage is exactly the free tokens of the logged requests
         expect(quota.used).toBe(stats.freeTokensUsed24h);
+        // and `gw quota` showed it before the restart
+        expect(cliUsed).toBe(quota.used);
         // the budget's spend is the logged cost, and counts every answered paid request
         expect(stats.budget.spent).toBeCloseTo(stats.cost24h, 6);
         const paidRows = stats.perModel.find((m: any) => m.model === 'paidco/paid-model');

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import type { RequestRow } from './request-log.ts';
 
 /** The free-quota settle a finished request made: tokens added to (model, period) under the record's sequence number. */
@@ -76,8 +76,26 @@ export class AnswerJournal {
   }
 }
 
-/** Apply the journal's lines to the database in one transaction; a torn last line (the crash mid-write) is skipped. */
-function replay(db: Database.Database, path: string): { rows: number; maxSeq: number } {
+/** The journal of the state database at `dbPath`. */
+export function journalPathOf(dbPath: string): string {
+  return `${dbPath}.answered`;
+}
+
+/** Whether a journal at `path` holds anything to replay. */
+export function journalHasLines(path: string): boolean {
+  try {
+    return statSync(path).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Apply the journal's lines to the database in one transaction (a savepoint inside the caller's, if any): rows that
+ * are missing, settles whose sequence number the quota row has not reached; a torn last line (the crash mid-write) is
+ * skipped. Idempotent.
+ */
+export function replay(db: Database.Database, path: string): { rows: number; maxSeq: number } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

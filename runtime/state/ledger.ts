@@ -14,7 +14,7 @@ import { redactDeep, redactText } from './redact-log.ts';
 import { encodeDecision } from './log-decision.ts';
 import { RequestLog, type LogBodies, type RequestRow } from './request-log.ts';
 import { scrubberFor } from '../secrets/scrubber.ts';
-import { AnswerJournal } from './answer-journal.ts';
+import { AnswerJournal, journalPathOf } from './answer-journal.ts';
 import type { Logger } from '../server/log.ts';
 
 const DAY = 86_400_000;
@@ -134,7 +134,7 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
    */
   openJournal(): number {
     if (this.journal || this.db.memory) return 0;
-    const { journal, replayed } = AnswerJournal.open(this.db, `${this.db.name}.answered`);
+    const { journal, replayed } = AnswerJournal.open(this.db, journalPathOf(this.db.name));
     this.journal = journal;
     if (replayed) this.log.warn(`restored ${replayed} answered request${replayed === 1 ? '' : 's'} from the journal of a run that did not stop cleanly`);
     return replayed;

@@ -1,7 +1,9 @@
+import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { DecisionTable } from '../types/decision-table.ts';
 import type { StateSnapshot } from '../router/types.ts';
 import { silentLogger } from '../server/log.ts';
+import { journalHasLines, journalPathOf, replay } from './answer-journal.ts';
 import { Ledger } from './ledger.ts';
 import { applyOverlay } from './overlay.ts';
 import { openDatabase } from './sqlite-store.ts';
@@ -17,21 +19,41 @@ export interface StoredState {
 }
 
 /**
- * What the running gateway knows, read from its state database (read-only), so `gw explain` and `gw quota` see the
- * same quotas, registrations and spend as `gw serve`. Null when there is no database yet.
+ * What the gateway knows, read from its state database, so `gw explain` and `gw quota` see the same quotas,
+ * registrations and spend as `gw serve`. Null when there is no database yet.
+ *
+ * After a `kill -9` the answered-requests journal (`state.db.answered`, answer-journal.ts) holds requests whose rows
+ * (and, in a narrow window, settles) are not in the database yet; a running gateway's journal holds those of its
+ * last few milliseconds. Either way the figures to show are the database's plus the journal's. So the journal is
+ * replayed exactly as the gateway replays it at start — inside a transaction that is rolled back after the read:
+ * nothing is written, the next `gw serve` replays the same lines, and a running gateway's own commits are not
+ * disturbed (its writes wait the few milliseconds this holds the write lock; only when the journal has lines).
  */
 export function readStoredState(table: DecisionTable, policyPath: string, now: number): StoredState | null {
   const path = statePath(table, policyPath);
   if (path === ':memory:' || !existsSync(path)) return null;
   let ledger: Ledger | null = null;
+  let db: Database.Database | null = null;
   try {
-    // a write connection (WAL allows it beside a running gateway) so pending WAL frames are read; nothing is written
-    ledger = new Ledger(openDatabase(path), { log: silentLogger, env: {} });
-    const served = applyOverlay(table, ledger.overlays.all()).table;
-    return { table: served, snapshot: ledger.snapshot(served, now), quotas: quotaStatuses(served, ledger.quotas, now), path };
+    // a write connection (WAL allows it beside a running gateway) so pending WAL frames are read; nothing is kept
+    db = openDatabase(path);
+    const journal = journalPathOf(path);
+    const replaying = journalHasLines(journal);
+    if (replaying) {
+      db.exec('BEGIN IMMEDIATE');
+      replay(db, journal);
+    }
+    try {
+      ledger = new Ledger(db, { log: silentLogger, env: {} });
+      const served = applyOverlay(table, ledger.overlays.all()).table;
+      return { table: served, snapshot: ledger.snapshot(served, now), quotas: quotaStatuses(served, ledger.quotas, now), path };
+    } finally {
+      if (replaying && db.inTransaction) db.exec('ROLLBACK');
+    }
   } catch {
     return null;
   } finally {
-    ledger?.close();
+    if (ledger) ledger.close();
+    else db?.close();
   }
 }
