@@ -108,3 +108,14 @@ describe('a scan past its deadline is treated as personal data', () => {
     }
   });
 });
+
+describe('masking a long text for the log', () => {
+  it('gives what maskText gives, over many findings', async () => {
+    const { maskTextBounded } = await import('../runtime/pii/bounded-scan.ts');
+    const { maskText } = await import('../runtime/pii/mask.ts');
+    const text = worstShapes(1 << 18)['dense emails, phones'];
+    const found = detectAllPii(text);
+    expect(found.length).toBeGreaterThan(10_000);
+    expect(await maskTextBounded(text, found, 1)).toBe(maskText(text, found));
+  });
+});

@@ -10,6 +10,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { detectPii, resolveOverlaps } from './detect.ts';
+import { maskValue } from './mask.ts';
 import type { PiiFinding, PiiType } from './types.ts';
 
 export const WINDOW = 16 * 1024;
@@ -90,4 +91,25 @@ export async function scanTextsBounded(texts: readonly string[], types: readonly
     }
   }
   return { perText, unscanned: null };
+}
+
+/** maskText (mask.ts) for a long text with many findings: the same result, the event loop given back every `sliceMs`. */
+export async function maskTextBounded(text: string, findings: readonly PiiFinding[], sliceMs = DEFAULT_SCAN_BUDGET.sliceMs): Promise<string> {
+  if (findings.length === 0) return text;
+  const sorted = [...findings].sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let pos = 0;
+  let slice = performance.now();
+  for (let i = 0; i < sorted.length; i++) {
+    const f = sorted[i];
+    if (f.start < pos) continue; // overlapping input: keep the first
+    parts.push(text.slice(pos, f.start), maskValue(text, f));
+    pos = f.end;
+    if ((i & 1023) === 1023 && performance.now() - slice > sliceMs) {
+      await nextTurn();
+      slice = performance.now();
+    }
+  }
+  parts.push(text.slice(pos));
+  return parts.join('');
 }

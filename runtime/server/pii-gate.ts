@@ -3,7 +3,7 @@ import type { Env } from '../providers/keys.ts';
 import { classifyPii, type ClassifierVerdict } from '../pii/classify.ts';
 import { PlaceholderMap } from '../pii/placeholders.ts';
 import { detectTypes, scanPartsBounded, type PartFinding } from '../pii/scan.ts';
-import { scanTextsBounded, type ScanBudget } from '../pii/bounded-scan.ts';
+import { maskTextBounded, scanTextsBounded, type ScanBudget } from '../pii/bounded-scan.ts';
 import { PII_TYPES, type PiiFinding } from '../pii/types.ts';
 import type { PiiType } from '../pii/types.ts';
 import { modelIndex, resolveModel } from '../router/resolve-model.ts';
@@ -119,14 +119,20 @@ export async function piiGate(table: DecisionTable, texts: readonly string[], ct
 
 /**
  * The log of a request with personal values masks every type in its bodies (runtime/state/redact-log.ts): the texts
- * scanned for all of them here, bounded like the gate's scan, so the log does not scan 1 MB again on the serving
- * thread. A scan past its deadline gives null (the log then scans itself).
+ * scanned for all of them and masked here, yielding like the gate's scan, so the log does not scan and mask 1 MB in
+ * one turn of the serving thread. A scan past its deadline gives null (the log then scans itself).
  */
 async function scanForLog(texts: readonly string[], types: readonly PiiType[], known: Map<string, PiiFinding[]>): Promise<KnownPii | null> {
-  if (PII_TYPES.every((t) => types.includes(t))) return known;
-  const { perText, unscanned } = await scanTextsBounded(texts, PII_TYPES);
-  if (unscanned) return null;
-  return new Map(texts.map((t, i) => [t, perText[i]]));
+  let perText: PiiFinding[][];
+  if (PII_TYPES.every((t) => types.includes(t))) perText = texts.map((t) => known.get(t) ?? []);
+  else {
+    const all = await scanTextsBounded(texts, PII_TYPES);
+    if (all.unscanned) return null;
+    perText = all.perText;
+  }
+  const out = new Map<string, string>();
+  for (let i = 0; i < texts.length; i++) out.set(texts[i], await maskTextBounded(texts[i], perText[i]));
+  return out;
 }
 
 /**
@@ -159,16 +165,32 @@ export function scrubTrace<D extends Pick<Decision, 'trace'>>(d: D, values: read
   const trace = d.trace.map((t) => {
     if (!quoting(t.message)) return t;
     if (values === null) return { ...t, message: `${t.message.slice(0, t.message.indexOf(' at "'))} at "[withheld]")` };
-    let m = t.message;
-    for (const v of [...values].sort((a, b) => b.length - a.length))
-      for (let len = v.length; len >= Math.min(MIN_FRAGMENT, v.length); len--)
-        for (let i = 0; i + len <= v.length; i++) {
-          const piece = v.slice(i, i + len);
-          if (m.includes(piece)) m = m.split(piece).join('*'.repeat(len));
-        }
+    const m = starValues(t.message, values);
     return m === t.message ? t : { ...t, message: m };
   });
   return { ...d, trace };
+}
+
+/**
+ * `message` with every position starred that lies in a piece (MIN_FRAGMENT+ characters, or a whole shorter value) of
+ * one of `values`. A piece of MIN_FRAGMENT or more characters is covered by its MIN_FRAGMENT-grams, so each such gram
+ * of the (short) message is looked up once in all values joined: linear in the values, however many a request has.
+ */
+function starValues(message: string, values: readonly string[]): string {
+  if (values.length === 0) return message;
+  const joined = values.join('\n');
+  const star = new Uint8Array(message.length);
+  for (let i = 0; i + MIN_FRAGMENT <= message.length; i++) {
+    if (joined.includes(message.slice(i, i + MIN_FRAGMENT))) star.fill(1, i, i + MIN_FRAGMENT);
+  }
+  for (const v of values) {
+    if (v.length === 0 || v.length >= MIN_FRAGMENT) continue;
+    for (let at = message.indexOf(v); at >= 0; at = message.indexOf(v, at + 1)) star.fill(1, at, at + v.length);
+  }
+  if (!star.includes(1)) return message;
+  let out = '';
+  for (let i = 0; i < message.length; i++) out += star[i] ? '*' : message[i];
+  return out;
 }
 
 /** `x-gw-pii` on the gateway's own refusal of a request redaction could not clean (see assertRedacted). */

@@ -1,14 +1,16 @@
 import { detectPii } from '../pii/detect.ts';
 import { maskText } from '../pii/mask.ts';
-import { PII_TYPES, type PiiFinding } from '../pii/types.ts';
+import { PII_TYPES } from '../pii/types.ts';
 
-/** Strings already scanned for every type (the PII gate's scan): their findings, so they are not scanned again. */
-export type KnownPii = ReadonlyMap<string, PiiFinding[]>;
+/** Strings already scanned for every type and masked (by the PII gate, off the log's path): string → its masked form. */
+export type KnownPii = ReadonlyMap<string, string>;
 
 /** Mask every personal value in every string of a JSON value (for request logs of flagged requests). */
 export function redactDeep(value: unknown, known?: KnownPii | null): unknown {
   if (typeof value === 'string') {
-    const f = known?.get(value) ?? detectPii(value, PII_TYPES);
+    const masked = known?.get(value);
+    if (masked !== undefined) return masked;
+    const f = detectPii(value, PII_TYPES);
     return f.length ? maskText(value, f) : value;
   }
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, known));
