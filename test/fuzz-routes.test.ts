@@ -105,6 +105,37 @@ const validish = fc
   )
   .map(([b, m]) => (m ? { ...b, [m[0]]: m[1] } : b));
 
+/** a Responses API body (/v1/responses): input as text or items, with any field any value */
+const inputItem = fc.oneof(
+  fc.record({ role: fc.constantFrom('user', 'assistant', 'system', 'developer'), content: fc.oneof(text, fc.array(fc.record({ type: fc.constantFrom('input_text', 'output_text', 'input_image', 'x'), text: maybe(text), image_url: maybe(fc.constantFrom('data:image/png;base64,AAAA', '')) }), { maxLength: 2 }), anyJson) }),
+  fc.record({ type: fc.constantFrom('message', 'function_call', 'function_call_output', 'reasoning', 'item_reference', 'nope'), call_id: maybe(fc.string({ maxLength: 8 })), name: maybe(fc.string({ maxLength: 8 })), arguments: maybe(fc.oneof(fc.string({ maxLength: 20 }), anyJson)), output: maybe(fc.oneof(text, anyJson)), id: maybe(fc.string({ maxLength: 12 })) }),
+  anyJson,
+);
+const responsesLike = fc.record(
+  {
+    model: fc.oneof(word, anyJson),
+    input: fc.oneof(text, fc.array(inputItem, { minLength: 1, maxLength: 3 }), anyJson),
+    instructions: fc.oneof(text, anyJson),
+    stream: fc.oneof(fc.boolean(), anyJson),
+    max_output_tokens: fc.oneof(number, anyJson),
+    tools: fc.oneof(fc.array(fc.record({ type: fc.constantFrom('function', 'web_search', 'x'), name: maybe(fc.string({ maxLength: 10 })), parameters: maybe(anyJson) }), { maxLength: 2 }), anyJson),
+    tool_choice: anyJson,
+    previous_response_id: fc.oneof(fc.constantFrom('resp_nope', ''), anyJson),
+    store: fc.oneof(fc.boolean(), anyJson),
+    reasoning: fc.oneof(fc.record({ effort: fc.constantFrom('low', 'medium', 'high', 'x') }), anyJson),
+    text: anyJson,
+    metadata: anyJson,
+  },
+  { requiredKeys: [] },
+);
+const validResponses = fc
+  .tuple(
+    fc.record({ model: fc.constantFrom('auto', 'freebie/free-model', 'paidco/paid-model', 'claude/claude-x'), input: fc.oneof(text, fc.array(fc.record({ role: fc.constantFrom('user', 'assistant'), content: text }), { minLength: 1, maxLength: 2 })), stream: fc.boolean(), max_output_tokens: fc.integer({ min: 16, max: 2000 }) }, { requiredKeys: ['model', 'input'] }),
+    fc.option(fc.tuple(fc.constantFrom('model', 'input', 'instructions', 'tools', 'stream', 'max_output_tokens', 'previous_response_id', 'reasoning', 'text'), anyJson), { freq: 2 }),
+  )
+  .map(([b, m]) => (m ? { ...b, [m[0]]: m[1] } : b));
+const responsesBody = fc.oneof({ arbitrary: validResponses.map((b) => JSON.stringify(b)), weight: 3 }, responsesLike.map((b) => JSON.stringify(b)), { arbitrary: fc.constant(null), weight: 2 }).chain((b) => (b === null ? rawBody : fc.constant(b)));
+
 /** raw bodies: JSON of any shape, broken JSON, deep nesting, non-UTF-8 */
 const rawBody = fc.oneof(
   { arbitrary: validish.map((b) => JSON.stringify(b)), weight: 4 },
@@ -177,6 +208,22 @@ describe('fuzzed requests on every route are answered below 500, errors in the p
       );
     });
 
+  it('POST /v1/responses', async () => {
+    const upstream = () => up.requests.filter((r) => r.endpoint === 'chat.completions' || r.endpoint === 'messages' || r.endpoint === 'responses').length;
+    const before = upstream();
+    let answered = 0;
+    await run(
+      fc.asyncProperty(responsesBody, async (body) => {
+        const r = await call('POST', '/v1/responses', body);
+        expectShape('/v1/responses', r);
+        if (r.status === 200) answered++;
+      }),
+    );
+    // the fuzz reached routing and the upstream, not only the parser
+    expect(answered).toBeGreaterThan(3);
+    expect(upstream()).toBeGreaterThan(before);
+  });
+
   it('POST /quota/register and DELETE /quota/register/…', async () => {
     await run(
       fc.asyncProperty(registration, segment, segment, async (body, p, m) => {
@@ -187,7 +234,7 @@ describe('fuzzed requests on every route are answered below 500, errors in the p
   });
 
   it('GET routes with fuzzed paths and queries', async () => {
-    const routes = ['/v1/models', '/health', '/quota', '/quota/alerts', '/stats', '/logs', '/logs/', '/report/', '/metrics', '/_gw/policy', '/v1/messages/', '/v1/'];
+    const routes = ['/v1/models', '/health', '/quota', '/quota/alerts', '/stats', '/logs', '/logs/', '/report/', '/metrics', '/_gw/policy', '/v1/messages/', '/v1/', '/v1/responses/', '/v1/responses/resp_x/input_items'];
     await run(
       fc.asyncProperty(fc.constantFrom(...routes), segment, fc.array(fc.tuple(fc.constantFrom('limit', 'date', 'threshold', 'expiry_hours', 'x'), segment), { maxLength: 3 }), async (route, seg, query) => {
         const path = `${route}${route.endsWith('/') ? seg : ''}${query.length ? `?${query.map(([k, v]) => `${k}=${v}`).join('&')}` : ''}`;
@@ -197,7 +244,7 @@ describe('fuzzed requests on every route are answered below 500, errors in the p
   });
 
   it('other methods on every route', async () => {
-    const routes = ['/v1/chat/completions', '/v1/messages', '/v1/models', '/quota/register', '/logs', '/stats', '/nope'];
+    const routes = ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_tokens', '/v1/responses', '/v1/models', '/quota/register', '/logs', '/stats', '/nope'];
     await run(
       fc.asyncProperty(fc.constantFrom(...routes), fc.constantFrom('PUT', 'PATCH', 'DELETE', 'GET', 'OPTIONS'), rawBody, async (route, method, body) => {
         expectShape(route, await call(method, route, method === 'GET' || method === 'OPTIONS' ? undefined : body));
