@@ -19,7 +19,7 @@ import { policyRegex } from '../runtime/router/linear-regex.ts';
 import { clearPieceCache } from '../runtime/router/pretokenize.ts';
 import { countTexts } from '../runtime/router/tokens.ts';
 import { startChildGateway } from '../test/helpers/child-gateway.ts';
-import { probeHealthDuring } from '../test/helpers/health-probe.ts';
+import { boundedWorkPolicy, probeHealthDuring } from '../test/helpers/health-probe.ts';
 import { worstShapes } from '../test/helpers/worst-shapes.ts';
 import { spawnChild, stopAll, waitForLine } from './children.ts';
 
@@ -78,25 +78,9 @@ const mock = spawnChild('mock upstream', ['dist/mock-upstream.js'], { cwd: new U
 try {
   const mockUrl = `http://127.0.0.1:${(await waitForLine(mock, /listening (\d+)/))[1]}`;
   const gw = await startChildGateway(
-    `
-provider mock   { base_url "${mockUrl}/v1"  key env MOCK_KEY }
+    `provider mock   { base_url "${mockUrl}/v1"  key env MOCK_KEY }
 provider ollama { base_url "${mockUrl}/ollama/v1"  local }
-model mock/free-model   { context 2M  free 1000M tokens every day }
-model mock/paid-model   { context 2M  price 1 / 2 }
-model ollama/qwen-local { context 2M }
-scenario code when text ~ /python/i {
-  paid mock/paid-model
-  willingness 0%
-}
-scenario chat {
-  free mock/free-model
-  willingness 100%
-}
-pii {
-  detect phone id_card bank_card email passport
-  route ollama/qwen-local
-}
-`,
+${boundedWorkPolicy({ free: 'mock/free-model', paid: 'mock/paid-model', local: 'ollama/qwen-local' })}`,
     { MOCK_KEY: 'sk-bench-mock' },
   );
   try {

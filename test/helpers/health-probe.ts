@@ -38,3 +38,27 @@ export async function probeHealthDuring(base: string, path: string, body: Buffer
   const answer = await big;
   return { ...answer, health, worst: health.length ? Math.max(...health) : 0 };
 }
+
+/**
+ * The policy of the /health-under-load checks (test/bounded-work-e2e.test.ts, bench:worst) without its providers:
+ * a free, a paid and a local model of 2M context, a `text ~` scenario, and `pii` rules that route to the local model.
+ */
+export function boundedWorkPolicy(m: { free: string; paid: string; local: string }): string {
+  return `
+model ${m.free}  { context 2M  free 1000M tokens every day }
+model ${m.paid}  { context 2M  price 1 / 2 }
+model ${m.local} { context 2M }
+scenario code when text ~ /python/i {
+  paid ${m.paid}
+  willingness 0%
+}
+scenario chat {
+  free ${m.free}
+  willingness 100%
+}
+pii {
+  detect phone id_card bank_card email passport
+  route ${m.local}
+}
+`;
+}
