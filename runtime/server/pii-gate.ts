@@ -106,21 +106,23 @@ export async function piiGate(table: DecisionTable, texts: readonly string[], ct
       ctx.log.info(`${id} pii classifier ${model}: ${c.verdict} in ${c.ms} ms${detail}`);
     }
   }
+  const logKnown = checks.findings.length && !checks.unscanned ? await scanForLog(texts, types, checks.known) : null;
   return {
     ...checks,
-    logKnown: checks.findings.length && !checks.unscanned ? await scanForLog(texts, types, checks.known) : null,
+    logKnown,
     values: checks.findings.map((f) => texts[f.part].slice(f.start, f.end)),
     types,
     route: routePii(table, checks),
     placeholders: table.pii?.action.kind === 'redact' && checks.findings.length && !checks.unscanned ? new PlaceholderMap() : null,
-    privacy: checks.unscanned || c?.verdict === 'pii' ? 'withhold' : checks.findings.length ? 'redact' : 'clear',
+    // bodies whose masking for the log did not finish in time are not logged (rather than masked on the serving thread)
+    privacy: checks.unscanned || c?.verdict === 'pii' || (checks.findings.length && !logKnown) ? 'withhold' : checks.findings.length ? 'redact' : 'clear',
   };
 }
 
 /**
  * The log of a request with personal values masks every type in its bodies (runtime/state/redact-log.ts): the texts
  * scanned for all of them and masked here, yielding like the gate's scan, so the log does not scan and mask 1 MB in
- * one turn of the serving thread. A scan past its deadline gives null (the log then scans itself).
+ * one turn of the serving thread. A scan past its deadline gives null: the bodies are then withheld from the log.
  */
 async function scanForLog(texts: readonly string[], types: readonly PiiType[], known: Map<string, PiiFinding[]>): Promise<KnownPii | null> {
   let perText: PiiFinding[][];
