@@ -13,6 +13,8 @@ export interface ChildGateway {
   proc: ChildProcess;
   /** the last few KB of its stdout and stderr */
   output(): string;
+  /** resolves with the next line of its stderr that matches `re` */
+  nextLine(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,20 @@ export async function startChildGateway(policy: string, env: Record<string, stri
     dir,
     proc,
     output: () => tail,
+    nextLine: (re, timeoutMs = 5000) =>
+      new Promise((resolve, reject) => {
+        const t = setTimeout(() => done(() => reject(new Error(`gw did not print ${re} within ${timeoutMs} ms`))), timeoutMs);
+        const onData = (d: Buffer) => {
+          const m = re.exec(d.toString());
+          if (m) done(() => resolve(m));
+        };
+        const done = (settle: () => void) => {
+          clearTimeout(t);
+          proc.stderr!.off('data', onData);
+          settle();
+        };
+        proc.stderr!.on('data', onData);
+      }),
     async close() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill('SIGINT');
