@@ -21,6 +21,10 @@ describe('which engine matches a policy regex', () => {
       expect(linearProblem(p, '')).toMatch(/^a (backreference|lookahead)$/);
     }
     expect(boundedPattern('(?:x?){64}')).toBe(false); // a repetition of a group that repeats
+    // optional parts and ranges in a row multiply the ways to try: 64 × 64 per position is not bounded enough
+    expect(policyRegex('\\d{0,63}\\d{0,63}x', '').engine).toBe('re2');
+    expect(policyRegex('a?'.repeat(12), '').engine).toBe('re2');
+    expect(policyRegex('\\d{3}-\\d{4}', '').engine).toBe('js');
   });
 });
 

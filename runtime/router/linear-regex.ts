@@ -24,14 +24,19 @@ export interface PolicyRegex {
 
 /** Largest `{n,m}` bound counted as bounded. */
 const MAX_BOUND = 64;
+/** Largest number of ways a bounded pattern may try per input position (optional parts and alternatives multiply). */
+const MAX_WAYS = 1024;
 
 /**
  * Whether `source` can only do bounded work per input position: no unbounded repetition, no large bound, no
- * repetition of a group that itself repeats. Escapes and character classes are skipped as units.
+ * repetition of a group that itself repeats, and at most MAX_WAYS ways to try (`a?a?a?…`, `\d{0,64}\d{0,64}` and
+ * runs of alternatives multiply). Escapes and character classes are skipped as units.
  */
 export function boundedPattern(source: string): boolean {
-  // per open group: does it contain a repetition
+  // per open group: does it contain a repetition; and how many alternatives it has
   const groups: boolean[] = [false];
+  const alts: number[] = [1];
+  let ways = 1;
   let lastWasGroupWithRep = false;
   for (let i = 0; i < source.length; i++) {
     const c = source[i];
@@ -54,12 +59,18 @@ export function boundedPattern(source: string): boolean {
         else if (source[i] === '<') i++;
       }
       groups.push(false);
+      alts.push(1);
       lastWasGroupWithRep = false;
       continue;
     } else if (c === ')') {
       const inner = groups.pop() ?? false;
+      ways *= alts.pop() ?? 1;
       atomGroupRep = inner;
-    } else if (c === '|' || c === '^' || c === '$') {
+    } else if (c === '|') {
+      alts[alts.length - 1]++;
+      lastWasGroupWithRep = false;
+      continue;
+    } else if (c === '^' || c === '$') {
       lastWasGroupWithRep = false;
       continue;
     } else if (c === '*' || c === '+') {
@@ -67,6 +78,7 @@ export function boundedPattern(source: string): boolean {
     } else if (c === '?') {
       if (lastWasGroupWithRep) return false;
       groups[groups.length - 1] = true;
+      ways *= 2;
       continue;
     } else if (c === '{') {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i));
@@ -75,14 +87,16 @@ export function boundedPattern(source: string): boolean {
         const max = Number(m[3] ?? m[1]);
         if (max > MAX_BOUND || lastWasGroupWithRep) return false;
         groups[groups.length - 1] = true;
+        ways *= max - Number(m[1]) + 1;
         i += m[0].length - 1;
         continue;
       }
     }
     if (atomGroupRep) groups[groups.length - 1] = true;
     lastWasGroupWithRep = atomGroupRep;
+    if (ways > MAX_WAYS) return false;
   }
-  return true;
+  return ways * alts[0] <= MAX_WAYS;
 }
 
 /** JavaScript's \s: its own list and the Unicode space separators. */
