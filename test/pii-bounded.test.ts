@@ -6,7 +6,7 @@ import { detectAllPii, detectPii } from '../runtime/pii/detect.ts';
 import { PII_TYPES } from '../runtime/pii/types.ts';
 import { decide } from '../runtime/router/decide.ts';
 import type { RouteRequest } from '../runtime/router/types.ts';
-import { runPiiChecks } from '../runtime/server/pii-gate.ts';
+import { piiHeaders, runPiiChecks } from '../runtime/server/pii-gate.ts';
 import { compileFile, compileText, EXAMPLE } from './helpers/policy.ts';
 import { worstShapes } from './helpers/worst-shapes.ts';
 
@@ -95,6 +95,11 @@ describe('a scan past its deadline is treated as personal data', () => {
     // the same text scanned to the end is clean
     const clean = decide(table, { ...user(text), pii: { findings: [] } }, {}, now, 0.1);
     expect(clean.pii.action).toBe('none');
+  });
+
+  it('says so in x-gw-pii', () => {
+    const d = decide(table, { ...user('hi'), pii: { findings: [], unscanned: { scanned: 10, total: 99 } } }, {}, now, 0.1);
+    expect(piiHeaders(table, { classifier: null, unscanned: { scanned: 10, total: 99 } }, d, 'auto', d.model)['x-gw-pii']).toBe('route:unscanned');
   });
 
   it('is refused under `redact` (what was not scanned cannot be masked) and blocked under `block`', () => {
