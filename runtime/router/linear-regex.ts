@@ -202,10 +202,11 @@ export function policyRegex(source: string, flags: string): PolicyRegex {
     engine: 're2',
     exec(input) {
       const s = lines ? input.replace(LINE_ENDS, '\n') : input;
-      // test first: a miss (the usual case) takes the automaton's fast path without capture bookkeeping
+      // test first: a miss (the usual case) takes the automaton's fast path; then the whole match's bounds only (no
+      // submatches: several times faster than exec on long matches)
       if (!re.test(s)) return null;
-      const m = re.exec(s) as (string[] & { index: number }) | null;
-      return m ? { index: m.index, text: lines ? input.slice(m.index, m.index + m[0].length) : m[0] } : null;
+      const at = re.re2().findIndex(s) as [number, number] | null;
+      return at ? { index: at[0], text: input.slice(at[0], at[1]) } : null;
     },
     test: (input) => re.test(lines ? input.replace(LINE_ENDS, '\n') : input),
   };
