@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../runtime/router/decide.ts';
+import { AnswerJournal } from '../runtime/state/answer-journal.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
 import { policyFor, startGateway, TEST_KEYS } from './helpers/gateway.ts';
@@ -325,11 +326,13 @@ describe('durability', () => {
     expect(ok).toBeGreaterThan(10);
     const db = openDatabase(join(dir, '.gw/state.db'));
     const used = (db.prepare("SELECT SUM(used) AS u FROM quota_usage WHERE model = 'freebie/free-model'").get() as { u: number }).u;
+    // every answered request's usage was settled (committed) before its answer left the gateway
+    expect(used).toBeGreaterThanOrEqual(ok * 40);
+    // log rows are written in batches off the request path (on a loaded machine the writer may not have committed
+    // one yet when the process dies); the answered-requests journal has the rest, as the next start replays it
+    AnswerJournal.open(db, join(dir, '.gw/state.db.answered')).journal.close();
     const rows = (db.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n;
     db.close();
-    // every answered request's usage was settled (committed) before its answer left the gateway; log rows are
-    // written in batches off the request path, so the last batch may be lost with the process
-    expect(used).toBeGreaterThanOrEqual(ok * 40);
-    expect(rows).toBeGreaterThan(0);
+    expect(rows).toBeGreaterThanOrEqual(ok);
   }, 40_000);
 });
