@@ -50,4 +50,16 @@ describe('bounded work per request, gw in its own process', () => {
       expect(r.worst).toBeLessThan(HEALTH_MS);
     }, 30_000);
   }
+
+  it('decodes a long body chunk by chunk exactly as a whole: split characters and invalid bytes included', async () => {
+    const head = Buffer.from('{"model":"auto","messages":[{"role":"user","content":"');
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 20_000; i++) parts.push(Buffer.from(i % 7 === 0 ? '中文😀' : 'ab'), i % 1000 === 0 ? Buffer.from([0xff, 0xe4, 0xb8]) : Buffer.alloc(0));
+    const body = Buffer.concat([head, ...parts, Buffer.from('"}]}')]);
+    up.reset();
+    const r = await fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(r.status, await r.clone().text()).toBe(200);
+    const sent = up.requests.find((q) => q.endpoint === 'chat.completions')!;
+    expect(sent.body.messages[0].content).toBe(Buffer.concat(parts).toString('utf8'));
+  });
 });
