@@ -340,8 +340,9 @@ function embeddingTokens(req: RouteRequest, texts: readonly string[]): TextCount
  * The candidates of an embeddings request. Vectors of two models are not interchangeable, so a request goes to one
  * embedding model (by name) and falls back only to the same model at another provider:
  * - a named model: it, then the same name at the other providers that declare it;
- * - `auto`: the first `can embed` model the scenario lists (the global fallback is for chat), else the policy's one embedding model (several: the
- *   client must name one — `model_required`); free quotas first;
+ * - `auto`: the first `can embed` model the scenario lists (the global fallback is for chat), else the policy's one
+ *   embedding model not on a local provider (or its one local one), free quotas first; several: the client must name
+ *   one (`model_required`);
  * - personal data found: local embedding models only (a vector of masked text is not the text's).
  * Returns the model name chosen, or the decision's error.
  */
@@ -373,7 +374,10 @@ function embeddingCandidates(
     const listed = [...rankFree(sp, judge, now), ...sp.paid.models, ...(sp.fallback?.models ?? [])].find(
       (mp) => mp !== null && embedsOf(mp.model.capabilities),
     );
-    const names = [...new Set(table.models.filter((m) => embedsOf(m.capabilities)).map((m) => m.name))];
+    // a local embedding model is there for personal data when cloud ones exist: it is the default only when alone
+    const embedding = table.models.filter((m) => embedsOf(m.capabilities));
+    const cloud = embedding.filter((m) => plan.models.get(m.id)?.local !== true);
+    const names = [...new Set((cloud.length ? cloud : embedding).map((m) => m.name))];
     if (listed) {
       name = listed.model.name;
       trace.push({ step: 'tier', at: sp.scenario.at, message: `embeddings: ${name}, the first \`can embed\` model scenario ${sp.scenario.name} lists` });
