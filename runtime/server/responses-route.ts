@@ -13,7 +13,8 @@ import { outcomeError } from './failure-response.ts';
 import { gwHeaders } from './gw-headers.ts';
 import { headerRecord } from './node-context.ts';
 import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
-import { refusalHeaders, piiGate, piiHeaders } from './pii-gate.ts';
+import { assertRedacted, refusalHeaders, piiGate, piiHeaders } from './pii-gate.ts';
+import { redactResponsesBody, responsesStreamRestorer, restoreResponseObject, restoreResponseText } from '../pii/redact-responses.ts';
 import { normaliseItems, parseResponsesRequest, responsesRouteRequest, routeMessagesOf } from './responses-request.ts';
 
 export interface ResponsesContext extends ChatContext {
@@ -61,7 +62,7 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
     const limits = admitCaller(req, ctx, table, rec);
     rec.body = await readJsonObject(req, table.gateway.bodyLimit);
     const r = parseResponsesRequest(rec.body);
-    const upstreamBody: Record<string, unknown> = { ...r.upstreamBody };
+    let upstreamBody: Record<string, unknown> = { ...r.upstreamBody };
     let earlier: Record<string, unknown>[] = [];
     if (r.previousId !== null) {
       const conv = ctx.responses.conversation(r.previousId, table.gateway.logs.keepMs, Date.now());
@@ -76,9 +77,8 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
     rec.privacy = gate.privacy;
     rec.piiValues = gate.values;
     if (gate.placeholders) {
-      throw new GwError(400, 'invalid_request_error', 'the request contains personal data and the policy redacts it; redaction is not available on /v1/responses yet, so it is not sent', 'pii_blocked', {
-        pii_types: [...new Set(gate.findings.map((f) => f.type))],
-      });
+      upstreamBody = redactResponsesBody(upstreamBody, gate.types, gate.placeholders);
+      assertRedacted(table, requestParts({ messages: routeMessagesOf(upstreamBody.instructions, upstreamBody.input as string | ResponsesInputItem[] | undefined), tools: r.tools }).texts);
     }
     const route = responsesRouteRequest(r, messages, headerRecord(req), gate.route);
     const client = clientAbort(req);
@@ -98,7 +98,11 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
       rec.complete({ ...base, responseBody: JSON.stringify(err.body()), model: null, status: err.status, usage: null, error: { type: err.type, message: err.message }, reservation: null });
       return errorResponse(err, headers);
     }
-    const keep = (response: Record<string, unknown> | null) => {
+    // the values go back only into an answer to a request they were taken from (and into what is stored of it)
+    const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
+    const restorer = placeholders ? responsesStreamRestorer(placeholders) : null;
+    const keep = (upstreamResponse: Record<string, unknown> | null) => {
+      const response = placeholders ? restoreResponseObject(upstreamResponse, placeholders) : upstreamResponse;
       if (!r.store || !response || typeof response.id !== 'string') return;
       try {
         ctx.responses.put({ id: response.id, createdAt: Date.now(), previousId: r.previousId, inputItems: r.items, response: { ...response, previous_response_id: r.previousId } });
@@ -117,10 +121,11 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
     const onEnd: FrameRewriter | null =
       stream && isResponsesStream(stream)
         ? {
-            push: (frame) => frame,
+            push: (frame) => (restorer ? restorer.push(frame) : frame),
             end: () => {
+              const tail = restorer?.end() ?? '';
               keep(stream.response() as Record<string, unknown> | null);
-              return '';
+              return tail;
             },
           }
         : null;
@@ -129,9 +134,12 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
       client,
       headers,
       base,
-      restoreJson: null,
+      restoreJson: placeholders ? (text) => restoreResponseText(text, placeholders) : null,
       rewrite: onEnd,
-      cutFrame: (_e, message) => (stream && isResponsesStream(stream) ? stream.failFrame(message) : ''),
+      cutFrame: (_e, message) => {
+        const frame = stream && isResponsesStream(stream) ? stream.failFrame(message) : '';
+        return restorer ? restorer.renumber(frame) : frame;
+      },
       onCut: (message) => ctx.log.warn(`${id} ${outcome.model} stream cut: ${message}`),
     });
   } catch (e) {
