@@ -38,7 +38,13 @@ export function redactResponsesBody(body: Json, types: readonly PiiType[], map: 
   const out: Json = { ...body };
   if (typeof body.instructions === 'string') out.instructions = mask(body.instructions);
   if (typeof body.input === 'string') out.input = mask(body.input);
-  else if (Array.isArray(body.input)) out.input = body.input.map((it) => mapItem(it, mask));
+  else if (Array.isArray(body.input))
+    out.input = body.input.flatMap((it) => {
+      const masked = mapItem(it, mask);
+      // Anthropic's signed thinking cannot be edited (the signature covers the text): one with personal data is left out
+      const signed = isObject(it) && it.type === 'reasoning' && typeof it.encrypted_content === 'string' && it.encrypted_content.startsWith('gw:');
+      return signed && JSON.stringify(masked) !== JSON.stringify(it) ? [] : [masked];
+    });
   return out;
 }
 

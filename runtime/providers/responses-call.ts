@@ -6,6 +6,7 @@ import { postOptions, postUpstream, readJsonAnswer } from './upstream-fetch.ts';
 import type { OpenAIChatChunk, OpenAIChatCompletion } from '../protocols/openai-types.ts';
 import { isRecord, ProtocolTranslationError } from '../protocols/openai-to-anthropic.ts';
 import { responsesToChat, toolNamesOf } from '../protocols/responses-to-chat.ts';
+import { isGwReasoning } from '../protocols/reasoning-items.ts';
 import { ChatToResponsesStream, chatCompletionToResponse, newId, sseFrame, type ResponseFrame } from '../protocols/chat-to-responses.ts';
 import type { ResponseObject, ResponsesRequest, ResponsesStreamEvent } from '../protocols/responses-types.ts';
 
@@ -45,6 +46,11 @@ const invalid = (status: number, message: string): UpstreamResult => ({ ok: fals
 async function nativeResponses(call: UpstreamCall): Promise<UpstreamResult> {
   const body: Record<string, unknown> = { ...call.body, model: call.model.name, stream: call.stream };
   if (!call.stream) delete body.stream;
+  // gw rebuilt the conversation from its own store: the upstream does not know the id
+  const previousId = typeof body.previous_response_id === 'string' ? body.previous_response_id : null;
+  delete body.previous_response_id;
+  // Anthropic's signed thinking (gw's encrypted_content) means nothing to OpenAI: left out
+  if (Array.isArray(body.input) && body.input.some(isGwReasoning)) body.input = body.input.filter((it) => !isGwReasoning(it));
   const headers: Record<string, string> = { ...call.headers };
   if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
   if (call.stream) headers.accept = 'text/event-stream';
@@ -55,7 +61,8 @@ async function nativeResponses(call: UpstreamCall): Promise<UpstreamResult> {
     if (!read.ok) return read;
     const { text, parsed } = read;
     if (!isRecord(parsed) || parsed.object !== 'response') return invalid(res.status, 'the upstream answered with something other than a response object');
-    return { ok: true, kind: 'json', status: res.status, text, usage: usageFromResponses(parsed.usage) };
+    const echoed = previousId === null ? text : JSON.stringify({ ...parsed, previous_response_id: previousId });
+    return { ok: true, kind: 'json', status: res.status, text: echoed, usage: usageFromResponses(parsed.usage) };
   }
   let usage: Usage | null = null;
   let final: ResponseObject | null = null;
@@ -114,7 +121,9 @@ function frameOf(call: UpstreamCall, model: string): ResponseFrame {
 async function responsesViaChat(adapter: ProviderAdapter, call: UpstreamCall): Promise<UpstreamResult> {
   let body: Record<string, unknown>;
   try {
-    body = { ...responsesToChat(call.body as unknown as ResponsesRequest, call.model.name) };
+    // earlier reasoning goes back where the model takes it: reasoning_content to a thinking model, signed thinking to Anthropic
+    const anthropic = call.provider.protocol === 'anthropic';
+    body = { ...responsesToChat(call.body as unknown as ResponsesRequest, call.model.name, { content: call.model.capabilities.includes('reasoning') && !anthropic, signed: anthropic }) };
   } catch (e) {
     // the translation is pure: a throw comes from the client's body, which must not reach the upstream
     const message = e instanceof ProtocolTranslationError ? e.message : `the request cannot be translated for this upstream (${(e as Error).message})`;

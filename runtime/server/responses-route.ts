@@ -14,6 +14,7 @@ import { gwHeaders } from './gw-headers.ts';
 import { headerRecord } from './node-context.ts';
 import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
 import { assertRedacted, refusalHeaders, piiGate, piiHeaders } from './pii-gate.ts';
+import { reasoningTexts } from '../protocols/reasoning-items.ts';
 import { redactResponsesBody, responsesStreamRestorer, restoreResponseObject, restoreResponseText } from '../pii/redact-responses.ts';
 import { normaliseItems, parseResponsesRequest, responsesRouteRequest, routeMessagesOf } from './responses-request.ts';
 
@@ -69,16 +70,17 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
       if (!conv) throw responseNotFound(r.previousId, 'previous_response_id');
       earlier = withoutGwIds(conv);
       const own = upstreamBody.input === undefined ? [] : typeof upstreamBody.input === 'string' ? normaliseItems(upstreamBody.input).map(({ id: _id, ...rest }) => rest) : (upstreamBody.input as Record<string, unknown>[]);
+      // the conversation is rebuilt here: previous_response_id stays only for the answer to echo (no upstream gets it)
       upstreamBody.input = [...earlier, ...own];
-      delete upstreamBody.previous_response_id;
     }
     const messages = routeMessagesOf(upstreamBody.instructions, upstreamBody.input as string | ResponsesInputItem[] | undefined);
-    const gate = await piiGate(table, requestParts({ messages, tools: r.tools }).texts, ctx, id);
+    const gate = await piiGate(table, [...requestParts({ messages, tools: r.tools }).texts, ...reasoningTexts(upstreamBody.input)], ctx, id);
     rec.privacy = gate.privacy;
     rec.piiValues = gate.values;
     if (gate.placeholders) {
       upstreamBody = redactResponsesBody(upstreamBody, gate.types, gate.placeholders);
-      assertRedacted(table, requestParts({ messages: routeMessagesOf(upstreamBody.instructions, upstreamBody.input as string | ResponsesInputItem[] | undefined), tools: r.tools }).texts);
+      const redacted = routeMessagesOf(upstreamBody.instructions, upstreamBody.input as string | ResponsesInputItem[] | undefined);
+      assertRedacted(table, [...requestParts({ messages: redacted, tools: r.tools }).texts, ...reasoningTexts(upstreamBody.input)]);
     }
     const route = responsesRouteRequest(r, messages, headerRecord(req), gate.route);
     const client = clientAbort(req);
