@@ -6,7 +6,8 @@
  * Everything runs on 127.0.0.1, each server in its own process: a fast mock OpenAI upstream
  * (bench/mock-upstream.ts), `gw serve` on a small realistic policy, and `@portkey-ai/gateway`. autocannon
  * (10 connections, a short warm-up, then a timed run) drives: the mock directly, gw (`model: "auto"`, JSON and
- * streamed) and Portkey (JSON). Then 200 sequential fetches measure the time to the first SSE `data:` frame,
+ * streamed), Portkey (JSON) and gw's `/v1/responses` (JSON and streamed, translated to the chat-only mock: its
+ * throughput, CPU per request and first-event time against chat completions through the same gw). Then 200 sequential fetches measure the time to the first SSE `data:` frame,
  * directly and through gw. Latency percentiles come from every response time (sub-millisecond), not from
  * autocannon's whole-millisecond histogram. Exit code 0 even when a target is missed; 1 if something could not run.
  */
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { cpuMs, rssMb, freePort, killAllNow, spawnChild, stopAll, waitForHttp, waitForLine, type Child } from './children.ts';
 import { summarize } from './cpuprofile-top.ts';
-import { BENCH_PROMPT, benchPolicy } from './prompt.ts';
+import { BENCH_PROMPT, BENCH_RESPONSES_PROMPT, benchPolicy } from './prompt.ts';
 import { median, sequential, type Sequential } from './ttfb.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -29,11 +30,13 @@ const SEQUENTIAL = 200;
 const PROFILE = process.env.GW_BENCH_PROF === '1';
 /** GW_BENCH_RSS_REQUESTS=N: after the timed runs, N more requests through gw, its RSS sampled along the way */
 const RSS_REQUESTS = Number(process.env.GW_BENCH_RSS_REQUESTS ?? 0);
-const DEADLINE_MS = 230_000 + RSS_REQUESTS * 2;
+const DEADLINE_MS = 270_000 + RSS_REQUESTS * 2;
 
 const PROMPT = BENCH_PROMPT;
 const BODY = JSON.stringify(PROMPT);
 const STREAM_BODY = JSON.stringify({ ...PROMPT, stream: true });
+const RESPONSES_BODY = JSON.stringify(BENCH_RESPONSES_PROMPT);
+const RESPONSES_STREAM_BODY = JSON.stringify({ ...BENCH_RESPONSES_PROMPT, stream: true });
 const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer x' };
 
 const policy = (mockPort: number) => benchPolicy(`http://127.0.0.1:${mockPort}/v1`);
@@ -116,6 +119,7 @@ async function main(): Promise<void> {
     await waitForHttp(gw, `http://127.0.0.1:${gwPort}/health`);
     const rssStart = rssMb(gw);
     const viaGw = `http://127.0.0.1:${gwPort}/v1/chat/completions`;
+    const viaGwResponses = `http://127.0.0.1:${gwPort}/v1/responses`;
 
     const pkPort = await freePort();
     const pkBin = join(ROOT, 'node_modules/@portkey-ai/gateway/build/start-server.js');
@@ -131,8 +135,11 @@ async function main(): Promise<void> {
       await load('gw, JSON (model auto)', viaGw, BODY, JSON_HEADERS, mock, gw),
       await load('gw, stream (model auto)', viaGw, STREAM_BODY, JSON_HEADERS, mock, gw),
       await load('Portkey, JSON', viaPortkey, BODY, pkHeaders, mock, portkey),
+      // the Responses API through gw to the same chat-only mock: the translation's cost, both ways
+      await load('gw, responses JSON', viaGwResponses, RESPONSES_BODY, JSON_HEADERS, mock, gw),
+      await load('gw, responses stream', viaGwResponses, RESPONSES_STREAM_BODY, JSON_HEADERS, mock, gw),
     ];
-    const [dJson, , gJson, gStream, pJson] = loads;
+    const [dJson, , gJson, gStream, pJson, rJson, rStream] = loads;
 
     console.log(`sequential (fetch, one at a time, ${SEQUENTIAL} requests after 20 warm-up):`);
     const seq = async (url: string, body: string): Promise<Sequential> => {
@@ -143,6 +150,7 @@ async function main(): Promise<void> {
     const sGw = await seq(viaGw, STREAM_BODY);
     const jDirect = await seq(direct, BODY);
     const jGw = await seq(viaGw, BODY);
+    const sResp = await seq(viaGwResponses, RESPONSES_STREAM_BODY);
     let rssRun = '';
     if (RSS_REQUESTS > 0) {
       process.stdout.write(`  gw RSS over ${RSS_REQUESTS} more requests (JSON, ${CONNECTIONS} connections) … `);
@@ -214,7 +222,7 @@ async function main(): Promise<void> {
     const [nodeFloor, h3Floor] = floors;
 
     const bad = loads.filter((l) => l.non2xx > 0 || l.errors > 0);
-    const seqBad = [sDirect, sGw, jDirect, jGw].filter((s) => s.failures > 0);
+    const seqBad = [sDirect, sGw, jDirect, jGw, sResp].filter((s) => s.failures > 0);
 
     console.log(`\nresults (load average now ${loadavg()[0].toFixed(2)})`);
     const cpuCols = 'CPU %: autocannon  mock  gateway   gateway CPU µs/req';
@@ -240,6 +248,14 @@ async function main(): Promise<void> {
     console.log(`  ${mark(gJson.rps >= 0.5 * nodeFloor!.rps)} gw / node:http floor        ${(100 * gJson.rps / nodeFloor!.rps).toFixed(1)}%      (target ≥ 50%; CPU per request ${Math.round((gJson.cpu.proxy * 10_000) / gJson.rps)} µs vs ${Math.round((nodeFloor!.cpu.proxy * 10_000) / nodeFloor!.rps)} µs = ${f((gJson.cpu.proxy / gJson.rps) / (nodeFloor!.cpu.proxy / nodeFloor!.rps))}×)`);
     const streamCost = gStream.cpu.proxy / gStream.rps / (gJson.cpu.proxy / gJson.rps);
     console.log(`  ${mark(streamCost <= 1.3)} gw stream / JSON cost       ${f(streamCost)}×       (target ≤ 1.3×, CPU per request)`);
+    // /v1/responses translated to the chat-only mock against /v1/chat/completions, same gw, same run
+    const perReq = (l: Load) => l.cpu.proxy / l.rps;
+    const respThroughput = Math.min(rJson.rps / gJson.rps, rStream.rps / gStream.rps);
+    const respFirst = median(sResp.firstData) - ttfbGw;
+    console.log(
+      `  ${mark(respThroughput >= 0.85)} gw responses / chat         ${(100 * respThroughput).toFixed(1)}%      (target ≥ 85% throughput; JSON ${Math.round(rJson.rps)} vs ${Math.round(gJson.rps)} req/s, stream ${Math.round(rStream.rps)} vs ${Math.round(gStream.rps)}; CPU per request ${f(perReq(rJson) / perReq(gJson))}× JSON, ${f(perReq(rStream) / perReq(gStream))}× stream)`,
+    );
+    console.log(`  ${mark(respFirst <= 0.3)} responses added first event  ${f(respFirst, 3)} ms  (target ≤ 0.3 ms; median ${f(median(sResp.firstData), 3)} vs ${f(ttfbGw, 3)} chat stream)`);
     if (gBase)
       console.log(`    gw / baseline (${baselineDir}): throughput ${f(gJson.rps / gBase.rps)}×, CPU per request ${f((gJson.cpu.proxy / gJson.rps) / (gBase.cpu.proxy / gBase.rps))}×; baseline / node:http floor ${(100 * gBase.rps / nodeFloor!.rps).toFixed(1)}%`);
     console.log(`    gw RSS: ${f(rssStart, 1)} MB after start, ${f(rssEnd, 1)} MB after ${served.requests24h} requests`);

@@ -174,7 +174,7 @@ describe('Responses → chat completions (request)', () => {
         const chat = responsesToChat({ model: 'auto', input: itemsOf(turns), tools: toolsOf(turns) } as ResponsesRequest, 'm');
         const a = toAnthropicRequest(chat, 'claude');
         const blocks = (role: string) =>
-          a.messages.filter((m) => m.role === role).flatMap((m) => (typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : (m.content as Record<string, unknown>[])));
+          a.messages.filter((m) => m.role === role).flatMap((m) => (typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : (m.content as unknown as Record<string, unknown>[])));
         expect(blocks('user').filter((b) => b.type === 'text').map((b) => b.text)).toEqual(texts(turns, 'user'));
         expect(blocks('assistant').filter((b) => b.type === 'text').map((b) => b.text)).toEqual(texts(turns, 'assistant'));
         expect(blocks('assistant').filter((b) => b.type === 'tool_use').map((b) => [b.id, b.name, b.input])).toEqual(calls(turns).map((c) => [c.id, c.name, JSON.parse(c.args)]));
