@@ -51,6 +51,7 @@ export const DIAGNOSTIC_CODES = {
   GW195: 'model the catalog does not know',
   GW196: 'model retired by its provider',
   GW197: 'free quota past its `until` date',
+  GW205: '`can embed` on a provider that serves no embeddings (Anthropic)',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 
