@@ -88,6 +88,35 @@ async function load(name: string, url: string, body: string, headers: Record<str
   return l;
 }
 
+const RESPONSE_ROUNDS = 4;
+const RESPONSE_ROUND_SECONDS = 2;
+
+interface Tally {
+  requests: number;
+  ms: number;
+  cpuMs: number;
+  failed: number;
+}
+
+/** Targets of one gateway measured in interleaved rounds (A B … then … B A), after a warm-up each: totals per target. */
+async function interleaved(targets: { url: string; body: string }[], proxy: Child): Promise<Tally[]> {
+  const tally = targets.map(() => ({ requests: 0, ms: 0, cpuMs: 0, failed: 0 }));
+  for (const t of targets) await runCannon(t.url, t.body, JSON_HEADERS, 1);
+  for (let round = 0; round < RESPONSE_ROUNDS; round++) {
+    const order = targets.map((_, i) => (round % 2 === 0 ? i : targets.length - 1 - i));
+    for (const i of order) {
+      const cpu0 = cpuMs(proxy);
+      const t0 = performance.now();
+      const r = await runCannon(targets[i].url, targets[i].body, JSON_HEADERS, RESPONSE_ROUND_SECONDS);
+      tally[i].ms += performance.now() - t0;
+      tally[i].cpuMs += cpuMs(proxy) - cpu0;
+      tally[i].requests += r.requests.total;
+      tally[i].failed += r.non2xx + r.errors + r.timeouts;
+    }
+  }
+  return tally;
+}
+
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
 
@@ -135,11 +164,21 @@ async function main(): Promise<void> {
       await load('gw, JSON (model auto)', viaGw, BODY, JSON_HEADERS, mock, gw),
       await load('gw, stream (model auto)', viaGw, STREAM_BODY, JSON_HEADERS, mock, gw),
       await load('Portkey, JSON', viaPortkey, BODY, pkHeaders, mock, portkey),
-      // the Responses API through gw to the same chat-only mock: the translation's cost, both ways
-      await load('gw, responses JSON', viaGwResponses, RESPONSES_BODY, JSON_HEADERS, mock, gw),
-      await load('gw, responses stream', viaGwResponses, RESPONSES_STREAM_BODY, JSON_HEADERS, mock, gw),
     ];
-    const [dJson, , gJson, gStream, pJson, rJson, rStream] = loads;
+    const [dJson, , gJson, gStream, pJson] = loads;
+    // the Responses API through the same gw to the same chat-only mock, against chat completions: interleaved rounds
+    // (A B B A …) so that load from other processes falls on both alike
+    process.stdout.write(`  responses vs chat through gw, ${RESPONSE_ROUNDS} interleaved rounds of ${RESPONSE_ROUND_SECONDS} s … `);
+    const [cJ, rJ, cS, rS] = await interleaved(
+      [
+        { url: viaGw, body: BODY },
+        { url: viaGwResponses, body: RESPONSES_BODY },
+        { url: viaGw, body: STREAM_BODY },
+        { url: viaGwResponses, body: RESPONSES_STREAM_BODY },
+      ],
+      gw,
+    );
+    process.stdout.write('done\n');
 
     console.log(`sequential (fetch, one at a time, ${SEQUENTIAL} requests after 20 warm-up):`);
     const seq = async (url: string, body: string): Promise<Sequential> => {
@@ -249,12 +288,14 @@ async function main(): Promise<void> {
     const streamCost = gStream.cpu.proxy / gStream.rps / (gJson.cpu.proxy / gJson.rps);
     console.log(`  ${mark(streamCost <= 1.3)} gw stream / JSON cost       ${f(streamCost)}×       (target ≤ 1.3×, CPU per request)`);
     // /v1/responses translated to the chat-only mock against /v1/chat/completions, same gw, same run
-    const perReq = (l: Load) => l.cpu.proxy / l.rps;
-    const respThroughput = Math.min(rJson.rps / gJson.rps, rStream.rps / gStream.rps);
+    const rps = (t: Tally) => (1000 * t.requests) / t.ms;
+    const perReq = (t: Tally) => t.cpuMs / t.requests;
+    const respThroughput = Math.min(rps(rJ) / rps(cJ), rps(rS) / rps(cS));
     const respFirst = median(sResp.firstData) - ttfbGw;
     console.log(
-      `  ${mark(respThroughput >= 0.85)} gw responses / chat         ${(100 * respThroughput).toFixed(1)}%      (target ≥ 85% throughput; JSON ${Math.round(rJson.rps)} vs ${Math.round(gJson.rps)} req/s, stream ${Math.round(rStream.rps)} vs ${Math.round(gStream.rps)}; CPU per request ${f(perReq(rJson) / perReq(gJson))}× JSON, ${f(perReq(rStream) / perReq(gStream))}× stream)`,
+      `  ${mark(respThroughput >= 0.85)} gw responses / chat         ${(100 * respThroughput).toFixed(1)}%      (target ≥ 85% throughput, the lower of JSON ${Math.round(rps(rJ))} vs ${Math.round(rps(cJ))} req/s and stream ${Math.round(rps(rS))} vs ${Math.round(rps(cS))}; gw CPU per request ${f(perReq(rJ) / perReq(cJ))}× JSON, ${f(perReq(rS) / perReq(cS))}× stream)`,
     );
+    if (rJ.failed + rS.failed + cJ.failed + cS.failed > 0) console.log(`    !!! responses vs chat: ${rJ.failed + rS.failed + cJ.failed + cS.failed} failed requests: not trustworthy`);
     console.log(`  ${mark(respFirst <= 0.3)} responses added first event  ${f(respFirst, 3)} ms  (target ≤ 0.3 ms; median ${f(median(sResp.firstData), 3)} vs ${f(ttfbGw, 3)} chat stream)`);
     if (gBase)
       console.log(`    gw / baseline (${baselineDir}): throughput ${f(gJson.rps / gBase.rps)}×, CPU per request ${f((gJson.cpu.proxy / gJson.rps) / (gBase.cpu.proxy / gBase.rps))}×; baseline / node:http floor ${(100 * gBase.rps / nodeFloor!.rps).toFixed(1)}%`);

@@ -91,7 +91,11 @@ async function nativeResponses(call: UpstreamCall): Promise<UpstreamResult> {
           usage = usageFromResponses(final.usage) ?? usage;
           terminal = true;
         }
-        out += `event: ${type}\ndata: ${ev.data}\n\n`;
+        // the response objects the events carry echo the id the client sent (the upstream never saw it)
+        if (previousId !== null && isRecord(j.response)) {
+          j.response.previous_response_id = previousId;
+          out += `event: ${type}\ndata: ${JSON.stringify(j)}\n\n`;
+        } else out += `event: ${type}\ndata: ${ev.data}\n\n`;
       }
       if (out) yield out;
     }
