@@ -20,6 +20,8 @@ beforeAll(async () => {
       up,
       `
 provider claude { protocol anthropic  base_url "${up.url}/claude"  key env CLAUDE_KEY }
+provider native { protocol openai-responses  base_url "${up.url}/native/v1"  key env NATIVE_KEY }
+model native/gpt-native    { context 200k  can tools  price 2 / 8 }
 model claude/claude-think  { context 200k  can tools reasoning  price 3 / 15 }
 model paidco/deep-think    { context 128k  can tools reasoning  price 1 / 2 }
 model paidco/plain         { context 128k  can tools  price 1 / 2 }
@@ -29,7 +31,7 @@ scenario chat {
 }
 `,
     ),
-    { ...TEST_KEYS, CLAUDE_KEY },
+    { ...TEST_KEYS, CLAUDE_KEY, NATIVE_KEY: 'sk-native-secret-5555' },
   );
 });
 afterAll(async () => {
@@ -119,13 +121,24 @@ describe('reasoning items toward a chat-only upstream', () => {
     expect(up.requests[1].rawBody).not.toContain('I weighed it');
   });
 
-  it('the response echoes previous_response_id (it was null)', async () => {
+  it('the response echoes previous_response_id (it was null): translated and native, JSON and stream', async () => {
+    for (const model of ['auto', 'native/gpt-native']) {
+      const a = await g.client().responses.create({ model, input: 'one' });
+      const b = await g.client().responses.create({ model, input: 'two', previous_response_id: a.id });
+      expect(b.previous_response_id, model).toBe(a.id);
+      const s = g.client().responses.stream({ model, input: 'three', previous_response_id: b.id });
+      const seen: (string | null | undefined)[] = [];
+      for await (const e of s) if ('response' in e) seen.push((e.response as { previous_response_id?: string | null }).previous_response_id);
+      expect(seen.length, model).toBeGreaterThan(0);
+      expect(new Set(seen), model).toEqual(new Set([b.id]));
+      expect((await s.finalResponse()).previous_response_id, model).toBe(b.id);
+    }
+    expect(up.requests.every((r) => r.body.previous_response_id === undefined)).toBe(true);
+  });
+
+  it('the stored response echoes it too', async () => {
     const a = await g.client().responses.create({ model: 'auto', input: 'one' });
     const b = await g.client().responses.create({ model: 'auto', input: 'two', previous_response_id: a.id });
-    expect(b.previous_response_id).toBe(a.id);
-    const s = g.client().responses.stream({ model: 'auto', input: 'three', previous_response_id: b.id });
-    for await (const _ of s) void _;
-    expect((await s.finalResponse()).previous_response_id).toBe(b.id);
-    expect(up.requests.every((r) => r.body.previous_response_id === undefined)).toBe(true);
+    expect((await g.client().responses.retrieve(b.id)).previous_response_id).toBe(a.id);
   });
 });
