@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
+import { describe, expect, it } from 'vitest';
 import { restoredSplitText, splitPlaceholderStream } from './helpers/split-placeholders.ts';
-import { policyFor, startGateway, TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
+import { TEST_KEYS } from './helpers/gateway.ts';
+import { gatewaySuite } from './helpers/gateway-suite.ts';
 
 /**
  * `pii { redact }` on /v1/responses through the real HTTP stack and the openai SDK: the upstream (chat-only,
@@ -14,16 +14,9 @@ const EMAIL = 'zhang.wei@163.com';
 const CLAUDE_KEY = 'sk-ant-claude-secret-4444';
 const NATIVE_KEY = 'sk-native-secret-5555';
 
-let up: FakeUpstream;
-let g: RunningGateway;
-beforeAll(async () => {
-  up = await startFakeUpstream();
-  g = await startGateway(
-    policyFor(
-      up,
-      `
-provider claude { protocol anthropic  base_url "${up.url}/claude"  key env CLAUDE_KEY }
-provider native { protocol openai-responses  base_url "${up.url}/native/v1"  key env NATIVE_KEY }
+const suite = gatewaySuite((url) => `
+provider claude { protocol anthropic  base_url "${url}/claude"  key env CLAUDE_KEY }
+provider native { protocol openai-responses  base_url "${url}/native/v1"  key env NATIVE_KEY }
 model paidco/paid-model     { context 128k  can tools  price 1 / 2 }
 model claude/claude-model   { context 200k  can tools  price 3 / 15 }
 model native/gpt-native     { context 200k  can tools  price 2 / 8 }
@@ -36,24 +29,16 @@ pii {
   redact
 }
 retry { attempts 2  backoff 0ms }
-`,
-    ),
-    { ...TEST_KEYS, CLAUDE_KEY, NATIVE_KEY },
-  );
-});
-afterAll(async () => {
-  await g?.close();
-  await up?.close();
-});
+`, { ...TEST_KEYS, CLAUDE_KEY, NATIVE_KEY });
 
-const sentTo = (provider: string) => up.requests.filter((r) => r.provider === provider && r.endpoint !== 'models');
+const sentTo = (provider: string) => suite.up.requests.filter((r) => r.provider === provider && r.endpoint !== 'models');
 const DIAL = { type: 'function' as const, name: 'dial', description: 'dial a number', parameters: { type: 'object', properties: { number: { type: 'string' } } }, strict: false };
 
 describe('pii redact on /v1/responses', () => {
   it('JSON over a chat-only upstream: instructions, input and tool outputs masked; text and arguments restored; the stored response too', async () => {
-    up.reset();
-    up.script('paid-model', { reply: 'I will call [PHONE_1] and write to [EMAIL_1].', toolCalls: [{ id: 'call_1', name: 'dial', arguments: { number: '[PHONE_1]' } }] });
-    const { data, response } = await g
+    suite.up.reset();
+    suite.up.script('paid-model', { reply: 'I will call [PHONE_1] and write to [EMAIL_1].', toolCalls: [{ id: 'call_1', name: 'dial', arguments: { number: '[PHONE_1]' } }] });
+    const { data, response } = await suite.g
       .client()
       .responses.create({
         model: 'auto',
@@ -76,15 +61,15 @@ describe('pii redact on /v1/responses', () => {
     expect(data.output_text).toBe(`I will call ${PHONE} and write to ${EMAIL}.`);
     const call = data.output.find((o) => o.type === 'function_call') as { arguments: string };
     expect(JSON.parse(call.arguments)).toEqual({ number: PHONE });
-    const stored = await g.client().responses.retrieve(data.id);
+    const stored = await suite.g.client().responses.retrieve(data.id);
     expect(stored.output_text).toBe(data.output_text);
   });
 
   it('stream over a chat-only upstream: placeholders split across deltas come out whole, sequence numbers increase', async () => {
-    up.reset();
+    suite.up.reset();
     const sse = splitPlaceholderStream('paid-model');
-    up.script('paid-model', { body: sse, headers: { 'content-type': 'text/event-stream' } });
-    const stream = g.client().responses.stream({ model: 'auto', input: `phone ${PHONE}, mail ${EMAIL}` });
+    suite.up.script('paid-model', { body: sse, headers: { 'content-type': 'text/event-stream' } });
+    const stream = suite.g.client().responses.stream({ model: 'auto', input: `phone ${PHONE}, mail ${EMAIL}` });
     const events: { type: string; sequence_number: number; delta?: string; text?: string }[] = [];
     for await (const e of stream) events.push(e as never);
     const final = await stream.finalResponse();
@@ -100,9 +85,9 @@ describe('pii redact on /v1/responses', () => {
   });
 
   it('stream: function-call arguments split every 12 characters are restored as JSON', async () => {
-    up.reset();
-    up.script('paid-model', { reply: 'dialing [PHONE_1]', toolCalls: [{ name: 'dial', arguments: { number: '[PHONE_1]', note: 'x"y' } }] });
-    const stream = g.client().responses.stream({ model: 'auto', input: `phone ${PHONE}`, tools: [DIAL] });
+    suite.up.reset();
+    suite.up.script('paid-model', { reply: 'dialing [PHONE_1]', toolCalls: [{ name: 'dial', arguments: { number: '[PHONE_1]', note: 'x"y' } }] });
+    const stream = suite.g.client().responses.stream({ model: 'auto', input: `phone ${PHONE}`, tools: [DIAL] });
     let args = '';
     for await (const e of stream) if (e.type === 'response.function_call_arguments.delta') args += e.delta;
     const final = await stream.finalResponse();
@@ -116,11 +101,11 @@ describe('pii redact on /v1/responses', () => {
     for (const model of ['claude/claude-model', 'native/gpt-native']) {
       const provider = model.split('/')[0];
       const name = model.split('/')[1];
-      up.reset();
-      up.script(name, { reply: 'Calling [PHONE_1] now' }, { reply: 'Streaming [PHONE_1] now' });
-      const r = await g.client().responses.create({ model, input: `phone ${PHONE}` });
+      suite.up.reset();
+      suite.up.script(name, { reply: 'Calling [PHONE_1] now' }, { reply: 'Streaming [PHONE_1] now' });
+      const r = await suite.g.client().responses.create({ model, input: `phone ${PHONE}` });
       expect(r.output_text, model).toBe(`Calling ${PHONE} now`);
-      const s = g.client().responses.stream({ model, input: `phone ${PHONE}` });
+      const s = suite.g.client().responses.stream({ model, input: `phone ${PHONE}` });
       let text = '';
       for await (const e of s) if (e.type === 'response.output_text.delta') text += e.delta;
       expect(text, model).toBe(`Streaming ${PHONE} now`);

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
-import { policyFor, startGateway, TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TEST_KEYS } from './helpers/gateway.ts';
+import { gatewaySuite } from './helpers/gateway-suite.ts';
 
 /**
  * Reasoning through /v1/responses with the openai SDK: Anthropic's thinking comes out as signed reasoning items
@@ -11,16 +11,9 @@ import { policyFor, startGateway, TEST_KEYS, type RunningGateway } from './helpe
 
 const CLAUDE_KEY = 'sk-ant-claude-secret-4444';
 
-let up: FakeUpstream;
-let g: RunningGateway;
-beforeAll(async () => {
-  up = await startFakeUpstream();
-  g = await startGateway(
-    policyFor(
-      up,
-      `
-provider claude { protocol anthropic  base_url "${up.url}/claude"  key env CLAUDE_KEY }
-provider native { protocol openai-responses  base_url "${up.url}/native/v1"  key env NATIVE_KEY }
+const suite = gatewaySuite((url) => `
+provider claude { protocol anthropic  base_url "${url}/claude"  key env CLAUDE_KEY }
+provider native { protocol openai-responses  base_url "${url}/native/v1"  key env NATIVE_KEY }
 model native/gpt-native    { context 200k  can tools  price 2 / 8 }
 model claude/claude-think  { context 200k  can tools reasoning  price 3 / 15 }
 model paidco/deep-think    { context 128k  can tools reasoning  price 1 / 2 }
@@ -29,23 +22,15 @@ scenario chat {
   paid paidco/plain
   willingness 0%
 }
-`,
-    ),
-    { ...TEST_KEYS, CLAUDE_KEY, NATIVE_KEY: 'sk-native-secret-5555' },
-  );
-});
-afterAll(async () => {
-  await g?.close();
-  await up?.close();
-});
-afterEach(() => up.reset());
+`, { ...TEST_KEYS, CLAUDE_KEY, NATIVE_KEY: 'sk-native-secret-5555' });
+afterEach(() => suite.up.reset());
 
 const WEATHER = { type: 'function' as const, name: 'get_weather', description: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false };
-const claudeBodies = () => up.requests.filter((r) => r.provider === 'claude' && r.endpoint === 'messages').map((r) => r.body);
+const claudeBodies = () => suite.up.requests.filter((r) => r.provider === 'claude' && r.endpoint === 'messages').map((r) => r.body);
 
 describe('Anthropic thinking through /v1/responses', () => {
   it('reasoning.effort turns thinking on; the answer has a signed reasoning item (JSON)', async () => {
-    const r = await g.client().responses.create({ model: 'claude/claude-think', input: 'think, then answer', reasoning: { effort: 'low' }, max_output_tokens: 4000 });
+    const r = await suite.g.client().responses.create({ model: 'claude/claude-think', input: 'think, then answer', reasoning: { effort: 'low' }, max_output_tokens: 4000 });
     expect(claudeBodies()[0].thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
     expect(claudeBodies()[0].max_tokens).toBe(4000);
     const item = r.output[0] as { type: string; summary: { text: string }[]; encrypted_content?: string };
@@ -56,7 +41,7 @@ describe('Anthropic thinking through /v1/responses', () => {
   });
 
   it('stream: reasoning_summary_text deltas, the item done with its signature, increasing sequence numbers', async () => {
-    const s = g.client().responses.stream({ model: 'claude/claude-think', input: 'think', reasoning: { effort: 'low' }, max_output_tokens: 4000 });
+    const s = suite.g.client().responses.stream({ model: 'claude/claude-think', input: 'think', reasoning: { effort: 'low' }, max_output_tokens: 4000 });
     const events: { type: string; sequence_number: number; delta?: string; item?: { type: string; encrypted_content?: string } }[] = [];
     for await (const e of s) events.push(e as never);
     const final = await s.finalResponse();
@@ -69,8 +54,8 @@ describe('Anthropic thinking through /v1/responses', () => {
   });
 
   it('a thinking tool loop: the signed thinking goes back first in the assistant turn (stateless and with previous_response_id)', async () => {
-    up.script('claude-think', { toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: { city: 'Oslo' } }] }, { reply: 'Cold in Oslo.' }, { reply: 'Still cold.' });
-    const c = g.client();
+    suite.up.script('claude-think', { toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: { city: 'Oslo' } }] }, { reply: 'Cold in Oslo.' }, { reply: 'Still cold.' });
+    const c = suite.g.client();
     const first = await c.responses.create({ model: 'claude/claude-think', input: 'weather in Oslo?', tools: [WEATHER], reasoning: { effort: 'low' }, max_output_tokens: 4000 });
     const reasoning = first.output.find((o) => o.type === 'reasoning') as { encrypted_content: string };
     const call = first.output.find((o) => o.type === 'function_call') as { call_id: string };
@@ -114,31 +99,31 @@ describe('reasoning items toward a chat-only upstream', () => {
   ];
 
   it('a `can reasoning` model gets them as reasoning_content on the assistant message; another model does not', async () => {
-    await g.client().responses.create({ model: 'paidco/deep-think', input: items as never });
-    expect(up.requests[0].body.messages[1]).toEqual({ role: 'assistant', content: 'first answer', reasoning_content: 'I weighed it' });
-    await g.client().responses.create({ model: 'paidco/plain', input: items as never });
-    expect(up.requests[1].body.messages[1]).toEqual({ role: 'assistant', content: 'first answer' });
-    expect(up.requests[1].rawBody).not.toContain('I weighed it');
+    await suite.g.client().responses.create({ model: 'paidco/deep-think', input: items as never });
+    expect(suite.up.requests[0].body.messages[1]).toEqual({ role: 'assistant', content: 'first answer', reasoning_content: 'I weighed it' });
+    await suite.g.client().responses.create({ model: 'paidco/plain', input: items as never });
+    expect(suite.up.requests[1].body.messages[1]).toEqual({ role: 'assistant', content: 'first answer' });
+    expect(suite.up.requests[1].rawBody).not.toContain('I weighed it');
   });
 
   it('the response echoes previous_response_id (it was null): translated and native, JSON and stream', async () => {
     for (const model of ['auto', 'native/gpt-native']) {
-      const a = await g.client().responses.create({ model, input: 'one' });
-      const b = await g.client().responses.create({ model, input: 'two', previous_response_id: a.id });
+      const a = await suite.g.client().responses.create({ model, input: 'one' });
+      const b = await suite.g.client().responses.create({ model, input: 'two', previous_response_id: a.id });
       expect(b.previous_response_id, model).toBe(a.id);
-      const s = g.client().responses.stream({ model, input: 'three', previous_response_id: b.id });
+      const s = suite.g.client().responses.stream({ model, input: 'three', previous_response_id: b.id });
       const seen: (string | null | undefined)[] = [];
       for await (const e of s) if ('response' in e) seen.push((e.response as { previous_response_id?: string | null }).previous_response_id);
       expect(seen.length, model).toBeGreaterThan(0);
       expect(new Set(seen), model).toEqual(new Set([b.id]));
       expect((await s.finalResponse()).previous_response_id, model).toBe(b.id);
     }
-    expect(up.requests.every((r) => r.body.previous_response_id === undefined)).toBe(true);
+    expect(suite.up.requests.every((r) => r.body.previous_response_id === undefined)).toBe(true);
   });
 
   it('the stored response echoes it too', async () => {
-    const a = await g.client().responses.create({ model: 'auto', input: 'one' });
-    const b = await g.client().responses.create({ model: 'auto', input: 'two', previous_response_id: a.id });
-    expect((await g.client().responses.retrieve(b.id)).previous_response_id).toBe(a.id);
+    const a = await suite.g.client().responses.create({ model: 'auto', input: 'one' });
+    const b = await suite.g.client().responses.create({ model: 'auto', input: 'two', previous_response_id: a.id });
+    expect((await suite.g.client().responses.retrieve(b.id)).previous_response_id).toBe(a.id);
   });
 });
