@@ -8,12 +8,11 @@ import { admitCaller } from './access.ts';
 import { checkLoop } from './loop-guard.ts';
 import { readJsonObject } from './body.ts';
 import type { ChatContext } from './chat-route.ts';
-import { errorResponse, GwError, jsonResponse } from './errors.ts';
-import { outcomeError } from './failure-response.ts';
-import { gwHeaders } from './gw-headers.ts';
+import { GwError, jsonResponse } from './errors.ts';
+import { failedOutcome, refusedRequest, routedHeaders } from './openai-outcome.ts';
 import { headerRecord } from './node-context.ts';
 import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
-import { assertRedacted, refusalHeaders, piiGate, piiHeaders } from './pii-gate.ts';
+import { assertRedacted, piiGate } from './pii-gate.ts';
 import { reasoningTexts } from '../protocols/reasoning-items.ts';
 import { redactResponsesBody, responsesStreamRestorer, restoreResponseObject, restoreResponseText } from '../pii/redact-responses.ts';
 import { normaliseItems, parseResponsesRequest, responsesRouteRequest, routeMessagesOf } from './responses-request.ts';
@@ -85,20 +84,12 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
     const route = responsesRouteRequest(r, messages, headerRecord(req), gate.route);
     const client = clientAbort(req);
     const outcome = await routeAndCall({ table, route, body: upstreamBody, stream: r.stream, clientWantsUsage: false, signal: client.controller.signal, format: 'responses', client: limits, hops }, ctx.deps);
-    const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);
     const base = { stream: r.stream, requestedModel: r.model, decision: outcome.decision, attempts: outcome.attempts };
-    const answeredBy = outcome.ok ? outcome.model : null;
-    const headers = {
-      'x-gw-request-id': id,
-      ...gwHeaders(outcome.decision, answeredBy, outcome.attempts, rec.overheadMs(upstreamMs), generation),
-      ...piiHeaders(table, gate, outcome.decision, r.model, answeredBy),
-    };
+    const headers = routedHeaders(rec, outcome, { table, generation, gate, requested: r.model });
     if (!outcome.ok) {
       client.detach();
-      const err = (outcome.attempts.length === 0 && builtinRefusal(r.builtinTools, outcome.decision.candidates)) || outcomeError(outcome, { table, maxTokens: r.maxTokens });
-      ctx.log.warn(`${id} ${r.model} → ${err.status} ${err.message}`);
-      rec.complete({ ...base, responseBody: JSON.stringify(err.body()), model: null, status: err.status, usage: null, error: { type: err.type, message: err.message }, reservation: null });
-      return errorResponse(err, headers);
+      const err = outcome.attempts.length === 0 ? builtinRefusal(r.builtinTools, outcome.decision.candidates) : null;
+      return failedOutcome(outcome, { rec, log: ctx.log, table, maxTokens: r.maxTokens, base, headers, err });
     }
     // the values go back only into an answer to a request they were taken from (and into what is stored of it)
     const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
@@ -145,10 +136,7 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
       onCut: (message) => ctx.log.warn(`${id} ${outcome.model} stream cut: ${message}`),
     });
   } catch (e) {
-    const err = e instanceof GwError ? e : new GwError(500, 'server_error', 'internal gateway error', 'internal_error');
-    if (!(e instanceof GwError)) ctx.log.error(`responses ${id}: ${(e as Error).stack ?? e}`);
-    rec.refused(err, err.body());
-    return errorResponse(err, { 'x-gw-request-id': id, 'x-gw-overhead-ms': rec.overheadMs(0).toFixed(2), 'x-gw-attempts': '0', ...refusalHeaders(err) });
+    return refusedRequest(e, rec, ctx.log, 'responses');
   }
 }
 
