@@ -197,6 +197,39 @@ describe('POST /v1/embeddings with the openai SDK', () => {
   });
 });
 
+describe('embeddings under pii { redact }', () => {
+  const redact = (url: string) => `
+provider ollama { base_url "${url}/ollama/v1"  local }
+model paidco/BAAI/bge-m3    { context 8k  can embed  price 0.02 / 0 }
+model ollama/nomic-embed    { context 8k  can embed }
+model paidco/paid-model     { context 128k  price 1 / 2 }
+scenario chat {
+  paid paidco/paid-model
+}
+pii {
+  detect email
+  redact
+}
+`;
+
+  it('is not masked (the vector would be the placeholder’s): routed to the local embedding model, and the headers say so', async () => {
+    const g2 = await startGateway(policyFor(suite.up, redact(suite.up.url)));
+    try {
+      const { response } = await g2.client().embeddings.create({ model: 'paidco/BAAI/bge-m3', input: `mail ${EMAIL}`, encoding_format: 'float' }).withResponse();
+      expect(response.headers.get('x-gw-model')).toBe('ollama/nomic-embed');
+      expect(response.headers.get('x-gw-pii')).toBe('route:email');
+      const sent = suite.up.requests.filter((r) => r.endpoint === 'embeddings');
+      expect(sent.map((r) => r.provider)).toEqual(['ollama']);
+      expect(sent[0].body.input).toBe(`mail ${EMAIL}`);
+      // without personal data: the model asked for
+      const { response: clean } = await g2.client().embeddings.create({ model: 'paidco/BAAI/bge-m3', input: 'plain text', encoding_format: 'float' }).withResponse();
+      expect(clean.headers.get('x-gw-model')).toBe('paidco/BAAI/bge-m3');
+    } finally {
+      await g2.close();
+    }
+  });
+});
+
 describe('model auto with one embedding model, and gw explain --endpoint embeddings', () => {
   const one = (url: string) => `
 model freebie/free-model    { context 32k  free 1M tokens every day }

@@ -157,6 +157,8 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   let tier: Tier | null = null;
 
   if (req.embeddings === true) {
+    // a vector of masked text is not the text's: under `redact` an embeddings request is routed local instead
+    if (piiAction === 'redact') pii.action = 'route';
     const chosenName = embeddingCandidates(table, plan, list, sp, judge, now, resolution, piiAction !== 'none', trace);
     if (typeof chosenName !== 'string') return decision(common, { scenario: scenario.name, pii, error: chosenName });
   } else if (piiAction === 'route' && table.pii?.action.model) {
