@@ -6,7 +6,8 @@
  * Everything runs on 127.0.0.1, each server in its own process: a fast mock OpenAI upstream
  * (bench/mock-upstream.ts), `gw serve` on a small realistic policy, and `@portkey-ai/gateway`. autocannon
  * (10 connections, a short warm-up, then a timed run) drives: the mock directly, gw (`model: "auto"`, JSON and
- * streamed) and Portkey (JSON). Then 200 sequential fetches measure the time to the first SSE `data:` frame,
+ * streamed), Portkey (JSON) and gw's `/v1/responses` (JSON and streamed, translated to the chat-only mock: its
+ * throughput, CPU per request and first-event time against chat completions through the same gw). Then 200 sequential fetches measure the time to the first SSE `data:` frame,
  * directly and through gw. Latency percentiles come from every response time (sub-millisecond), not from
  * autocannon's whole-millisecond histogram. Exit code 0 even when a target is missed; 1 if something could not run.
  */
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { cpuMs, rssMb, freePort, killAllNow, spawnChild, stopAll, waitForHttp, waitForLine, type Child } from './children.ts';
 import { summarize } from './cpuprofile-top.ts';
-import { BENCH_PROMPT, benchPolicy } from './prompt.ts';
+import { BENCH_PROMPT, BENCH_RESPONSES_PROMPT, benchPolicy } from './prompt.ts';
 import { median, sequential, type Sequential } from './ttfb.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -29,11 +30,13 @@ const SEQUENTIAL = 200;
 const PROFILE = process.env.GW_BENCH_PROF === '1';
 /** GW_BENCH_RSS_REQUESTS=N: after the timed runs, N more requests through gw, its RSS sampled along the way */
 const RSS_REQUESTS = Number(process.env.GW_BENCH_RSS_REQUESTS ?? 0);
-const DEADLINE_MS = 230_000 + RSS_REQUESTS * 2;
+const DEADLINE_MS = 270_000 + RSS_REQUESTS * 2;
 
 const PROMPT = BENCH_PROMPT;
 const BODY = JSON.stringify(PROMPT);
 const STREAM_BODY = JSON.stringify({ ...PROMPT, stream: true });
+const RESPONSES_BODY = JSON.stringify(BENCH_RESPONSES_PROMPT);
+const RESPONSES_STREAM_BODY = JSON.stringify({ ...BENCH_RESPONSES_PROMPT, stream: true });
 const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer x' };
 
 const policy = (mockPort: number) => benchPolicy(`http://127.0.0.1:${mockPort}/v1`);
@@ -85,6 +88,35 @@ async function load(name: string, url: string, body: string, headers: Record<str
   return l;
 }
 
+const RESPONSE_ROUNDS = 4;
+const RESPONSE_ROUND_SECONDS = 2;
+
+interface Tally {
+  requests: number;
+  ms: number;
+  cpuMs: number;
+  failed: number;
+}
+
+/** Targets of one gateway measured in interleaved rounds (A B … then … B A), after a warm-up each: totals per target. */
+async function interleaved(targets: { url: string; body: string }[], proxy: Child): Promise<Tally[]> {
+  const tally = targets.map(() => ({ requests: 0, ms: 0, cpuMs: 0, failed: 0 }));
+  for (const t of targets) await runCannon(t.url, t.body, JSON_HEADERS, 1);
+  for (let round = 0; round < RESPONSE_ROUNDS; round++) {
+    const order = targets.map((_, i) => (round % 2 === 0 ? i : targets.length - 1 - i));
+    for (const i of order) {
+      const cpu0 = cpuMs(proxy);
+      const t0 = performance.now();
+      const r = await runCannon(targets[i].url, targets[i].body, JSON_HEADERS, RESPONSE_ROUND_SECONDS);
+      tally[i].ms += performance.now() - t0;
+      tally[i].cpuMs += cpuMs(proxy) - cpu0;
+      tally[i].requests += r.requests.total;
+      tally[i].failed += r.non2xx + r.errors + r.timeouts;
+    }
+  }
+  return tally;
+}
+
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
 
@@ -116,6 +148,7 @@ async function main(): Promise<void> {
     await waitForHttp(gw, `http://127.0.0.1:${gwPort}/health`);
     const rssStart = rssMb(gw);
     const viaGw = `http://127.0.0.1:${gwPort}/v1/chat/completions`;
+    const viaGwResponses = `http://127.0.0.1:${gwPort}/v1/responses`;
 
     const pkPort = await freePort();
     const pkBin = join(ROOT, 'node_modules/@portkey-ai/gateway/build/start-server.js');
@@ -133,6 +166,19 @@ async function main(): Promise<void> {
       await load('Portkey, JSON', viaPortkey, BODY, pkHeaders, mock, portkey),
     ];
     const [dJson, , gJson, gStream, pJson] = loads;
+    // the Responses API through the same gw to the same chat-only mock, against chat completions: interleaved rounds
+    // (A B B A …) so that load from other processes falls on both alike
+    process.stdout.write(`  responses vs chat through gw, ${RESPONSE_ROUNDS} interleaved rounds of ${RESPONSE_ROUND_SECONDS} s … `);
+    const [cJ, rJ, cS, rS] = await interleaved(
+      [
+        { url: viaGw, body: BODY },
+        { url: viaGwResponses, body: RESPONSES_BODY },
+        { url: viaGw, body: STREAM_BODY },
+        { url: viaGwResponses, body: RESPONSES_STREAM_BODY },
+      ],
+      gw,
+    );
+    process.stdout.write('done\n');
 
     console.log(`sequential (fetch, one at a time, ${SEQUENTIAL} requests after 20 warm-up):`);
     const seq = async (url: string, body: string): Promise<Sequential> => {
@@ -143,6 +189,7 @@ async function main(): Promise<void> {
     const sGw = await seq(viaGw, STREAM_BODY);
     const jDirect = await seq(direct, BODY);
     const jGw = await seq(viaGw, BODY);
+    const sResp = await seq(viaGwResponses, RESPONSES_STREAM_BODY);
     let rssRun = '';
     if (RSS_REQUESTS > 0) {
       process.stdout.write(`  gw RSS over ${RSS_REQUESTS} more requests (JSON, ${CONNECTIONS} connections) … `);
@@ -214,7 +261,7 @@ async function main(): Promise<void> {
     const [nodeFloor, h3Floor] = floors;
 
     const bad = loads.filter((l) => l.non2xx > 0 || l.errors > 0);
-    const seqBad = [sDirect, sGw, jDirect, jGw].filter((s) => s.failures > 0);
+    const seqBad = [sDirect, sGw, jDirect, jGw, sResp].filter((s) => s.failures > 0);
 
     console.log(`\nresults (load average now ${loadavg()[0].toFixed(2)})`);
     const cpuCols = 'CPU %: autocannon  mock  gateway   gateway CPU µs/req';
@@ -240,6 +287,16 @@ async function main(): Promise<void> {
     console.log(`  ${mark(gJson.rps >= 0.5 * nodeFloor!.rps)} gw / node:http floor        ${(100 * gJson.rps / nodeFloor!.rps).toFixed(1)}%      (target ≥ 50%; CPU per request ${Math.round((gJson.cpu.proxy * 10_000) / gJson.rps)} µs vs ${Math.round((nodeFloor!.cpu.proxy * 10_000) / nodeFloor!.rps)} µs = ${f((gJson.cpu.proxy / gJson.rps) / (nodeFloor!.cpu.proxy / nodeFloor!.rps))}×)`);
     const streamCost = gStream.cpu.proxy / gStream.rps / (gJson.cpu.proxy / gJson.rps);
     console.log(`  ${mark(streamCost <= 1.3)} gw stream / JSON cost       ${f(streamCost)}×       (target ≤ 1.3×, CPU per request)`);
+    // /v1/responses translated to the chat-only mock against /v1/chat/completions, same gw, same run
+    const rps = (t: Tally) => (1000 * t.requests) / t.ms;
+    const perReq = (t: Tally) => t.cpuMs / t.requests;
+    const respThroughput = Math.min(rps(rJ) / rps(cJ), rps(rS) / rps(cS));
+    const respFirst = median(sResp.firstData) - ttfbGw;
+    console.log(
+      `  ${mark(respThroughput >= 0.85)} gw responses / chat         ${(100 * respThroughput).toFixed(1)}%      (target ≥ 85% throughput, the lower of JSON ${Math.round(rps(rJ))} vs ${Math.round(rps(cJ))} req/s and stream ${Math.round(rps(rS))} vs ${Math.round(rps(cS))}; gw CPU per request ${f(perReq(rJ) / perReq(cJ))}× JSON, ${f(perReq(rS) / perReq(cS))}× stream)`,
+    );
+    if (rJ.failed + rS.failed + cJ.failed + cS.failed > 0) console.log(`    !!! responses vs chat: ${rJ.failed + rS.failed + cJ.failed + cS.failed} failed requests: not trustworthy`);
+    console.log(`  ${mark(respFirst <= 0.3)} responses added first event  ${f(respFirst, 3)} ms  (target ≤ 0.3 ms; median ${f(median(sResp.firstData), 3)} vs ${f(ttfbGw, 3)} chat stream)`);
     if (gBase)
       console.log(`    gw / baseline (${baselineDir}): throughput ${f(gJson.rps / gBase.rps)}×, CPU per request ${f((gJson.cpu.proxy / gJson.rps) / (gBase.cpu.proxy / gBase.rps))}×; baseline / node:http floor ${(100 * gBase.rps / nodeFloor!.rps).toFixed(1)}%`);
     console.log(`    gw RSS: ${f(rssStart, 1)} MB after start, ${f(rssEnd, 1)} MB after ${served.requests24h} requests`);

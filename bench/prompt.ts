@@ -20,6 +20,16 @@ export const BENCH_PROMPT = {
   max_tokens: 256,
 };
 
+/** The same request through the Responses API (`/v1/responses`): instructions and input, nothing stored (the translation alone). */
+export const BENCH_RESPONSES_PROMPT = {
+  model: 'auto',
+  instructions: BENCH_PROMPT.messages[0].content,
+  input: BENCH_PROMPT.messages[1].content,
+  temperature: BENCH_PROMPT.temperature,
+  max_output_tokens: BENCH_PROMPT.max_tokens,
+  store: false,
+};
+
 /**
  * The benches' policy: one free and one paid model on the mock upstream at `baseUrl`; two regex scenarios that the
  * prompt does not match, and the default chat scenario with `willingness` % free.

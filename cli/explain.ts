@@ -23,11 +23,12 @@ import { readTrafficFile, replayPolicy } from './replay-policy.ts';
 
 export const explainHelp = `gw explain [--config FILE] [--json] [--draw U] [--now ISO-TIME] [--used P/M=TOKENS]...
            [--model NAME] [--prefer-free] [--priority quality] [--max-tokens N] [--header NAME=VALUE]...
-           [--endpoint chat|messages|responses] [--classify] [--client NAME] (PROMPT | --file PATH)
+           [--endpoint chat|messages|responses|embeddings] [--classify] [--client NAME] (PROMPT | --file PATH)
 gw explain --replay TRAFFIC --at LINE [--config FILE] [--json] [--as-served]
   Dry-run the router on a prompt: which scenario, which tier, every candidate and why, and what follows on failure.
   --file may hold plain text (one user message) or a JSON chat request body ({"messages": […], …}).
   --endpoint messages applies /v1/messages' model-name rule (a Claude Code model name routes as auto).
+  --endpoint embeddings routes the PROMPT as one /v1/embeddings input (only \`can embed\` models).
   --draw fixes the random draw in [0,1) that is compared with the scenario's willingness (default: random).
   --classify asks the policy's PII classifier (pii { classify with M }) as the gateway would; it needs the local
   model running, so by default it is not asked and the trace says so. Personal values are always shown masked.
@@ -35,6 +36,9 @@ gw explain --replay TRAFFIC --at LINE [--config FILE] [--json] [--as-served]
   its full trace under the policy, with the simulated quotas, spend and clock it met.
   --client NAME routes as that client key would be routed (\`gw keys\` or a \`client\` block): its allowed models and
   scenarios, and its budget as spent so far.`;
+
+const ENDPOINTS = ['chat', 'messages', 'responses', 'embeddings'] as const;
+type Endpoint = (typeof ENDPOINTS)[number];
 
 interface ExplainArgs {
   request: RouteRequest;
@@ -74,7 +78,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & {
   config?: string;
   json: boolean;
   classify: boolean;
-  endpoint: 'chat' | 'messages' | 'responses';
+  endpoint: Endpoint;
   client?: string;
   replay?: { file: string; line: number; asServed: boolean };
 } {
@@ -101,7 +105,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & {
       client: { type: 'string' },
     },
   });
-  if (values.endpoint !== 'chat' && values.endpoint !== 'messages' && values.endpoint !== 'responses') throw new UsageError(`--endpoint takes chat, messages or responses, got "${values.endpoint}"`);
+  if (!ENDPOINTS.includes(values.endpoint as Endpoint)) throw new UsageError(`--endpoint takes ${ENDPOINTS.join(', ')}, got "${values.endpoint}"`);
   const draw = values.draw !== undefined ? Number(values.draw) : Math.random();
   if (!(draw >= 0 && draw < 1)) throw new UsageError(`--draw takes a number in [0, 1), got "${values.draw}"`);
   const now = values.now !== undefined ? Date.parse(values.now) : Date.now();
@@ -123,7 +127,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & {
     config: values.config,
     json: values.json,
     classify: values.classify,
-    endpoint: values.endpoint as 'chat' | 'messages' | 'responses',
+    endpoint: values.endpoint as Endpoint,
     client: values.client,
     draw,
     now,
@@ -135,6 +139,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & {
       priority: values.priority ?? base.priority ?? null,
       maxTokens: maxTokens ?? null,
       headers,
+      ...(values.endpoint === 'embeddings' ? { embeddings: true, maxTokens: null } : {}),
     },
   };
 }

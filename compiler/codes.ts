@@ -52,6 +52,7 @@ export const DIAGNOSTIC_CODES = {
   GW196: 'model retired by its provider',
   GW197: 'free quota past its `until` date',
   GW200: '`text ~` regex matched by a backtracking engine (backreference or lookahead)',
+  GW205: '`can embed` on a provider that serves no embeddings (Anthropic)',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 

@@ -39,6 +39,8 @@ describe('capabilities are enforced', () => {
   it('embeddings → only `can embed` models', () => {
     const d = decide(table, req({ embeddings: true }), {}, NOW, 0);
     expect(d.model).toBe('a/embed');
-    expect(reason(d, 'a/text')).toBe('not an embeddings model (no `can embed`)');
+    // one embedding model per request: chat models are not even candidates
+    expect(d.candidates.map((c) => c.model)).toEqual(['a/embed']);
+    expect(reason(decide(table, req({ embeddings: true, model: 'a/text' }), {}, NOW, 0), 'a/text')).toBe('not an embeddings model (no `can embed`)');
   });
 });

@@ -199,7 +199,7 @@ function expectShape(path: string, r: { status: number; ct: string; text: string
 const run = (prop: fc.IAsyncProperty<any>) => fc.assert(prop, { numRuns: RUNS, interruptAfterTimeLimit: TIME_MS, markInterruptAsFailure: false });
 
 describe('fuzzed requests on every route are answered below 500, errors in the protocol’s shape', () => {
-  for (const path of ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_tokens'])
+  for (const path of ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_tokens', '/v1/responses', '/v1/embeddings'])
     it(`POST ${path}`, async () => {
       await run(
         fc.asyncProperty(rawBody, fc.option(fc.constantFrom('interleaved-thinking-2025-05-14', 'x\u00e9'), { nil: undefined }), async (body, beta) => {

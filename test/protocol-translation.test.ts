@@ -680,6 +680,7 @@ describe('fromAnthropicResponse', () => {
             role: 'assistant',
             content: "I'll check the weather for you.",
             reasoning_content: 'The user wants weather.',
+            reasoning_details: [{ type: 'reasoning.text', text: 'The user wants weather.', signature: 'EqQBCgIYAhIM', format: 'anthropic-claude-v1', index: 0 }],
             tool_calls: [
               {
                 id: 'toolu_01A09q90qw90lq917835lq9',
@@ -806,7 +807,7 @@ describe('AnthropicToOpenAIStream', () => {
     expect(collected.usage).toEqual({ prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 });
   });
 
-  it('thinking deltas become reasoning_content; signatures and pings produce nothing', () => {
+  it('thinking deltas become reasoning_content; a signature becomes reasoning_details (signed, for Anthropic only); pings produce nothing', () => {
     const events: AnthropicStreamEvent[] = [
       { type: 'message_start', message: { ...anthropicToolMessage, content: [], stop_reason: null, usage: { input_tokens: 5, output_tokens: 1 } } },
       { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
@@ -822,7 +823,13 @@ describe('AnthropicToOpenAIStream', () => {
     ];
     const s = new AnthropicToOpenAIStream('id', 'm', false);
     const chunks = events.flatMap((data) => s.push({ event: data.type, data }));
-    expect(chunks.map((c) => c.choices[0].delta)).toEqual([{ role: 'assistant', content: '' }, { reasoning_content: 'hmm' }, { content: 'Hi' }, {}]);
+    expect(chunks.map((c) => c.choices[0].delta)).toEqual([
+      { role: 'assistant', content: '' },
+      { reasoning_content: 'hmm' },
+      { reasoning_details: [{ type: 'reasoning.text', text: '', signature: 'sig', format: 'anthropic-claude-v1', index: 0 }] },
+      { content: 'Hi' },
+      {},
+    ]);
     expect(chunks.at(-1)!.choices[0].finish_reason).toBe('stop');
   });
 

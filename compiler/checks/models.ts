@@ -1,4 +1,4 @@
-import { error, type Diagnostic } from '../diagnostics.ts';
+import { error, warning, type Diagnostic } from '../diagnostics.ts';
 import { didYouMean } from '../did-you-mean.ts';
 import { isValidZone } from '../../runtime/quota/period.ts';
 import { CAPABILITIES } from '../../runtime/router/capabilities.ts';
@@ -50,6 +50,13 @@ function run(ctx: CheckContext): Diagnostic[] {
         }
       }
       if (s.kind === 'can') {
+        const embed = s.caps.find((c) => c.text === 'embed');
+        if (embed && protocolOf(ctx, m.ref.text) === 'anthropic')
+          out.push(
+            warning('GW205', ctx.file, embed.loc, `"${m.ref.text}" is on a provider that speaks Anthropic Messages, which serves no embeddings: /v1/embeddings never routes to it`, [
+              { message: 'declare the embedding model on a provider that speaks the OpenAI API (its /embeddings)' },
+            ]),
+          );
         for (const c of s.caps) {
           if ((CAPABILITIES as readonly string[]).includes(c.text)) continue;
           const g = didYouMean(c.text, CAPABILITIES);
@@ -63,6 +70,14 @@ function run(ctx: CheckContext): Diagnostic[] {
     }
   }
   return out;
+}
+
+/** The protocol of a model's provider: its `protocol` line, else its preset's, else openai. */
+function protocolOf(ctx: CheckContext, ref: string): string {
+  const name = ref.slice(0, ref.indexOf('/'));
+  const line = ctx.symbols.providers.get(name)?.settings.find((s) => s.kind === 'protocol');
+  if (line && line.kind === 'protocol') return line.value.text;
+  return ctx.symbols.preset(name)?.protocol ?? 'openai';
 }
 
 export const modelsPass: CheckPass = { name: 'models', run };

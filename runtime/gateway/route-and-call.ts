@@ -5,6 +5,7 @@ import type { Decision, RouteClient, RouteRequest, StateSnapshot } from '../rout
 import type { ProviderAdapter, UpstreamCall, UpstreamResult } from '../providers/adapter.ts';
 import { callMessages } from '../providers/messages-call.ts';
 import { callResponses } from '../providers/responses-call.ts';
+import { callEmbeddings } from '../providers/embeddings-call.ts';
 import type { Failure } from '../providers/failure.ts';
 import { resolveHeaders, resolveKey, type Env } from '../providers/keys.ts';
 import { modelsWithLimits, type LiveState } from '../state/live-state.ts';
@@ -53,7 +54,7 @@ export interface CallInput {
   clientWantsUsage: boolean;
   signal: AbortSignal;
   /** the shape of `body` and of the answer: an OpenAI chat request (default), an Anthropic Messages request, or an OpenAI Responses request */
-  format?: 'openai' | 'anthropic' | 'responses';
+  format?: 'openai' | 'anthropic' | 'responses' | 'embeddings';
   /** client headers forwarded only when the body goes upstream in its own protocol (see UpstreamCall.passHeaders) */
   passHeaders?: Record<string, string>;
   /** the client key the request came with */
@@ -119,7 +120,8 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       provider,
       model,
       apiKey,
-      body: clampBody(input.body, decision.clamp, input.format ?? 'openai'),
+      // an embeddings request has no max_tokens (its decision never clamps)
+      body: input.format === 'embeddings' ? input.body : clampBody(input.body, decision.clamp, input.format ?? 'openai'),
       stream: input.stream,
       clientWantsUsage: input.clientWantsUsage,
       signal: input.signal,
@@ -130,7 +132,13 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     };
     let result: UpstreamResult;
     try {
-      result = await (input.format === 'anthropic' ? callMessages(adapter, call) : input.format === 'responses' ? callResponses(adapter, call) : adapter.chat(call));
+      result = await (input.format === 'anthropic'
+        ? callMessages(adapter, call)
+        : input.format === 'responses'
+          ? callResponses(adapter, call)
+          : input.format === 'embeddings'
+            ? callEmbeddings(adapter, call)
+            : adapter.chat(call));
     } catch (e) {
       // adapters answer failures as values: a throw is the gateway's own failure to build or make the call
       result = { ok: false, failure: { class: 'server', status: null, message: `the gateway could not call the upstream (${String((e as Error)?.message ?? e).slice(0, 120)})`, retryAfterMs: null, local: true } };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { OpenAIChatChunk, OpenAIChatCompletion, OpenAIUsage } from './openai-types.ts';
+import { anthropicDetails, encryptedOf, reasoningItems } from './reasoning-items.ts';
+import type { OpenAIChatChunk, OpenAIChatCompletion, OpenAIUsage, ReasoningDetail } from './openai-types.ts';
 import { isRecord } from './openai-to-anthropic.ts';
 import type { ToolNames } from './responses-to-chat.ts';
 import type { ResponseObject, ResponsesOutputItem, ResponsesOutputMessage, ResponsesRequest, ResponsesStreamEvent, ResponsesUsage } from './responses-types.ts';
@@ -12,8 +13,16 @@ import type { ResponseObject, ResponsesOutputItem, ResponsesOutputMessage, Respo
  * reasoning token details.
  */
 
+/** Random bytes for ids, drawn 4 KiB at a time (one randomBytes call per id was ≈ 6 µs; a stream makes several). */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
 export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(24).toString('hex')}`;
+  if (poolAt + 24 > pool.length) {
+    pool = randomBytes(4096);
+    poolAt = 0;
+  }
+  poolAt += 24;
+  return `${prefix}_${pool.toString('hex', poolAt - 24, poolAt)}`;
 }
 
 /** The request's settings echoed in the response object, as the Responses API does. */
@@ -103,7 +112,10 @@ export function chatCompletionToResponse(c: OpenAIChatCompletion, f: ResponseFra
   const msg = (choice?.message ?? {}) as unknown as Record<string, unknown>;
   const output: ResponsesOutputItem[] = [];
   const reasoning = reasoningOf(msg);
-  if (reasoning) output.push({ type: 'reasoning', id: newId('rs'), summary: [{ type: 'summary_text', text: reasoning }], status: 'completed' });
+  const signed = anthropicDetails(msg.reasoning_details);
+  // Anthropic's thinking: one item per block, signed (encrypted_content) so it can go back; other reasoning: a summary
+  if (signed.length) output.push(...(reasoningItems(signed, () => newId('rs')) as ResponsesOutputItem[]));
+  else if (reasoning) output.push({ type: 'reasoning', id: newId('rs'), summary: [{ type: 'summary_text', text: reasoning }], status: 'completed' });
   const content = typeof msg.content === 'string' ? msg.content : '';
   const refusal = typeof msg.refusal === 'string' ? msg.refusal : '';
   if (content || refusal) {
@@ -180,6 +192,7 @@ export class ChatToResponsesStream {
       const delta = (choice.delta ?? {}) as Record<string, unknown>;
       const r = reasoningOf(delta);
       if (r) this.reasoningDelta(r, out);
+      for (const d of anthropicDetails(delta.reasoning_details)) this.signed(d, out);
       const text = (typeof delta.content === 'string' ? delta.content : '') + (typeof delta.refusal === 'string' ? delta.refusal : '');
       if (text) this.textDelta(text, out);
       for (const tc of (delta.tool_calls as OpenAIChatChunk['choices'][number]['delta']['tool_calls']) ?? []) this.toolDelta(tc, out);
@@ -202,14 +215,32 @@ export class ChatToResponsesStream {
     this.ev('response.reasoning_summary_text.delta', { item_id: this.reasoning.id, output_index: this.reasoning.index, summary_index: 0, delta }, out);
   }
 
-  private closeReasoning(out: ResponsesStreamEvent[]): void {
+  /**
+   * A thinking block's signature (its end: the open reasoning item is closed with it, so the next block is an item of
+   * its own), or a redacted block (an item with no summary).
+   */
+  private signed(d: ReasoningDetail, out: ResponsesStreamEvent[]): void {
+    if (d.type === 'reasoning.text' && this.reasoning) {
+      this.closeReasoning(out, encryptedOf(d));
+      return;
+    }
+    this.closeReasoning(out);
+    this.closeMessage(out);
+    const index = this.output.length;
+    const item = { type: 'reasoning', id: newId('rs'), summary: [], encrypted_content: encryptedOf(d), status: 'completed' } as unknown as ResponsesOutputItem;
+    this.output.push(item);
+    this.ev('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress' } }, out);
+    this.ev('response.output_item.done', { output_index: index, item }, out);
+  }
+
+  private closeReasoning(out: ResponsesStreamEvent[], encrypted?: string): void {
     const r = this.reasoning;
     if (!r) return;
     this.reasoning = null;
     const part = { type: 'summary_text' as const, text: r.text };
     this.ev('response.reasoning_summary_text.done', { item_id: r.id, output_index: r.index, summary_index: 0, text: r.text }, out);
     this.ev('response.reasoning_summary_part.done', { item_id: r.id, output_index: r.index, summary_index: 0, part }, out);
-    const item: ResponsesOutputItem = { type: 'reasoning', id: r.id, summary: [part], status: 'completed' };
+    const item = { type: 'reasoning', id: r.id, summary: [part], ...(encrypted ? { encrypted_content: encrypted } : {}), status: 'completed' } as ResponsesOutputItem;
     this.output[r.index] = item;
     this.ev('response.output_item.done', { output_index: r.index, item }, out);
   }

@@ -55,7 +55,9 @@ import type {
   OpenAITextPart,
   OpenAIToolCall,
   OpenAIUsage,
+  ReasoningDetail,
 } from './openai-types.ts';
+import { ANTHROPIC_REASONING_FORMAT } from './openai-types.ts';
 
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 
@@ -346,6 +348,13 @@ function userBlocks(content: unknown): AnthropicRequestContentBlock[] {
 
 function assistantBlocks(msg: Extract<OpenAIMessage, { role: 'assistant' }>): AnthropicRequestContentBlock[] {
   const out: AnthropicRequestContentBlock[] = [];
+  // Anthropic's own signed thinking goes back first, as it came (unsigned reasoning from elsewhere is not sent)
+  for (const d of Array.isArray(msg.reasoning_details) ? msg.reasoning_details : []) {
+    if (!isRecord(d) || d.format !== ANTHROPIC_REASONING_FORMAT) continue;
+    if (d.type === 'reasoning.text' && typeof d.text === 'string' && typeof d.signature === 'string' && d.signature !== '')
+      out.push({ type: 'thinking', thinking: d.text, signature: d.signature } as unknown as AnthropicRequestContentBlock);
+    else if (d.type === 'reasoning.encrypted' && typeof d.data === 'string') out.push({ type: 'redacted_thinking', data: d.data } as unknown as AnthropicRequestContentBlock);
+  }
   const content: unknown = msg.content;
   if (typeof content === 'string') {
     if (content !== '') out.push({ type: 'text', text: content });
@@ -421,7 +430,7 @@ function toAnthropicToolChoice(
  * request for `upstreamModel`. Throws ProtocolTranslationError for content the
  * Anthropic API cannot express.
  */
-export function toAnthropicRequest(req: OpenAIChatRequest, upstreamModel: string): AnthropicMessagesRequest {
+export function toAnthropicRequest(req: OpenAIChatRequest, upstreamModel: string, opts: { thinking?: boolean } = {}): AnthropicMessagesRequest {
   if (!Array.isArray(req.messages)) throw new ProtocolTranslationError('messages must be an array');
   if (typeof req.n === 'number' && req.n > 1) throw new ProtocolTranslationError('n > 1 is not supported by this upstream');
   const raw = req as unknown as Record<string, unknown>;
@@ -494,7 +503,30 @@ export function toAnthropicRequest(req: OpenAIChatRequest, upstreamModel: string
   }
   if (typeof req.user === 'string' && req.user !== '') out.metadata = { user_id: req.user };
   if (format) (out as unknown as Record<string, unknown>).output_config = { format };
+  if (opts.thinking) withThinking(out, raw.reasoning_effort);
   return out;
+}
+
+/** Thinking budgets for OpenAI's reasoning efforts (Anthropic's smallest is 1,024). */
+const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 16384 };
+
+/**
+ * `reasoning_effort` on a model that thinks (`can reasoning`): extended thinking with the effort's budget, within the
+ * client's max_tokens (OpenAI counts reasoning in it too; no budget of 1,024 fits: no thinking). Thinking takes no
+ * temperature or top_p.
+ */
+function withThinking(out: AnthropicMessagesRequest, effort: unknown): void {
+  const want = typeof effort === 'string' ? THINKING_BUDGET[effort] : undefined;
+  if (want === undefined) return;
+  const budget = Math.min(want, out.max_tokens - 1);
+  if (budget < 1024) return;
+  // with thinking on, a tool loop's last assistant turn must start with its (signed) thinking: without it, no thinking
+  const last = [...out.messages].reverse().find((m) => m.role === 'assistant');
+  const blocks = last && Array.isArray(last.content) ? (last.content as { type: string }[]) : [];
+  if (blocks.some((b) => b.type === 'tool_use') && blocks[0]?.type !== 'thinking' && blocks[0]?.type !== 'redacted_thinking') return;
+  (out as unknown as Record<string, unknown>).thinking = { type: 'enabled', budget_tokens: budget };
+  delete out.temperature;
+  delete out.top_p;
 }
 
 /**
@@ -520,9 +552,14 @@ export function fromAnthropicResponse(res: AnthropicMessage, requestedModel: str
   let text = '';
   let sawText = false;
   let reasoning = '';
+  const details: ReasoningDetail[] = [];
   const toolCalls: OpenAIToolCall[] = [];
   for (const block of res.content ?? []) {
-    if (block.type === 'thinking' && typeof block.thinking === 'string') reasoning += block.thinking;
+    const b = block as { type: string; thinking?: unknown; signature?: unknown; data?: unknown };
+    if (b.type === 'thinking' && typeof b.thinking === 'string') {
+      reasoning += b.thinking;
+      if (typeof b.signature === 'string' && b.signature !== '') details.push({ type: 'reasoning.text', text: b.thinking, signature: b.signature, format: ANTHROPIC_REASONING_FORMAT, index: details.length });
+    } else if (b.type === 'redacted_thinking' && typeof b.data === 'string') details.push({ type: 'reasoning.encrypted', data: b.data, format: ANTHROPIC_REASONING_FORMAT, index: details.length });
     else if (block.type === 'text') {
       text += block.text;
       sawText = true;
@@ -540,7 +577,9 @@ export function fromAnthropicResponse(res: AnthropicMessage, requestedModel: str
   };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   // the thinking, as reasoning_content (what DeepSeek/Qwen-style clients read)
-  if (reasoning !== '') (message as { reasoning_content?: string }).reasoning_content = reasoning;
+  if (reasoning !== '') message.reasoning_content = reasoning;
+  // and signed, so a client can hand it back to Anthropic (Responses reasoning items carry it as encrypted_content)
+  if (details.length) message.reasoning_details = details;
   return {
     id: res.id,
     object: 'chat.completion',
@@ -634,7 +673,10 @@ export class AnthropicToOpenAIStream {
         const e = ev as AnthropicContentBlockStartEvent;
         const block = e.content_block;
         if (!isRecord(block)) break;
-        if (block.type === 'text') {
+        if ((block as { type: string }).type === 'redacted_thinking') {
+          const data = (block as { data?: unknown }).data;
+          if (typeof data === 'string') out.push(this.chunk({ reasoning_details: [{ type: 'reasoning.encrypted', data, format: ANTHROPIC_REASONING_FORMAT, index: e.index }] }));
+        } else if (block.type === 'text') {
           if (typeof block.text === 'string' && block.text !== '') out.push(this.chunk({ content: block.text }));
         } else if (block.type === 'tool_use') {
           const state: ToolBlockState = { toolIndex: this.nextToolIndex++, argsEmitted: false };
@@ -659,7 +701,10 @@ export class AnthropicToOpenAIStream {
         if (delta.type === 'text_delta') {
           if (typeof delta.text === 'string' && delta.text !== '') out.push(this.chunk({ content: delta.text }));
         } else if (delta.type === 'thinking_delta') {
-          if (typeof delta.thinking === 'string' && delta.thinking !== '') out.push(this.chunk({ reasoning_content: delta.thinking } as never));
+          if (typeof delta.thinking === 'string' && delta.thinking !== '') out.push(this.chunk({ reasoning_content: delta.thinking }));
+        } else if (delta.type === 'signature_delta') {
+          if (typeof delta.signature === 'string' && delta.signature !== '')
+            out.push(this.chunk({ reasoning_details: [{ type: 'reasoning.text', text: '', signature: delta.signature, format: ANTHROPIC_REASONING_FORMAT, index: e.index }] }));
         } else if (delta.type === 'input_json_delta') {
           const state = this.toolBlocks.get(e.index);
           if (state && typeof delta.partial_json === 'string' && delta.partial_json !== '') {

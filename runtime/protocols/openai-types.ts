@@ -89,7 +89,22 @@ export interface OpenAIAssistantMessage {
   refusal?: string | null;
   name?: string;
   tool_calls?: OpenAIToolCall[];
+  /** the model's reasoning (DeepSeek, Qwen, Kimi, GLM), sent back where the model takes it */
+  reasoning_content?: string;
+  reasoning_details?: ReasoningDetail[];
 }
+
+/**
+ * Signed reasoning on a chat message (OpenRouter's `reasoning_details` convention): an Anthropic thinking block with
+ * its signature (`reasoning.text`), or a redacted one (`reasoning.encrypted`). gw sends them only to Anthropic, whose
+ * thinking they were (format `anthropic-claude-v1`).
+ */
+export type ReasoningDetail =
+  | { type: 'reasoning.text'; text: string; signature: string; format: string; index?: number }
+  | { type: 'reasoning.encrypted'; data: string; format: string; index?: number };
+
+/** The format of Anthropic's signed thinking in `reasoning_details`. */
+export const ANTHROPIC_REASONING_FORMAT = 'anthropic-claude-v1';
 
 export interface OpenAIToolMessage {
   role: 'tool';
@@ -191,6 +206,8 @@ export interface OpenAIResponseMessage {
   content: string | null;
   refusal?: string | null;
   tool_calls?: OpenAIToolCall[];
+  reasoning_content?: string;
+  reasoning_details?: ReasoningDetail[];
 }
 
 export interface OpenAIChoice {
@@ -228,6 +245,9 @@ export interface OpenAIChunkDelta {
   content?: string | null;
   refusal?: string | null;
   tool_calls?: OpenAIToolCallDelta[];
+  reasoning_content?: string;
+  /** a thinking block's signature arrives at its end (text ''), a redacted block whole */
+  reasoning_details?: ReasoningDetail[];
 }
 
 export interface OpenAIChunkChoice {

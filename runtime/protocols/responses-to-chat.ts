@@ -1,4 +1,5 @@
-import type { OpenAIChatRequest, OpenAIMessage, OpenAITool, OpenAIToolChoice, OpenAIUserContentPart } from './openai-types.ts';
+import type { OpenAIChatRequest, OpenAIMessage, OpenAITool, OpenAIToolChoice, OpenAIUserContentPart, ReasoningDetail } from './openai-types.ts';
+import { detailOf, reasoningText } from './reasoning-items.ts';
 import { isRecord, ProtocolTranslationError } from './openai-to-anthropic.ts';
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest, ResponsesTool, ResponsesToolChoice } from './responses-types.ts';
 
@@ -11,7 +12,9 @@ import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest, Respon
  * - `function_call` items → the assistant message's `tool_calls` (consecutive calls share one message);
  * - `function_call_output` → `tool` messages (images in a tool's output follow the tool results as a user message);
  * - function tools as they are; a `namespace` tool's functions as `<namespace>__<name>`; a `custom` (free-form) tool as
- *   a function taking `{input: string}`; `reasoning` items are the upstream's own summaries and are not sent back;
+ *   a function taking `{input: string}`; `reasoning` items go back as the next assistant message's
+ *   `reasoning_content` to a model that takes it (`can reasoning`), and Anthropic's signed thinking (gw's
+ *   `encrypted_content`, reasoning-items.ts) as its `reasoning_details` to an Anthropic upstream; otherwise dropped;
  * - `text.format` → `response_format`, `max_output_tokens` → `max_tokens`, `reasoning.effort` → `reasoning_effort`.
  *
  * Built-in tools (`web_search`, `file_search`, …) have no chat form: the router keeps requests with them on upstreams
@@ -142,8 +145,26 @@ function partsOf(content: unknown, where: string): ResponsesContentPart[] {
 }
 
 /** The conversation: `instructions` then the input items, as chat messages. */
-export function chatMessagesOf(instructions: string | null | undefined, input: string | readonly ResponsesInputItem[] | undefined): OpenAIMessage[] {
+/** What the upstream takes back of earlier reasoning (see the module comment); default: nothing. */
+export interface ReasoningBack {
+  /** reasoning_content on assistant messages (DeepSeek, Kimi, Qwen, GLM thinking models) */
+  content?: boolean;
+  /** Anthropic's signed thinking as reasoning_details */
+  signed?: boolean;
+}
+
+export function chatMessagesOf(instructions: string | null | undefined, input: string | readonly ResponsesInputItem[] | undefined, back: ReasoningBack = {}): OpenAIMessage[] {
   const messages: OpenAIMessage[] = [];
+  // reasoning items wait for the assistant message they belong to (the next message or function call)
+  let reasoning: { text: string; details: ReasoningDetail[] } | null = null;
+  const assistant = (m: OpenAIMessage): OpenAIMessage => {
+    if (!reasoning) return m;
+    const a = m as Extract<OpenAIMessage, { role: 'assistant' }>;
+    if (back.content && reasoning.text) a.reasoning_content = reasoning.text;
+    if (back.signed && reasoning.details.length) a.reasoning_details = reasoning.details;
+    reasoning = null;
+    return a;
+  };
   if (typeof instructions === 'string' && instructions !== '') messages.push({ role: 'system', content: instructions });
   if (typeof input === 'string') {
     messages.push({ role: 'user', content: input });
@@ -157,8 +178,8 @@ export function chatMessagesOf(instructions: string | null | undefined, input: s
   };
   const toolCallHolder = () => {
     const last = messages[messages.length - 1];
-    if (last?.role === 'assistant') return last;
-    const m: OpenAIMessage = { role: 'assistant', content: null };
+    if (last?.role === 'assistant' && !reasoning) return last;
+    const m = assistant({ role: 'assistant', content: null });
     messages.push(m);
     return m;
   };
@@ -192,8 +213,9 @@ export function chatMessagesOf(instructions: string | null | undefined, input: s
       } else if (role === 'assistant') {
         const text = textOf(parts);
         if (text === null) throw new ProtocolTranslationError(`${where}: an assistant message holds text only`);
-        messages.push({ role: 'assistant', content: text });
+        messages.push(assistant({ role: 'assistant', content: text }));
       } else if (role === 'user') {
+        reasoning = null;
         const text = textOf(parts);
         messages.push({ role: 'user', content: text ?? parts.map((p, j) => userPart(p, `${where}.content[${j}]`)) });
       } else throw new ProtocolTranslationError(`${where}.role must be user, assistant, system or developer`);
@@ -203,7 +225,11 @@ export function chatMessagesOf(instructions: string | null | undefined, input: s
       const args = type === 'function_call' ? String(item.arguments ?? '') : JSON.stringify({ input: String(item.input ?? '') });
       (holder.tool_calls ??= []).push({ id: String(item.call_id), type: 'function', function: { name, arguments: args } });
     } else if (type === 'reasoning') {
-      // the upstream's own reasoning summary: a chat upstream cannot take it back (and it would cost input tokens)
+      const text = reasoningText(item);
+      const detail = detailOf(item, text);
+      reasoning ??= { text: '', details: [] };
+      if (text) reasoning.text = reasoning.text ? `${reasoning.text}\n\n${text}` : text;
+      if (detail) reasoning.details.push(detail);
     } else if (type === 'item_reference') {
       throw new ProtocolTranslationError(`${where}: item_reference needs an upstream that speaks Responses natively; send the item itself or use previous_response_id`);
     } else throw new ProtocolTranslationError(`${where}: the item type "${String(type)}" has no chat completions form`);
@@ -213,8 +239,8 @@ export function chatMessagesOf(instructions: string | null | undefined, input: s
 }
 
 /** Fields of a Responses request that have no chat form or are gw's own; they are not sent to a chat upstream. */
-export function responsesToChat(req: ResponsesRequest, upstreamModel: string): OpenAIChatRequest {
-  const body: OpenAIChatRequest = { model: upstreamModel, messages: chatMessagesOf(req.instructions, req.input) };
+export function responsesToChat(req: ResponsesRequest, upstreamModel: string, back: ReasoningBack = {}): OpenAIChatRequest {
+  const body: OpenAIChatRequest = { model: upstreamModel, messages: chatMessagesOf(req.instructions, req.input, back) };
   if (Array.isArray(req.tools) && req.tools.length) {
     body.tools = chatTools(req.tools);
     if (typeof req.parallel_tool_calls === 'boolean') body.parallel_tool_calls = req.parallel_tool_calls;

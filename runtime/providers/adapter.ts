@@ -61,4 +61,9 @@ export interface ProviderAdapter {
    * through `chat` (runtime/providers/messages-call.ts).
    */
   messages?(call: UpstreamCall): Promise<UpstreamResult>;
+  /**
+   * `call.body` is an OpenAI embeddings request: POSTed to the provider's `/embeddings`, the answer (JSON) as the
+   * upstream sent it. Adapters without it (Anthropic) serve no embeddings.
+   */
+  embeddings?(call: UpstreamCall): Promise<UpstreamResult>;
 }

@@ -74,7 +74,7 @@ export const anthropicAdapter: ProviderAdapter = {
   async chat(call: UpstreamCall): Promise<UpstreamResult> {
     let body: Record<string, unknown>;
     try {
-      body = { ...toAnthropicRequest({ ...call.body, stream: call.stream } as unknown as OpenAIChatRequest, call.model.name) };
+      body = { ...toAnthropicRequest({ ...call.body, stream: call.stream } as unknown as OpenAIChatRequest, call.model.name, { thinking: call.model.capabilities.includes('reasoning') }) };
     } catch (e) {
       // Any throw here comes from the client's body (the translation is pure); it must not reach the upstream.
       const message = e instanceof ProtocolTranslationError ? e.message : `the request cannot be translated for this upstream (${(e as Error).message})`;

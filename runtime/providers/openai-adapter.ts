@@ -56,6 +56,18 @@ export const openaiAdapter: ProviderAdapter = {
     }
     return { ok: true, kind: 'stream', status: res.status, stream: openaiStream(res.body, call.clientWantsUsage) };
   },
+  async embeddings(call: UpstreamCall): Promise<UpstreamResult> {
+    const headers: Record<string, string> = { ...call.headers };
+    if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
+    const res = await postUpstream(`${call.provider.baseUrl}/embeddings`, { ...call.body, model: call.model.name }, headers, { ...postOptions(call), stream: false });
+    if (!res.ok) return res;
+    const read = await readJsonAnswer(res);
+    if (!read.ok) return read;
+    const parsed = read.parsed as { data?: unknown; error?: unknown; usage?: unknown } | null;
+    if (parsed === null || typeof parsed !== 'object') return { ok: false, failure: { class: 'server', status: res.status, message: `${res.status} the upstream answered with something other than embeddings`, retryAfterMs: null } };
+    if (parsed.error && !parsed.data) return { ok: false, failure: classifyErrorBody(res.status, read.text) };
+    return { ok: true, kind: 'json', status: res.status, text: read.text, usage: usageOf(parsed) };
+  },
 };
 
 /**

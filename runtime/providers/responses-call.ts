@@ -1,11 +1,11 @@
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
 import { classifyHttp } from './failure.ts';
-import { reframeChatChunks } from './reframe-chat-stream.ts';
+import { callViaChat, chunkModel, translatedChatStream } from './via-chat.ts';
 import { sseBatches } from './sse.ts';
 import { postOptions, postUpstream, readJsonAnswer } from './upstream-fetch.ts';
-import type { OpenAIChatChunk, OpenAIChatCompletion } from '../protocols/openai-types.ts';
-import { isRecord, ProtocolTranslationError } from '../protocols/openai-to-anthropic.ts';
+import { isRecord } from '../protocols/openai-to-anthropic.ts';
 import { responsesToChat, toolNamesOf } from '../protocols/responses-to-chat.ts';
+import { isGwReasoning } from '../protocols/reasoning-items.ts';
 import { ChatToResponsesStream, chatCompletionToResponse, newId, sseFrame, type ResponseFrame } from '../protocols/chat-to-responses.ts';
 import type { ResponseObject, ResponsesRequest, ResponsesStreamEvent } from '../protocols/responses-types.ts';
 
@@ -45,6 +45,11 @@ const invalid = (status: number, message: string): UpstreamResult => ({ ok: fals
 async function nativeResponses(call: UpstreamCall): Promise<UpstreamResult> {
   const body: Record<string, unknown> = { ...call.body, model: call.model.name, stream: call.stream };
   if (!call.stream) delete body.stream;
+  // gw rebuilt the conversation from its own store: the upstream does not know the id
+  const previousId = typeof body.previous_response_id === 'string' ? body.previous_response_id : null;
+  delete body.previous_response_id;
+  // Anthropic's signed thinking (gw's encrypted_content) means nothing to OpenAI: left out
+  if (Array.isArray(body.input) && body.input.some(isGwReasoning)) body.input = body.input.filter((it) => !isGwReasoning(it));
   const headers: Record<string, string> = { ...call.headers };
   if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
   if (call.stream) headers.accept = 'text/event-stream';
@@ -55,7 +60,8 @@ async function nativeResponses(call: UpstreamCall): Promise<UpstreamResult> {
     if (!read.ok) return read;
     const { text, parsed } = read;
     if (!isRecord(parsed) || parsed.object !== 'response') return invalid(res.status, 'the upstream answered with something other than a response object');
-    return { ok: true, kind: 'json', status: res.status, text, usage: usageFromResponses(parsed.usage) };
+    const echoed = previousId === null ? text : JSON.stringify({ ...parsed, previous_response_id: previousId });
+    return { ok: true, kind: 'json', status: res.status, text: echoed, usage: usageFromResponses(parsed.usage) };
   }
   let usage: Usage | null = null;
   let final: ResponseObject | null = null;
@@ -85,7 +91,11 @@ async function nativeResponses(call: UpstreamCall): Promise<UpstreamResult> {
           usage = usageFromResponses(final.usage) ?? usage;
           terminal = true;
         }
-        out += `event: ${type}\ndata: ${ev.data}\n\n`;
+        // the response objects the events carry echo the id the client sent (the upstream never saw it)
+        if (previousId !== null && isRecord(j.response)) {
+          j.response.previous_response_id = previousId;
+          out += `event: ${type}\ndata: ${JSON.stringify(j)}\n\n`;
+        } else out += `event: ${type}\ndata: ${ev.data}\n\n`;
       }
       if (out) yield out;
     }
@@ -111,29 +121,16 @@ function frameOf(call: UpstreamCall, model: string): ResponseFrame {
   return { id: newId('resp'), createdAt: Math.floor(Date.now() / 1000), model, request: req, names: toolNamesOf(req.tools) };
 }
 
-async function responsesViaChat(adapter: ProviderAdapter, call: UpstreamCall): Promise<UpstreamResult> {
-  let body: Record<string, unknown>;
-  try {
-    body = { ...responsesToChat(call.body as unknown as ResponsesRequest, call.model.name) };
-  } catch (e) {
-    // the translation is pure: a throw comes from the client's body, which must not reach the upstream
-    const message = e instanceof ProtocolTranslationError ? e.message : `the request cannot be translated for this upstream (${(e as Error).message})`;
-    return { ok: false, failure: { class: 'invalid_request', status: 400, message, retryAfterMs: null } };
-  }
-  // the usage chunk is needed for response.completed's usage
-  const result = await adapter.chat({ ...call, body, clientWantsUsage: true });
-  if (!result.ok) return result;
-  if (result.kind === 'stream') return { ...result, stream: translatedStream(result.stream, call) };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(result.text);
-  } catch {
-    return invalid(result.status, 'the upstream answered with invalid JSON');
-  }
-  if (!isRecord(parsed) || !Array.isArray(parsed.choices)) return invalid(result.status, 'the upstream answered with something other than a chat completion');
-  const completion = parsed as unknown as OpenAIChatCompletion;
-  const model = typeof completion.model === 'string' && completion.model !== '' ? completion.model : call.model.name;
-  return { ...result, text: JSON.stringify(chatCompletionToResponse(completion, frameOf(call, model))) };
+function responsesViaChat(adapter: ProviderAdapter, call: UpstreamCall): Promise<UpstreamResult> {
+  // earlier reasoning goes back where the model takes it: reasoning_content to a thinking model, signed thinking to Anthropic
+  const anthropic = call.provider.protocol === 'anthropic';
+  const back = { content: call.model.capabilities.includes('reasoning') && !anthropic, signed: anthropic };
+  return callViaChat(adapter, call, {
+    request: () => ({ ...responsesToChat(call.body as unknown as ResponsesRequest, call.model.name, back) }),
+    untranslatable: 'invalid_request',
+    json: (completion, model) => chatCompletionToResponse(completion, frameOf(call, model)),
+    stream: (inner) => translatedStream(inner, call),
+  });
 }
 
 /**
@@ -142,23 +139,16 @@ async function responsesViaChat(adapter: ProviderAdapter, call: UpstreamCall): P
  * retried on another model.
  */
 function translatedStream(inner: UpstreamStream, call: UpstreamCall): ResponsesStream {
-  let translator: ChatToResponsesStream | null = null;
-  const open = (chunk: OpenAIChatChunk | null) =>
-    (translator ??= new ChatToResponsesStream(frameOf(call, typeof chunk?.model === 'string' && chunk.model !== '' ? chunk.model : call.model.name), call.promptTokens ?? 0));
-  const it = reframeChatChunks<ResponsesStreamEvent>(inner, {
-    push: (chunk) => open(chunk).push(chunk),
-    finish: () => open(null).finish(),
+  const t = translatedChatStream<ChatToResponsesStream, ResponsesStreamEvent>(inner, {
+    make: (chunk) => new ChatToResponsesStream(frameOf(call, chunkModel(chunk, call.model.name)), call.promptTokens ?? 0),
+    push: (tr, chunk) => tr.push(chunk),
+    finish: (tr) => tr.finish(),
     frame: sseFrame,
     opening: (e) => e.type === 'response.created' || e.type === 'response.in_progress',
   });
   return {
-    frames: it,
-    usage: () => inner.usage(),
-    cancel: () => {
-      void it.return(undefined);
-      inner.cancel();
-    },
-    response: () => translator?.final ?? null,
-    failFrame: (message) => open(null).fail('server_error', message).map(sseFrame).join(''),
+    ...t.stream,
+    response: () => t.made()?.final ?? null,
+    failFrame: (message) => t.translator().fail('server_error', message).map(sseFrame).join(''),
   };
 }

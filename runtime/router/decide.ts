@@ -5,9 +5,11 @@ import { allowedModel, Judge } from './eligibility.ts';
 import { byRank, candidatePrefix, tablePlan, type ChainPlan, type ModelPlan, type ScenarioPlan, type TablePlan } from './plan.ts';
 import { resolveModel } from './resolve-model.ts';
 import { requestParts } from './request-text.ts';
-import { promptTokenCount } from './tokens.ts';
+import { countText, countTexts, promptTokenCount, type TextCount } from './tokens.ts';
+import { embedsOf } from './capabilities.ts';
 import { formatTokens, thousands } from './format.ts';
-import type { Candidate, CandidateSource, Decision, RouteRequest, StateSnapshot, Tier, TraceLine } from './types.ts';
+import type { Candidate, CandidateSource, Decision, DecisionError, RouteRequest, StateSnapshot, Tier, TraceLine } from './types.ts';
+import type { Resolution } from './resolve-model.ts';
 
 /** What a free quota is charged up front for the answer when the client sets no max_tokens. */
 export const DEFAULT_ANSWER_TOKENS = 1024;
@@ -27,18 +29,20 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   const plan = tablePlan(table);
   const trace: TraceLine[] = [];
   const parts = requestParts(req);
-  const counted = promptTokenCount(req, parts);
+  const embed = req.embeddings === true ? embeddingTokens(req, parts.texts) : null;
+  const counted = embed ?? promptTokenCount(req, parts);
   const tokens = counted.tokens;
-  const answer = req.maxTokens && req.maxTokens > 0 ? req.maxTokens : DEFAULT_ANSWER_TOKENS;
+  // an embeddings answer is vectors, not tokens; each input must fit the model's context on its own
+  const answer = embed ? 0 : req.maxTokens && req.maxTokens > 0 ? req.maxTokens : DEFAULT_ANSWER_TOKENS;
   const estimate = tokens + answer;
-  const needContext = tokens + (req.maxTokens && req.maxTokens > 0 ? req.maxTokens : 0);
+  const needContext = embed ? embed.longest : tokens + (req.maxTokens && req.maxTokens > 0 ? req.maxTokens : 0);
   const exclude = req.exclude && req.exclude.length > 0 ? new Set(req.exclude) : NO_EXCLUDE;
   const count = req.messages.length;
   const tokensText = thousands(tokens);
   trace.push({
     step: 'request',
     at: null,
-    message: `${count} message${count === 1 ? '' : 's'}, ~${tokensText} prompt tokens (o200k${counted.exactChars < counted.totalChars ? `; exact over the first ${thousands(counted.exactChars)} of ${thousands(counted.totalChars)} chars, estimated after` : ''}), ${thousands(estimate)} reserved with the answer${parts.images ? `, ${parts.images} image(s)` : ''}${parts.hasTools ? ', tools' : ''}; model "${req.model || 'auto'}"`,
+    message: `${count + (req.tokenArrays?.length ?? 0)} ${embed ? 'input' : 'message'}${count + (req.tokenArrays?.length ?? 0) === 1 ? '' : 's'}, ~${tokensText} ${embed ? 'input' : 'prompt'} tokens (o200k${counted.exactChars < counted.totalChars ? `; exact over the first ${thousands(counted.exactChars)} of ${thousands(counted.totalChars)} chars, estimated after` : ''}), ${thousands(estimate)} reserved with the answer${parts.images ? `, ${parts.images} image(s)` : ''}${parts.hasTools ? ', tools' : ''}; model "${req.model || 'auto'}"`,
   });
   if (exclude.size) trace.push({ step: 'request', at: null, message: `excluded after failing earlier: ${[...exclude].join(', ')}` });
 
@@ -163,7 +167,12 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   let willingness: number | null = null;
   let tier: Tier | null = null;
 
-  if (piiAction === 'route' && table.pii?.action.model) {
+  if (req.embeddings === true) {
+    // a vector of masked text is not the text's: under `redact` an embeddings request is routed local instead
+    if (piiAction === 'redact') pii.action = 'route';
+    const chosenName = embeddingCandidates(table, plan, list, sp, judge, now, resolution, piiAction !== 'none', trace);
+    if (typeof chosenName !== 'string') return decision(common, { scenario: scenario.name, pii, error: chosenName });
+  } else if (piiAction === 'route' && table.pii?.action.model) {
     const at = table.pii.action.at;
     list.add(table.pii.action.model, 'pii', at);
     // Nothing else is tried unless it is local too.
@@ -319,6 +328,89 @@ class Candidates {
     this.candidates.push({ model: id, source, eligible: r.eligible, reason: r.reason, at });
     this.trace.push({ step: 'candidate', at, message: `${candidatePrefix(id, source, r.eligible)}${r.reason}` });
   }
+}
+
+/**
+ * An embeddings request's tokens: every input as it is (no chat overhead), token arrays counted as given; `longest`
+ * is the largest single input (the longest text's count, or the longest token array), what a model's context must hold.
+ */
+function embeddingTokens(req: RouteRequest, texts: readonly string[]): TextCount & { longest: number } {
+  const c = countTexts(texts);
+  const arrays = req.tokenArrays ?? [];
+  let ids = 0;
+  let longest = 0;
+  for (const n of arrays) {
+    ids += n;
+    if (n > longest) longest = n;
+  }
+  let longestText = '';
+  for (const t of texts) if (t.length > longestText.length) longestText = t;
+  const textLongest = texts.length <= 1 ? c.tokens : countText(longestText);
+  return { ...c, tokens: c.tokens + ids, longest: Math.max(longest, textLongest) };
+}
+
+/**
+ * The candidates of an embeddings request. Vectors of two models are not interchangeable, so a request goes to one
+ * embedding model (by name) and falls back only to the same model at another provider:
+ * - a named model: it, then the same name at the other providers that declare it;
+ * - `auto`: the first `can embed` model the scenario lists (the global fallback is for chat), else the policy's one
+ *   embedding model not on a local provider (or its one local one), free quotas first; several: the client must name
+ *   one (`model_required`);
+ * - personal data found: local embedding models only (a vector of masked text is not the text's).
+ * Returns the model name chosen, or the decision's error.
+ */
+function embeddingCandidates(
+  table: DecisionTable,
+  plan: TablePlan,
+  list: Candidates,
+  sp: ScenarioPlan,
+  judge: Judge,
+  now: number,
+  resolution: Resolution,
+  piiHit: boolean,
+  trace: TraceLine[],
+): string | DecisionError {
+  if (piiHit) {
+    const at = table.pii?.action.at ?? null;
+    trace.push({ step: 'tier', at, message: 'embeddings with personal data: local embedding models only (masking would change the vectors)' });
+    if (table.pii?.action.model) list.add(table.pii.action.model, 'pii', at);
+    for (const mp of plan.local) list.addPlanned(mp, 'pii', at);
+    return 'local';
+  }
+  let name: string;
+  if (resolution.kind === 'model') {
+    const m = resolution.model;
+    trace.push({ step: 'tier', at: m.at, message: `explicit model ${m.id}; fallback only to ${m.name} at another provider (vectors of two models are not interchangeable)` });
+    list.add(m.id, 'explicit', m.at);
+    name = m.name;
+  } else {
+    const listed = [...rankFree(sp, judge, now), ...sp.paid.models, ...(sp.fallback?.models ?? [])].find(
+      (mp) => mp !== null && embedsOf(mp.model.capabilities),
+    );
+    // a local embedding model is there for personal data when cloud ones exist: it is the default only when alone
+    const embedding = table.models.filter((m) => embedsOf(m.capabilities));
+    const cloud = embedding.filter((m) => plan.models.get(m.id)?.local !== true);
+    const names = [...new Set((cloud.length ? cloud : embedding).map((m) => m.name))];
+    if (listed) {
+      name = listed.model.name;
+      trace.push({ step: 'tier', at: sp.scenario.at, message: `embeddings: ${name}, the first \`can embed\` model scenario ${sp.scenario.name} lists` });
+    } else if (names.length === 1) {
+      name = names[0];
+      trace.push({ step: 'tier', at: null, message: `embeddings: ${name}, the policy's one embedding model` });
+    } else {
+      const message =
+        names.length === 0
+          ? 'the policy declares no embedding model (`can embed`)'
+          : `model "auto" cannot pick between the policy's embedding models (${names.join(', ')}): their vectors are not interchangeable, so name one`;
+      trace.push({ step: 'choice', at: null, message });
+      return names.length === 0 ? { type: 'no_eligible_model', message } : { type: 'model_required', message, known: names };
+    }
+  }
+  // the same model at every provider that declares it, free quotas first, in file order
+  const same = table.models.filter((m) => m.name === name && embedsOf(m.capabilities));
+  for (const m of same) if (m.free) list.add(m.id, resolution.kind === 'model' ? 'fallback' : 'free', m.at);
+  for (const m of same) list.add(m.id, resolution.kind === 'model' ? 'fallback' : 'paid', m.at);
+  return name;
 }
 
 /** Free candidates in the scenario's rank order; ties keep the listed order. */

@@ -1,7 +1,7 @@
 import { nextReset, untilToEpoch, type QuotaPeriod } from '../quota/period.ts';
 import { quotaTail, viewOf, type QuotaView } from './quota-view.ts';
 import { formatTokens, thousands } from './format.ts';
-import { missingCapability, type RequestCapabilities } from './capabilities.ts';
+import { missingCapability, NO_EMBEDDINGS_API, type RequestCapabilities } from './capabilities.ts';
 import type { ModelPlan } from './plan.ts';
 import type { CandidateSource, StateSnapshot } from './types.ts';
 
@@ -104,6 +104,7 @@ export class Judge {
     if (allowed && !allowedModel(allowed.models, id)) return { eligible: false, reason: `not allowed for client "${allowed.name}"`, q, free: false };
     const missing = missingCapability(m.capabilities, this.input.capabilities);
     if (missing !== null) return { eligible: false, reason: missing, q, free: false };
+    if (this.input.capabilities.embeddings && mp.provider?.protocol === 'anthropic') return { eligible: false, reason: NO_EMBEDDINGS_API, q, free: false };
     if (needContext < 0) return { eligible: false, reason: `max_tokens ${thousands(this.input.maxTokens!)} > max_output ${formatTokens(m.maxOutput!)} (clamp_max_tokens off)`, q, free: false };
     if (this.input.builtinTools.length > 0 && mp.provider?.responses !== true)
       return { eligible: false, reason: `built-in tool ${this.input.builtinTools.join(', ')} runs only on a provider that speaks Responses natively (protocol openai-responses)`, q, free: false };

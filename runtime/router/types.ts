@@ -30,8 +30,13 @@ export interface RouteRequest {
   preferFreeTier?: boolean;
   priority?: string | null;
   maxTokens?: number | null;
-  /** an embeddings request: only `can embed` models take it (and they take nothing else) */
+  /**
+   * an embeddings request: only `can embed` models take it (and they take nothing else); each string input is one
+   * user message of `messages`
+   */
   embeddings?: boolean;
+  /** embeddings: the lengths of the inputs given as token ids (counted as given; they have no text) */
+  tokenArrays?: readonly number[];
   /** models that already failed for this request (retries re-route around them) */
   exclude?: readonly string[];
   /** the client key the request came with: its allow lists and budget verdict */
@@ -98,7 +103,7 @@ export interface TraceLine {
 }
 
 export interface DecisionError {
-  type: 'model_not_found' | 'no_eligible_model' | 'pii_blocked' | 'budget_exceeded' | 'forbidden';
+  type: 'model_not_found' | 'no_eligible_model' | 'pii_blocked' | 'budget_exceeded' | 'forbidden' | 'model_required';
   message: string;
   known?: string[];
 }

@@ -34,6 +34,7 @@ import { authStartError } from './admin-auth.ts';
 import { lastResortError, pathnameOf, protocolErrorResponse } from './route-errors.ts';
 import { ResponseStore } from '../state/response-store.ts';
 import { createResponse, deleteResponse, getResponse, listInputItems } from './responses-route.ts';
+import { createEmbeddings } from './embeddings-route.ts';
 
 export interface GatewayOptions {
   policyPath: string;
@@ -158,6 +159,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   app.get('/v1/responses/:id/input_items', guard('any', (req) => listInputItems(responseId(req, '/input_items'), new URL(req.url), rctx)));
   app.get('/v1/responses/:id', guard('any', (req) => getResponse(responseId(req), rctx)));
   app.delete('/v1/responses/:id', guard('any', (req) => deleteResponse(responseId(req), rctx)));
+  app.post('/v1/embeddings', (event) => createEmbeddings(event.req, ctx));
   app.post('/v1/messages', (event) => anthropicMessages(event.req, ctx));
   app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, ctx));
   ledgerRoutes(app, { holder, ledger, live, guard: guarded, env });

@@ -7,15 +7,14 @@ import { admitCaller, type Access } from './access.ts';
 import { checkLoop } from './loop-guard.ts';
 import { readJsonObject } from './body.ts';
 import { chatRouteRequest, parseChatRequest } from './chat-request.ts';
-import { errorResponse, GwError } from './errors.ts';
-import { outcomeError } from './failure-response.ts';
-import { clampLine, gwHeaders } from './gw-headers.ts';
+import { failedOutcome, refusedRequest, routedHeaders } from './openai-outcome.ts';
+import { clampLine } from './gw-headers.ts';
 import { headerRecord } from './node-context.ts';
 import type { PolicyHolder } from './policy-holder.ts';
 import type { Logger } from './log.ts';
 import type { Recorder } from '../state/accounting.ts';
 import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
-import { assertRedacted, refusalHeaders, piiGate, piiHeaders } from './pii-gate.ts';
+import { assertRedacted, piiGate } from './pii-gate.ts';
 
 export interface ChatContext {
   holder: PolicyHolder;
@@ -54,22 +53,13 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
       { table, route, body: upstreamBody, stream: chat.stream, clientWantsUsage: chat.clientWantsUsage, signal: client.controller.signal, client: limits, hops },
       ctx.deps,
     );
-    const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);
     const base = { stream: chat.stream, requestedModel: chat.model, decision: outcome.decision, attempts: outcome.attempts };
-    const answeredBy = outcome.ok ? outcome.model : null;
-    const headers = {
-      'x-gw-request-id': id,
-      ...gwHeaders(outcome.decision, answeredBy, outcome.attempts, rec.overheadMs(upstreamMs), generation),
-      ...piiHeaders(table, gate, outcome.decision, chat.model, answeredBy),
-    };
-    const clamped = clampLine(id, outcome.decision, answeredBy);
+    const headers = routedHeaders(rec, outcome, { table, generation, gate, requested: chat.model });
+    const clamped = clampLine(id, outcome.decision, outcome.ok ? outcome.model : null);
     if (clamped) ctx.log.info(clamped);
     if (!outcome.ok) {
       client.detach();
-      const err = outcomeError(outcome, { table, maxTokens: chat.maxTokens });
-      ctx.log.warn(`${id} ${chat.model} → ${err.status} ${err.message}`);
-      rec.complete({ ...base, responseBody: JSON.stringify(err.body()), model: null, status: err.status, usage: null, error: { type: err.type, message: err.message }, reservation: null });
-      return errorResponse(err, headers);
+      return failedOutcome(outcome, { rec, log: ctx.log, table, maxTokens: chat.maxTokens, base, headers });
     }
     // the values go back only into an answer to a request they were taken from
     const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
@@ -84,9 +74,6 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
       onCut: (message) => ctx.log.warn(`${id} ${outcome.model} stream cut: ${message}`),
     });
   } catch (e) {
-    const err = e instanceof GwError ? e : new GwError(500, 'server_error', 'internal gateway error', 'internal_error');
-    if (!(e instanceof GwError)) ctx.log.error(`chat completions ${id}: ${(e as Error).stack ?? e}`);
-    rec.refused(err, err.body());
-    return errorResponse(err, { 'x-gw-request-id': id, 'x-gw-overhead-ms': rec.overheadMs(0).toFixed(2), 'x-gw-attempts': '0', ...refusalHeaders(err) });
+    return refusedRequest(e, rec, ctx.log, 'chat completions');
   }
 }

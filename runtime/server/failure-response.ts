@@ -56,6 +56,8 @@ export function outcomeError(outcome: Extract<CallOutcome, { ok: false }>, reque
     switch (d.error.type) {
       case 'model_not_found':
         return new GwError(404, 'invalid_request_error', d.error.message, 'model_not_found', { param: 'model', known_models: d.error.known ?? [] });
+      case 'model_required':
+        return new GwError(400, 'invalid_request_error', d.error.message, 'model_required', { param: 'model', known_models: d.error.known ?? [] });
       case 'pii_blocked':
         return new GwError(400, 'invalid_request_error', d.error.message, 'pii_blocked', { pii_types: d.pii.detected });
       case 'budget_exceeded':

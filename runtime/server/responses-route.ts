@@ -8,12 +8,13 @@ import { admitCaller } from './access.ts';
 import { checkLoop } from './loop-guard.ts';
 import { readJsonObject } from './body.ts';
 import type { ChatContext } from './chat-route.ts';
-import { errorResponse, GwError, jsonResponse } from './errors.ts';
-import { outcomeError } from './failure-response.ts';
-import { gwHeaders } from './gw-headers.ts';
+import { GwError, jsonResponse } from './errors.ts';
+import { failedOutcome, refusedRequest, routedHeaders } from './openai-outcome.ts';
 import { headerRecord } from './node-context.ts';
 import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
-import { refusalHeaders, piiGate, piiHeaders } from './pii-gate.ts';
+import { assertRedacted, piiGate } from './pii-gate.ts';
+import { reasoningTexts } from '../protocols/reasoning-items.ts';
+import { redactResponsesBody, responsesStreamRestorer, restoreResponseObject, restoreResponseText } from '../pii/redact-responses.ts';
 import { normaliseItems, parseResponsesRequest, responsesRouteRequest, routeMessagesOf } from './responses-request.ts';
 
 export interface ResponsesContext extends ChatContext {
@@ -61,45 +62,41 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
     const limits = admitCaller(req, ctx, table, rec);
     rec.body = await readJsonObject(req, table.gateway.bodyLimit);
     const r = parseResponsesRequest(rec.body);
-    const upstreamBody: Record<string, unknown> = { ...r.upstreamBody };
+    let upstreamBody: Record<string, unknown> = { ...r.upstreamBody };
     let earlier: Record<string, unknown>[] = [];
     if (r.previousId !== null) {
       const conv = ctx.responses.conversation(r.previousId, table.gateway.logs.keepMs, Date.now());
       if (!conv) throw responseNotFound(r.previousId, 'previous_response_id');
       earlier = withoutGwIds(conv);
       const own = upstreamBody.input === undefined ? [] : typeof upstreamBody.input === 'string' ? normaliseItems(upstreamBody.input).map(({ id: _id, ...rest }) => rest) : (upstreamBody.input as Record<string, unknown>[]);
+      // the conversation is rebuilt here: previous_response_id stays only for the answer to echo (no upstream gets it)
       upstreamBody.input = [...earlier, ...own];
-      delete upstreamBody.previous_response_id;
     }
     const messages = routeMessagesOf(upstreamBody.instructions, upstreamBody.input as string | ResponsesInputItem[] | undefined);
-    const gate = await piiGate(table, requestParts({ messages, tools: r.tools }).texts, ctx, id);
+    const gate = await piiGate(table, [...requestParts({ messages, tools: r.tools }).texts, ...reasoningTexts(upstreamBody.input)], ctx, id);
     rec.privacy = gate.privacy;
     rec.piiValues = gate.values;
     rec.piiKnown = gate.logKnown;
     if (gate.placeholders) {
-      throw new GwError(400, 'invalid_request_error', 'the request contains personal data and the policy redacts it; redaction is not available on /v1/responses yet, so it is not sent', 'pii_blocked', {
-        pii_types: [...new Set(gate.findings.map((f) => f.type))],
-      });
+      upstreamBody = redactResponsesBody(upstreamBody, gate.types, gate.placeholders);
+      const redacted = routeMessagesOf(upstreamBody.instructions, upstreamBody.input as string | ResponsesInputItem[] | undefined);
+      assertRedacted(table, [...requestParts({ messages: redacted, tools: r.tools }).texts, ...reasoningTexts(upstreamBody.input)]);
     }
     const route = responsesRouteRequest(r, messages, headerRecord(req), gate.route);
     const client = clientAbort(req);
     const outcome = await routeAndCall({ table, route, body: upstreamBody, stream: r.stream, clientWantsUsage: false, signal: client.controller.signal, format: 'responses', client: limits, hops }, ctx.deps);
-    const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);
     const base = { stream: r.stream, requestedModel: r.model, decision: outcome.decision, attempts: outcome.attempts };
-    const answeredBy = outcome.ok ? outcome.model : null;
-    const headers = {
-      'x-gw-request-id': id,
-      ...gwHeaders(outcome.decision, answeredBy, outcome.attempts, rec.overheadMs(upstreamMs), generation),
-      ...piiHeaders(table, gate, outcome.decision, r.model, answeredBy),
-    };
+    const headers = routedHeaders(rec, outcome, { table, generation, gate, requested: r.model });
     if (!outcome.ok) {
       client.detach();
-      const err = (outcome.attempts.length === 0 && builtinRefusal(r.builtinTools, outcome.decision.candidates)) || outcomeError(outcome, { table, maxTokens: r.maxTokens });
-      ctx.log.warn(`${id} ${r.model} → ${err.status} ${err.message}`);
-      rec.complete({ ...base, responseBody: JSON.stringify(err.body()), model: null, status: err.status, usage: null, error: { type: err.type, message: err.message }, reservation: null });
-      return errorResponse(err, headers);
+      const err = outcome.attempts.length === 0 ? builtinRefusal(r.builtinTools, outcome.decision.candidates) : null;
+      return failedOutcome(outcome, { rec, log: ctx.log, table, maxTokens: r.maxTokens, base, headers, err });
     }
-    const keep = (response: Record<string, unknown> | null) => {
+    // the values go back only into an answer to a request they were taken from (and into what is stored of it)
+    const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
+    const restorer = placeholders ? responsesStreamRestorer(placeholders) : null;
+    const keep = (upstreamResponse: Record<string, unknown> | null) => {
+      const response = placeholders ? restoreResponseObject(upstreamResponse, placeholders) : upstreamResponse;
       if (!r.store || !response || typeof response.id !== 'string') return;
       try {
         ctx.responses.put({ id: response.id, createdAt: Date.now(), previousId: r.previousId, inputItems: r.items, response: { ...response, previous_response_id: r.previousId } });
@@ -118,10 +115,11 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
     const onEnd: FrameRewriter | null =
       stream && isResponsesStream(stream)
         ? {
-            push: (frame) => frame,
+            push: (frame) => (restorer ? restorer.push(frame) : frame),
             end: () => {
+              const tail = restorer?.end() ?? '';
               keep(stream.response() as Record<string, unknown> | null);
-              return '';
+              return tail;
             },
           }
         : null;
@@ -130,16 +128,16 @@ export async function createResponse(req: Request, ctx: ResponsesContext): Promi
       client,
       headers,
       base,
-      restoreJson: null,
+      restoreJson: placeholders ? (text) => restoreResponseText(text, placeholders) : null,
       rewrite: onEnd,
-      cutFrame: (_e, message) => (stream && isResponsesStream(stream) ? stream.failFrame(message) : ''),
+      cutFrame: (_e, message) => {
+        const frame = stream && isResponsesStream(stream) ? stream.failFrame(message) : '';
+        return restorer ? restorer.renumber(frame) : frame;
+      },
       onCut: (message) => ctx.log.warn(`${id} ${outcome.model} stream cut: ${message}`),
     });
   } catch (e) {
-    const err = e instanceof GwError ? e : new GwError(500, 'server_error', 'internal gateway error', 'internal_error');
-    if (!(e instanceof GwError)) ctx.log.error(`responses ${id}: ${(e as Error).stack ?? e}`);
-    rec.refused(err, err.body());
-    return errorResponse(err, { 'x-gw-request-id': id, 'x-gw-overhead-ms': rec.overheadMs(0).toFixed(2), 'x-gw-attempts': '0', ...refusalHeaders(err) });
+    return refusedRequest(e, rec, ctx.log, 'responses');
   }
 }
 
