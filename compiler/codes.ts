@@ -51,6 +51,9 @@ export const DIAGNOSTIC_CODES = {
   GW195: 'model the catalog does not know',
   GW196: 'model retired by its provider',
   GW197: 'free quota past its `until` date',
+  GW210: 'unknown sticky setting',
+  GW211: 'sticky duration out of range',
+  GW212: '`sticky` in a scenario with one candidate',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 
