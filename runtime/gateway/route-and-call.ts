@@ -13,6 +13,7 @@ import { scrubberFor } from '../secrets/scrubber.ts';
 import { clampBody } from './clamp-body.ts';
 import { HOP_HEADER, nextHops } from './hops.ts';
 import type { Accounting, Reservation } from '../state/accounting.ts';
+import type { SessionStore } from '../state/session-pins.ts';
 
 export interface Attempt {
   provider: string;
@@ -32,6 +33,8 @@ export interface CallDeps {
   random(): number;
   /** the ledger: quota usage and spend for the router, reservations for the chosen free model */
   accounting?: Accounting;
+  /** session affinity: where each session stays, and the answers that move it */
+  sessions?: SessionStore;
   /** this gateway's id, sent in the hop header of every upstream call (loop protection, hops.ts) */
   instanceId?: string;
 }
@@ -155,6 +158,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     const ms = Math.round((performance.now() - t0) * 100) / 100;
     if (result.ok) {
       deps.live.succeeded(model.id);
+      if (decision.sticky) deps.sessions?.record(decision.sticky, model.id, now);
       attempts.push({ provider: provider.name, model: model.name, ok: true, ms });
       return { ok: true, decision, first, attempts, result, firstFrame, model: model.id, reservation };
     }
@@ -199,6 +203,8 @@ function isFit(f: Failure | null): boolean {
 
 function decideNow(input: CallInput, deps: CallDeps, exclude: string[], now: number): Decision {
   const state: StateSnapshot = { ...deps.live.snapshot(modelsWithLimits(input.table), now), ...(deps.accounting?.snapshot(input.table, now) ?? {}) };
+  const pins = deps.sessions?.pinsOf(input.route.session, now);
+  if (pins) state.sessions = pins;
   const client = input.client ? input.client.constraints(now) : null;
   return decide(input.table, { ...input.route, exclude, client }, state, now, deps.random());
 }

@@ -151,6 +151,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   const list = new Candidates(plan, judge, trace);
   let willingness: number | null = null;
   let tier: Tier | null = null;
+  let scenarioRouted = false;
 
   if (piiAction === 'route' && table.pii?.action.model) {
     const at = table.pii.action.at;
@@ -163,6 +164,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     list.add(m.id, 'explicit', m.at);
     if (plan.fallback) list.addChain(plan.fallback, 'fallback');
   } else {
+    scenarioRouted = true;
     willingness = scenario.willingness;
     let willingnessText = sp.willingnessFixed;
     let why = sp.willingness;
@@ -201,6 +203,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     if (plan.fallback) list.addChain(plan.fallback, 'fallback');
   }
 
+  const sticky = scenarioRouted ? stickyStep(scenario, req, state, now, list, trace) : null;
   const candidates = list.candidates;
   const chosen = list.first;
   if (chosen === null) {
@@ -241,7 +244,48 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     willingness,
     trace,
     clamp,
+    sticky,
   };
+}
+
+/**
+ * Session affinity (`sticky`): a session the scenario already answered stays on that model while it is eligible,
+ * whatever the draw; one whose model cannot take this turn (ineligible, failed earlier in this request) moves on, and
+ * the model that answers keeps it from then. A derived key (a hash of the conversation's start) names a conversation
+ * only once it has history: a first turn is routed afresh (two conversations may start alike).
+ */
+function stickyStep(scenario: DecisionTable['scenarios'][number], req: RouteRequest, state: StateSnapshot, now: number, list: Candidates, trace: TraceLine[]): Decision['sticky'] {
+  const ttlMs = scenario.sticky ?? null;
+  const session = req.session ?? null;
+  if (ttlMs === null || session === null) return null;
+  const at = scenario.lines.sticky ?? null;
+  const who = `session ${session.id} (${session.source})`;
+  const keeps = `the model that answers keeps it for ${duration(ttlMs)}`;
+  const pin = state.sessions?.[scenario.name];
+  const out = { session, scenario: scenario.name, ttlMs, kept: false, model: pin && pin.until > now ? pin.model : null };
+  if (!pin) trace.push({ step: 'sticky', at, message: `${who}: first turn in scenario ${scenario.name} → ${keeps}` });
+  else if (pin.until <= now) trace.push({ step: 'sticky', at, message: `${who}: idle past its ${duration(ttlMs)} on ${pin.model} → routed afresh; ${keeps}` });
+  else if (session.derived && !req.messages.some((m) => m.role === 'assistant')) {
+    out.model = null;
+    trace.push({ step: 'sticky', at, message: `${who}: a first turn (no history) → routed afresh; ${keeps}` });
+  } else {
+    const c = list.candidates.find((x) => x.model === pin.model);
+    if (c?.eligible) {
+      list.promote(pin.model);
+      out.kept = true;
+      trace.push({ step: 'sticky', at, message: `${who} stays on ${pin.model} (turn ${pin.turns + 1}, there since ${new Date(pin.since).toISOString()})` });
+    } else trace.push({ step: 'sticky', at, message: `${who} was on ${pin.model}: ${c ? c.reason : `not a candidate of scenario ${scenario.name}`} → moves on; ${keeps}` });
+  }
+  return out;
+}
+
+/** 1800000 → "30m", 5400000 → "1h30m", 1500 → "1.5s". */
+function duration(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = (ms % 60_000) / 1000;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${sec ? `${sec}s` : ''}` || '0s';
 }
 
 /**
@@ -258,6 +302,8 @@ class Candidates {
   private readonly plan: TablePlan;
   private readonly judge: Judge;
   private readonly trace: TraceLine[];
+  /** the tier flags of the eligible models after the first, for promote */
+  private readonly flags = new Map<string, { local: boolean; free: boolean }>();
   /** ids not declared by the policy that joined already */
   private undeclared: string[] | null = null;
 
@@ -282,6 +328,20 @@ class Candidates {
     }
   }
 
+  /** Make the eligible candidate `id` the one tried first (session affinity); the others keep their order after it. */
+  promote(id: string): void {
+    if (this.first === null || this.first.model === id) return;
+    const i = this.next.indexOf(id);
+    if (i === -1) return;
+    const flags = this.flags.get(id)!;
+    this.next.splice(i, 1);
+    this.next.unshift(this.first.model);
+    this.flags.set(this.first.model, { local: this.firstLocal, free: this.firstFree });
+    this.first = this.candidates.find((c) => c.model === id)!;
+    this.firstLocal = flags.local;
+    this.firstFree = flags.free;
+  }
+
   addPlanned(mp: ModelPlan, source: CandidateSource, at: string | null): void {
     const stamp = this.judge.stamp;
     if (mp.entryStamp === stamp) return;
@@ -299,7 +359,10 @@ class Candidates {
       this.first = c;
       this.firstLocal = mp.local;
       this.firstFree = r.free;
-    } else this.next.push(mp.id);
+    } else {
+      this.next.push(mp.id);
+      this.flags.set(mp.id, { local: mp.local, free: r.free });
+    }
   }
 
   private addUndeclared(seen: string[], id: string, source: CandidateSource, at: string | null): void {

@@ -18,6 +18,7 @@ import type { ChatContext } from './chat-route.ts';
 import { GwError, jsonResponse } from './errors.ts';
 import { outcomeError } from './failure-response.ts';
 import { clampLine, gwHeaders } from './gw-headers.ts';
+import { sessionKeyOf } from '../router/session-key.ts';
 import { parseMessagesRequest, routeMessages, THINKING_HEADER, type MessagesRequest } from './messages-request.ts';
 import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
 import { assertRedacted, refusalHeaders, headerSafe, piiGate, piiHeaders } from './pii-gate.ts';
@@ -72,6 +73,7 @@ export function messagesRouteRequest(table: DecisionTable, m: MessagesRequest, h
     preferFreeTier: m.preferFreeTier,
     priority: m.priority,
     maxTokens: m.maxTokens,
+    session: sessionKeyOf(h, m.upstreamBody, m.routeMessages),
     pii: findings,
   };
 }

@@ -15,6 +15,7 @@ import { encodeDecision } from './log-decision.ts';
 import { RequestLog, type LogBodies, type RequestRow } from './request-log.ts';
 import { scrubberFor } from '../secrets/scrubber.ts';
 import { AnswerJournal } from './answer-journal.ts';
+import { SessionPins } from './session-pins.ts';
 import type { Logger } from '../server/log.ts';
 
 const DAY = 86_400_000;
@@ -46,6 +47,8 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
   readonly db: Database.Database;
   readonly requests: RequestLog;
   readonly overlays: OverlayStore;
+  /** session affinity: where each session stays (`sticky`) */
+  readonly sessions: SessionPins;
   readonly metrics = new Metrics();
   private spend = { start: -1, per: '' as string, usd: 0 };
   private log: Logger;
@@ -76,6 +79,7 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
       mustCommit: () => this.journal?.full ?? false,
     });
     this.overlays = new OverlayStore(db);
+    this.sessions = new SessionPins(db);
     this.alertSeen = db.prepare('SELECT 1 FROM alerts_sent WHERE key = ?');
     this.alertMark = db.prepare('INSERT OR IGNORE INTO alerts_sent (key, ts) VALUES (?, ?)');
     this.pruneRequests = db.prepare('DELETE FROM requests WHERE ts < ?');

@@ -9,7 +9,8 @@ import type { Decision } from '../router/types.ts';
  * expected here is kept as it is. So `expandDecision(encodeDecision(d))` is exactly `JSON.stringify(d)`, for any `d`.
  *
  *   [1, scenario, tier, model, candidates, next, pii, tokens, estimate, draw, willingness, trace(, error)]
- *   [2, …the same…, trace, clamp]   (a routed decision that carries `clamp`)
+ *   [2, …the same…, trace, clamp]   (a routed decision that carries `clamp`; written before `sticky` existed)
+ *   [3, …the same…, trace, clamp, sticky]   (a routed decision: `clamp` and `sticky`, each null when not)
  *
  * A candidate is `[model, source, eligible, reason, at(, remaining, expiresAt)]`; a trace line is
  * `[step, at, message]`, or k ≥ 0 for the line of candidate k, CHOICE, or NEXT; an element of another shape is kept
@@ -26,6 +27,9 @@ const DECISION_KEYS_WITH_ERROR = [...DECISION_KEYS, 'error'] as const;
 /** a routed decision also says whether max_tokens was lowered (`clamp`, null when not): stored as format 2 */
 const DECISION_KEYS_WITH_CLAMP = [...DECISION_KEYS, 'clamp'] as const;
 const WITH_CLAMP = 2;
+/** a routed decision now also carries `sticky` (session affinity, null when not): format 3 */
+const DECISION_KEYS_WITH_STICKY = [...DECISION_KEYS, 'clamp', 'sticky'] as const;
+const WITH_STICKY = 3;
 const CANDIDATE_KEYS = ['model', 'source', 'eligible', 'reason', 'at'] as const;
 const CANDIDATE_KEYS_WITH_QUOTA = [...CANDIDATE_KEYS, 'remaining', 'expiresAt'] as const;
 const LINE_KEYS = ['step', 'at', 'message'] as const;
@@ -66,8 +70,10 @@ export function encodeDecision(d: Decision): string {
   const o = d as unknown as Obj;
   if (!isObj(o)) return JSON.stringify(d);
   const withError = 'error' in o;
-  const withClamp = !withError && 'clamp' in o;
-  if (!hasKeys(o, withError ? DECISION_KEYS_WITH_ERROR : withClamp ? DECISION_KEYS_WITH_CLAMP : DECISION_KEYS) || !Array.isArray(d.candidates) || !Array.isArray(d.trace))
+  const withSticky = !withError && 'sticky' in o;
+  const withClamp = !withError && !withSticky && 'clamp' in o;
+  const keys = withError ? DECISION_KEYS_WITH_ERROR : withSticky ? DECISION_KEYS_WITH_STICKY : withClamp ? DECISION_KEYS_WITH_CLAMP : DECISION_KEYS;
+  if (!hasKeys(o, keys) || !Array.isArray(d.candidates) || !Array.isArray(d.trace))
     return JSON.stringify(d);
   const cands = d.candidates as unknown[];
   const candidates = cands.map((c) => {
@@ -93,9 +99,10 @@ export function encodeDecision(d: Decision): string {
     }
     return [t.step, t.at, t.message];
   });
-  const out: unknown[] = [withClamp ? WITH_CLAMP : FORMAT, d.scenario, d.tier, d.model, candidates, d.next, d.pii, d.tokens, d.estimate, d.draw, d.willingness, trace];
+  const out: unknown[] = [withSticky ? WITH_STICKY : withClamp ? WITH_CLAMP : FORMAT, d.scenario, d.tier, d.model, candidates, d.next, d.pii, d.tokens, d.estimate, d.draw, d.willingness, trace];
   if (withError) out.push(d.error);
-  if (withClamp) out.push(d.clamp);
+  if (withClamp || withSticky) out.push(d.clamp);
+  if (withSticky) out.push(d.sticky);
   return JSON.stringify(out);
 }
 
@@ -103,7 +110,7 @@ export function encodeDecision(d: Decision): string {
 export function expandDecision(stored: string): string {
   if (!stored.startsWith('[')) return stored;
   const a = JSON.parse(stored) as unknown[];
-  if (a[0] !== FORMAT && a[0] !== WITH_CLAMP) return stored;
+  if (a[0] !== FORMAT && a[0] !== WITH_CLAMP && a[0] !== WITH_STICKY) return stored;
   const [, scenario, tier, model, cands, next, pii, tokens, estimate, draw, willingness, lines] = a as [number, unknown, unknown, unknown, unknown[][], unknown, unknown, unknown, unknown, unknown, unknown, unknown[]];
   const candidates = cands.map((c) => {
     if (c.length === 1) return c[0];
@@ -127,6 +134,7 @@ export function expandDecision(stored: string): string {
     return l.length === 1 ? l[0] : { step: l[0], at: l[1], message: l[2] };
   });
   const d: Obj = { scenario, tier, model, candidates, next, pii, tokens, estimate, draw, willingness, trace };
-  if (a.length > 12) d[a[0] === WITH_CLAMP ? 'clamp' : 'error'] = a[12];
+  if (a.length > 12) d[a[0] === FORMAT ? 'error' : 'clamp'] = a[12];
+  if (a[0] === WITH_STICKY) d.sticky = a[13];
   return JSON.stringify(d);
 }
