@@ -1,3 +1,4 @@
+import { anthropicHistory } from '../protocols/anthropic-thinking-history.ts';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
@@ -102,7 +103,7 @@ export const anthropicAdapter: ProviderAdapter = {
  * the answer comes back untouched: the message JSON, or the SSE events frame by frame.
  */
 async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
-  const body: Record<string, unknown> = { ...call.body, model: call.model.name, ...withoutForeignThinking(call.body.messages) };
+  const body: Record<string, unknown> = { ...anthropicHistory(call.body).body, model: call.model.name };
   if (call.stream) body.stream = true;
   else delete body.stream;
   const headers = anthropicHeaders(call);
@@ -115,17 +116,6 @@ async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
   const { text, message: parsed } = read;
   const usage = isRecord(parsed.usage) ? fromAnthropicUsage(parsed.usage as unknown as AnthropicUsage) : null;
   return { ok: true, kind: 'json', status: res.status, text, usage };
-}
-
-/**
- * Thinking blocks without a signature came from another protocol (an OpenAI model's reasoning_content, translated by
- * gw): Anthropic would reject them as forged, so they are left out of the history it gets.
- */
-function withoutForeignThinking(messages: unknown): { messages?: unknown[] } {
-  if (!Array.isArray(messages)) return {};
-  const unsigned = (b: unknown) => isRecord(b) && b.type === 'thinking' && (typeof b.signature !== 'string' || b.signature === '');
-  if (!messages.some((m) => isRecord(m) && Array.isArray(m.content) && m.content.some(unsigned))) return {};
-  return { messages: messages.map((m) => (isRecord(m) && Array.isArray(m.content) ? { ...m, content: m.content.filter((b) => !unsigned(b)) } : m)) };
 }
 
 /** Read a JSON answer that must be an Anthropic message: a cut, invalid JSON or an error body is a classified failure. */

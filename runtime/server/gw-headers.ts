@@ -18,5 +18,7 @@ export function gwHeaders(d: Decision | null, model: string | null, attempts: At
   if (d?.tier) h['x-gw-tier'] = d.tier;
   if (d && d.pii.detected.length) h['x-gw-pii'] = `${d.pii.action}:${d.pii.detected.join(',')}`;
   if (model && d?.clamp) h['x-gw-max-tokens'] = String(d.clamp.to);
+  // session affinity: the session stayed on its model, started here, or moved (its model could not take the turn)
+  if (model && d?.sticky) h['x-gw-sticky'] = d.sticky.kept && d.sticky.model === model ? 'kept' : d.sticky.model ? `moved from ${d.sticky.model}` : 'new';
   return h;
 }

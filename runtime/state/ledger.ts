@@ -249,6 +249,7 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
   close(): void {
     if (this.alertTimer) clearInterval(this.alertTimer);
     this.drain();
+    this.sessions.flush();
     this.requests.close();
     this.journal?.close();
     this.journal = null;

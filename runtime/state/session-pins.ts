@@ -7,8 +7,6 @@ const MAX_SESSIONS = 100_000;
 interface Entry {
   source: string;
   pins: Record<string, SessionPin>;
-  /** scenario → the `last` its row was written with */
-  written: Record<string, number>;
 }
 
 /** What the request path needs of the session store: the pins of a request's session, and the answer that moves them. */
@@ -20,16 +18,22 @@ export interface SessionStore {
 /**
  * Session affinity's memory (`sticky`): for each session and scenario, the model that answered it and until when it
  * stays there. Read from memory on the request path; kept in `session_pins` so a restart (and `gw explain --session`,
- * another process) sees it. A row is written when a session starts or moves, and otherwise once per tenth of its
- * sticky time as turns extend it, so a busy session costs a write every few minutes, not every turn.
+ * another process) sees it. The rows a turn changed are written after the answer, together, in one transaction per
+ * event-loop turn (setImmediate), so the answer never waits for them.
  */
 export class SessionPins implements SessionStore {
   private readonly mem = new Map<string, Entry>();
   private readonly upsert: Database.Statement;
   private readonly byId: Database.Statement;
   private readonly prune: Database.Statement;
+  private readonly db: Database.Database;
+  /** `session\u0000scenario` → the row to write */
+  private dirty = new Map<string, [string, string, string, string, number, number, number, number]>();
+  private flushScheduled = false;
+  private readonly flushSoon = () => this.flush();
 
   constructor(db: Database.Database, now = Date.now()) {
+    this.db = db;
     this.upsert = db.prepare(
       `INSERT INTO session_pins (session, scenario, model, source, since, last, until, turns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (session, scenario) DO UPDATE SET model = excluded.model, source = excluded.source, since = excluded.since,
@@ -42,7 +46,6 @@ export class SessionPins implements SessionStore {
     for (const r of rows) {
       const e = this.entry(r.session, r.source);
       e.pins[r.scenario] = pinOf(r);
-      e.written[r.scenario] = r.last;
     }
   }
 
@@ -65,22 +68,39 @@ export class SessionPins implements SessionStore {
     // most recently answered last: the map's order is what eviction reads
     this.mem.delete(session.id);
     this.mem.set(session.id, e);
-    if (!same || now - (e.written[scenario] ?? 0) >= ttlMs / 10) {
-      this.upsert.run(session.id, scenario, pin.model, session.source, pin.since, pin.last, pin.until, pin.turns);
-      e.written[scenario] = now;
+    this.dirty.set(`${session.id}\u0000${scenario}`, [session.id, scenario, pin.model, session.source, pin.since, pin.last, pin.until, pin.turns]);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushSoon);
     }
     if (this.mem.size > MAX_SESSIONS) this.evict();
   }
 
+  /** Write the rows changed since the last flush. Never throws: it runs from a timer (a lost row only costs affinity). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.dirty.size === 0 || !this.db.open) return;
+    const rows = [...this.dirty.values()];
+    this.dirty.clear();
+    try {
+      this.db.transaction(() => {
+        for (const r of rows) this.upsert.run(...r);
+      })();
+    } catch {
+      /* the database is closing or busy: the pins stay in memory */
+    }
+  }
+
   /** Every scenario's pin of session `id`, as stored (for `gw explain --session` and the admin's view). */
   stored(id: string): { scenario: string; source: string; pin: SessionPin }[] {
+    this.flush();
     return (this.byId.all(id) as Row[]).map((r) => ({ scenario: r.scenario, source: r.source, pin: pinOf(r) }));
   }
 
   private entry(id: string, source: string): Entry {
     let e = this.mem.get(id);
     if (!e) {
-      e = { source, pins: {}, written: {} };
+      e = { source, pins: {} };
       this.mem.set(id, e);
     }
     return e;
