@@ -179,6 +179,16 @@ describe('sticky sessions over the real HTTP stack', () => {
     expect(toClaude[0].body.messages[1].content.map((b: { type: string }) => b.type)).toEqual(['tool_use']);
   });
 
+  it('openai SDK, Responses API: a Codex thread (prompt_cache_key) stays on one model across draws', async () => {
+    const client = openai();
+    const models: (string | null)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { response } = await client.responses.create({ model: 'auto', input: `step ${i}`, prompt_cache_key: 'codex-thread-1', store: false }).withResponse();
+      models.push(response.headers.get('x-gw-model'));
+    }
+    expect(new Set(models).size).toBe(1);
+  });
+
   it('a restart keeps the sessions (state database)', async () => {
     const client = openai('conv-restart');
     const messages: Msg[] = [{ role: 'user', content: 'hello there' }];
