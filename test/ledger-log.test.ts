@@ -170,7 +170,7 @@ describe('the request log in the state database', () => {
     // the columns GET /logs/:id has always returned, in their order (the link to the bodies stays inside)
     expect(Object.keys(row)).toEqual([
       'id', 'ts', 'endpoint', 'requested_model', 'model', 'scenario', 'tier', 'status', 'stream', 'latency_ms', 'prompt_tokens', 'completion_tokens',
-      'free_tokens', 'cost_usd', 'saved_usd', 'attempts', 'error_type', 'pii', 'client', 'request_body', 'response_body', 'decision', 'attempt_list', 'redacted',
+      'free_tokens', 'cost_usd', 'saved_usd', 'attempts', 'error_type', 'pii', 'client', 'reasoning_tokens', 'cached_tokens', 'cache_write_tokens', 'request_body', 'response_body', 'decision', 'attempt_list', 'redacted',
     ]);
     expect(row.decision).toBe(JSON.stringify(req.decision));
     expect(JSON.parse(row.request_body as string)).toEqual(req.requestBody);

@@ -1,7 +1,7 @@
 import { anthropicHistory } from '../protocols/anthropic-thinking-history.ts';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
+import { withDetail, type ProviderAdapter, type UpstreamCall, type UpstreamResult, type UpstreamStream, type Usage } from './adapter.ts';
 import { classifyHttp, type Failure } from './failure.ts';
 import { sseEvents } from './sse.ts';
 import { postOptions, postUpstream, readJsonAnswer, type Fetched } from './upstream-fetch.ts';
@@ -45,17 +45,13 @@ function anthropicHeaders(call: UpstreamCall): Record<string, string> {
 function toUsage(u: OpenAIUsage | null | undefined): Usage | null {
   if (!u) return null;
   const out: Usage = { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens };
-  const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
-  if (cached > 0) out.cached_tokens = cached;
-  return out;
+  return withDetail(out, { cached: u.prompt_tokens_details?.cached_tokens, reasoning: u.completion_tokens_details?.reasoning_tokens });
 }
 
-/** An Anthropic message's usage as gw's: cache reads and writes kept apart (they are priced apart). */
+/** An Anthropic message's usage as gw's: cache reads and writes kept apart (they are priced apart), thinking tokens when reported. */
 function fromAnthropicUsage(u: AnthropicUsage): Usage | null {
   const out = toUsage(anthropicUsageToOpenAI(u));
-  const write = u.cache_creation_input_tokens ?? 0;
-  if (out && write > 0) out.cache_write_tokens = write;
-  return out;
+  return out && withDetail(out, { write: u.cache_creation_input_tokens, reasoning: u.output_tokens_details?.thinking_tokens });
 }
 
 /** Anthropic answers a low credit balance with a 400 invalid_request_error; it is a quota problem, not the client's. */
@@ -168,6 +164,7 @@ function anthropicPassThrough(body: Readable): UpstreamStream {
     for (const k of ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const) {
       if (typeof u[k] === 'number') cur[k] = u[k] as number;
     }
+    if (isRecord(u.output_tokens_details)) cur.output_tokens_details = u.output_tokens_details as AnthropicUsage['output_tokens_details'];
     usage = cur;
   };
   async function* frames(): AsyncGenerator<string> {

@@ -21,13 +21,16 @@ import type { Logger } from '../server/log.ts';
 const DAY = 86_400_000;
 
 type Money = ReturnType<typeof costAndSaving>;
-const TOKENS_HELP = 'Tokens reported by upstreams.';
+const TOKENS_HELP = 'Tokens reported by upstreams (kind reasoning is of completion; cache_read and cache_write of prompt).';
 
 /** The metric series one label set of finished requests counts in (see Ledger.cellsFor). */
 interface RequestCells {
   requests: Cell;
   prompt?: Cell;
   completion?: Cell;
+  reasoning?: Cell;
+  cached?: Cell;
+  cacheWrite?: Cell;
   cost?: Cell;
   saved?: Cell;
   latency?: Cell;
@@ -180,6 +183,11 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
     if (req.usage) {
       (c.prompt ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'prompt', ...who })).value += req.usage.prompt_tokens;
       (c.completion ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'completion', ...who })).value += req.usage.completion_tokens;
+      // the detail (of prompt and completion, not on top of them), counted once a provider reported it
+      const { reasoning_tokens: reasoning, cached_tokens: cached, cache_write_tokens: write } = req.usage;
+      if (reasoning) (c.reasoning ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'reasoning', ...who })).value += reasoning;
+      if (cached) (c.cached ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'cache_read', ...who })).value += cached;
+      if (write) (c.cacheWrite ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'cache_write', ...who })).value += write;
     }
     if (cost) (c.cost ??= this.metrics.series('gw_cost_usd_total', 'USD spent on paid models.', { model, ...who })).value += cost;
     if (saved) (c.saved ??= this.metrics.series('gw_saved_usd_total', 'USD saved by free and local answers against the paid choice.', { model, ...who })).value += saved;
@@ -281,6 +289,9 @@ function requestRow(req: CompletedRequest, money: Money): RequestRow {
     error_type: req.error?.type ?? null,
     pii: piiTypes.length > 0 ? piiTypes.join(',') : null,
     client: req.client ?? null,
+    reasoning_tokens: req.usage?.reasoning_tokens ?? 0,
+    cached_tokens: req.usage?.cached_tokens ?? 0,
+    cache_write_tokens: req.usage?.cache_write_tokens ?? 0,
   };
 }
 
