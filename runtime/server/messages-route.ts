@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { routesAsAuto } from '../router/messages-model-rule.ts';
-import { modelIndex } from '../router/resolve-model.ts';
-import { droppedOnOpenAI } from '../protocols/anthropic-fields.ts';
-import { anthropicHistory } from '../protocols/anthropic-thinking-history.ts';
+import { droppedFields, reportDropped } from './dropped-fields.ts';
 import { routeAndCall } from '../gateway/route-and-call.ts';
 import { requestParts } from '../router/request-text.ts';
 import { estimatePromptTokens } from '../router/tokens.ts';
@@ -51,15 +49,6 @@ function anthropicErrorResponse(err: GwError, requestId: string, headers: Record
 function passHeaders(req: Request): Record<string, string> | undefined {
   const beta = req.headers.get('anthropic-beta');
   return beta ? { 'anthropic-beta': beta } : undefined;
-}
-
-/** The Anthropic fields an OpenAI-protocol model did not get (see anthropic-fields.ts), comma-separated; '' for Anthropic models. */
-function droppedFields(table: DecisionTable, modelId: string, body: Record<string, unknown>): { dropped: string; why: string } {
-  const model = modelIndex(table).byId.get(modelId);
-  if (!model) return { dropped: '', why: '' };
-  // an Anthropic model takes every field; of the history, what it would reject (another model's thinking) is left out
-  if (modelIndex(table).providers.get(model.provider)?.protocol !== 'openai') return { dropped: anthropicHistory(body).dropped.join(', '), why: 'history from another model' };
-  return { dropped: droppedOnOpenAI(body, model.capabilities.includes('reasoning')).join(', '), why: 'speaks OpenAI' };
 }
 
 /** What the router sees of an Anthropic request: `requestedModel` keeps the client's name, so `model ~ /haiku/` matches it. */
@@ -133,11 +122,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
       rec.complete({ ...base, responseBody: JSON.stringify(errBody), model: null, status, usage: null, error: { type: errBody.error.type, message: err.message }, reservation: null });
       return jsonResponse(status, errBody, headers);
     }
-    const { dropped, why } = droppedFields(table, outcome.model, upstreamBody);
-    if (dropped) {
-      headers['x-gw-dropped'] = dropped;
-      ctx.log.info(`${id} ${outcome.model} ${why}: dropped ${dropped}`);
-    }
+    reportDropped(headers, ctx.log, id, outcome.model, droppedFields(table, outcome.model, upstreamBody, 'anthropic'));
     const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
     return answerSuccess(outcome, {
       rec,
