@@ -4,6 +4,7 @@ import { sessionKeyOf } from '../runtime/router/session-key.ts';
 import type { ChatMessage, RouteRequest, SessionPin, StateSnapshot } from '../runtime/router/types.ts';
 import { compileText } from './helpers/policy.ts';
 import { readFileSync } from 'node:fs';
+import { encodeDecision, expandDecision } from '../runtime/state/log-decision.ts';
 
 const POLICY = `
 provider groq { key env GROQ_API_KEY }
@@ -51,11 +52,11 @@ describe('sticky: the decision keeps a session on its model', () => {
     for (const draw of [0.1, 0.9]) {
       const fresh = decide(table, req(), {}, NOW, draw);
       expect(fresh.model).toBe(draw < 0.5 ? FREE : MINI);
-      expect(fresh.sticky).toMatchObject({ scenario: 'chat', ttlMs: 1_800_000, kept: false, model: null });
+      expect(fresh.sticky).toMatchObject({ scenario: 'chat', ttlMs: 1_800_000, state: 'new', pin: null, at: null });
       const kept = decide(table, req(), pinned(FREE), NOW, draw);
       expect(kept.model).toBe(FREE);
       expect(kept.tier).toBe('free');
-      expect(kept.sticky?.kept).toBe(true);
+      expect(kept.sticky).toMatchObject({ state: 'kept', pin: { model: FREE, turns: 2 } });
       const line = kept.trace.find((t) => t.step === 'sticky')!;
       expect(line.message).toBe(`session s1 (x-gw-session) stays on ${FREE} (turn 3, there since 2026-03-10T07:59:00.000Z)`);
       const paid = decide(table, req(), pinned(MINI), NOW, draw);
@@ -69,7 +70,7 @@ describe('sticky: the decision keeps a session on its model', () => {
   it('moves on when the pinned model cannot take the turn (failed earlier, ineligible), and says why', () => {
     const d = decide(table, req({ exclude: [FREE] }), pinned(FREE), NOW, 0.1);
     expect(d.model).toBe(MINI);
-    expect(d.sticky).toMatchObject({ kept: false, model: FREE });
+    expect(d.sticky).toMatchObject({ state: 'moved', pin: { model: FREE } });
     expect(d.trace.find((t) => t.step === 'sticky')!.message).toMatch(/^session s1 \(x-gw-session\) was on groq\/llama-3.1-8b-instant: .+ → moves on; the model that answers keeps it for 30m$/);
     const spent = decide(table, req(), { ...pinned(FREE), quota: { [FREE]: { used: 1_000_000 } } }, NOW, 0.1);
     expect(spent.model).toBe(MINI);
@@ -96,6 +97,30 @@ describe('sticky: the decision keeps a session on its model', () => {
     const later = sessionKeyOf({}, {}, history)!;
     expect(later.id).toBe(derived.id);
     expect(decide(table, req({ session: later }), pinned(MINI), NOW, 0.1).model).toBe(MINI);
+  });
+});
+
+describe('the request log keeps a sticky decision compactly and exactly', () => {
+  it('every verdict round-trips, its trace line stored as a reference', () => {
+    const ds = [
+      decide(table, req(), {}, NOW, 0.1),
+      decide(table, req(), pinned(FREE), NOW, 0.9),
+      decide(table, req({ exclude: [FREE] }), pinned(FREE), NOW, 0.1),
+      decide(table, req(), pinned('openai/o1'), NOW, 0.1),
+      decide(table, req(), pinned(MINI, { until: NOW }), NOW, 0.1),
+      decide(table, req({ messages: history.slice(0, 2), session: sessionKeyOf({}, {}, history.slice(0, 2)) }), pinned(MINI), NOW, 0.1),
+      decide(table, req({ model: 'openai/gpt-4o' }), pinned(FREE), NOW, 0.1),
+    ];
+    expect(ds.map((d) => d.sticky?.state ?? null)).toEqual(['new', 'kept', 'moved', 'moved', 'idle', 'fresh', null]);
+    for (const d of ds) {
+      const stored = encodeDecision(d);
+      expect(expandDecision(stored)).toBe(JSON.stringify(d));
+      if (d.sticky) expect(stored).not.toContain('"sticky"');
+    }
+    // a line that does not match its verdict is kept as written
+    const odd = decide(table, req(), pinned(FREE), NOW, 0.9);
+    odd.trace.find((t) => t.step === 'sticky')!.message += ' (edited)';
+    expect(expandDecision(encodeDecision(odd))).toBe(JSON.stringify(odd));
   });
 });
 

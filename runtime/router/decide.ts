@@ -7,6 +7,7 @@ import { resolveModel } from './resolve-model.ts';
 import { requestParts } from './request-text.ts';
 import { promptTokenCount } from './tokens.ts';
 import { formatTokens, thousands } from './format.ts';
+import { stickyMessage, stickyVerdict } from './sticky.ts';
 import type { Candidate, CandidateSource, Decision, RouteRequest, StateSnapshot, Tier, TraceLine } from './types.ts';
 
 /** What a free quota is charged up front for the answer when the client sets no max_tokens. */
@@ -203,7 +204,14 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     if (plan.fallback) list.addChain(plan.fallback, 'fallback');
   }
 
-  const sticky = scenarioRouted ? stickyStep(scenario, req, state, now, list, trace) : null;
+  let sticky: Decision['sticky'] = null;
+  if (scenarioRouted) {
+    sticky = stickyVerdict(scenario, req, state, now, list.candidates);
+    if (sticky) {
+      if (sticky.state === 'kept') list.promote(sticky.pin!.model);
+      trace.push({ step: 'sticky', at: sticky.at, message: stickyMessage(sticky, list.candidates) });
+    }
+  }
   const candidates = list.candidates;
   const chosen = list.first;
   if (chosen === null) {
@@ -246,46 +254,6 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     clamp,
     sticky,
   };
-}
-
-/**
- * Session affinity (`sticky`): a session the scenario already answered stays on that model while it is eligible,
- * whatever the draw; one whose model cannot take this turn (ineligible, failed earlier in this request) moves on, and
- * the model that answers keeps it from then. A derived key (a hash of the conversation's start) names a conversation
- * only once it has history: a first turn is routed afresh (two conversations may start alike).
- */
-function stickyStep(scenario: DecisionTable['scenarios'][number], req: RouteRequest, state: StateSnapshot, now: number, list: Candidates, trace: TraceLine[]): Decision['sticky'] {
-  const ttlMs = scenario.sticky ?? null;
-  const session = req.session ?? null;
-  if (ttlMs === null || session === null) return null;
-  const at = scenario.lines.sticky ?? null;
-  const who = `session ${session.id} (${session.source})`;
-  const keeps = `the model that answers keeps it for ${duration(ttlMs)}`;
-  const pin = state.sessions?.[scenario.name];
-  const out = { session, scenario: scenario.name, ttlMs, kept: false, model: pin && pin.until > now ? pin.model : null };
-  if (!pin) trace.push({ step: 'sticky', at, message: `${who}: first turn in scenario ${scenario.name} → ${keeps}` });
-  else if (pin.until <= now) trace.push({ step: 'sticky', at, message: `${who}: idle past its ${duration(ttlMs)} on ${pin.model} → routed afresh; ${keeps}` });
-  else if (session.derived && !req.messages.some((m) => m.role === 'assistant')) {
-    out.model = null;
-    trace.push({ step: 'sticky', at, message: `${who}: a first turn (no history) → routed afresh; ${keeps}` });
-  } else {
-    const c = list.candidates.find((x) => x.model === pin.model);
-    if (c?.eligible) {
-      list.promote(pin.model);
-      out.kept = true;
-      trace.push({ step: 'sticky', at, message: `${who} stays on ${pin.model} (turn ${pin.turns + 1}, there since ${new Date(pin.since).toISOString()})` });
-    } else trace.push({ step: 'sticky', at, message: `${who} was on ${pin.model}: ${c ? c.reason : `not a candidate of scenario ${scenario.name}`} → moves on; ${keeps}` });
-  }
-  return out;
-}
-
-/** 1800000 → "30m", 5400000 → "1h30m", 1500 → "1.5s". */
-function duration(ms: number): string {
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const sec = (ms % 60_000) / 1000;
-  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${sec ? `${sec}s` : ''}` || '0s';
 }
 
 /**

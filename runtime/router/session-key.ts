@@ -10,6 +10,9 @@ const HASHED_CHARS = 65_536;
 
 type Headers = Readonly<Record<string, string | undefined>>;
 
+/** Where a session key can come from, in the order they are looked for (the request log stores the index). */
+export const SESSION_SOURCES = [SESSION_HEADER, 'x-claude-code-session-id', 'metadata.user_id', 'prompt_cache_key', 'session-id', 'system prompt and first message'] as const;
+
 /**
  * Which conversation a request belongs to, for session affinity. In order: the client's own `x-gw-session`; Claude
  * Code's session (its `x-claude-code-session-id` header, or the `session_id` inside `metadata.user_id`); Codex's

@@ -67,6 +67,20 @@ export interface SessionPin {
   turns: number;
 }
 
+/**
+ * What session affinity made of a request: `new` (nothing stored for the session in this scenario), `idle` (its time
+ * ran out), `fresh` (a first turn under a derived key: routed afresh), `kept` (its model chosen again) or `moved`
+ * (its model could not take the turn). `pin` is what the state held, `at` the scenario's `sticky` line.
+ */
+export interface StickyDecision {
+  session: SessionKey;
+  scenario: string;
+  ttlMs: number;
+  state: 'new' | 'idle' | 'fresh' | 'kept' | 'moved';
+  pin: { model: string; since: number; turns: number } | null;
+  at: string | null;
+}
+
 /** What the router must respect for a client key (`gw keys`, `client` blocks). */
 export interface RouteClient {
   name: string;
@@ -142,8 +156,8 @@ export interface Decision {
   /** the client's max_tokens is above the chosen model's max_output: it goes upstream lowered to `to` */
   clamp?: { from: number; to: number } | null;
   /**
-   * session affinity applies (a scenario with `sticky` and a request with a session): the model that answers is kept
-   * for the session, for `ttlMs` after the turn; `kept` says whether the session's model was chosen again
+   * session affinity applies (a scenario with `sticky` and a request with a session): the model that answers keeps the
+   * session for `ttlMs` after the turn (see sticky.ts)
    */
-  sticky?: { session: SessionKey; scenario: string; ttlMs: number; kept: boolean; model: string | null } | null;
+  sticky?: StickyDecision | null;
 }

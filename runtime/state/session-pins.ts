@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Decision, SessionKey, SessionPin } from '../router/types.ts';
+import type { SessionKey, SessionPin, StickyDecision } from '../router/types.ts';
 
 /** Sessions kept in memory at most; past that the least recently answered go (their rows stay until they expire). */
 const MAX_SESSIONS = 100_000;
@@ -12,7 +12,7 @@ interface Entry {
 /** What the request path needs of the session store: the pins of a request's session, and the answer that moves them. */
 export interface SessionStore {
   pinsOf(session: SessionKey | null | undefined, now: number): Readonly<Record<string, SessionPin>> | undefined;
-  record(sticky: NonNullable<Decision['sticky']>, model: string, now: number): void;
+  record(sticky: StickyDecision, model: string, now: number): void;
 }
 
 /**
@@ -58,7 +58,7 @@ export class SessionPins implements SessionStore {
     return undefined;
   }
 
-  record(sticky: NonNullable<Decision['sticky']>, model: string, now: number): void {
+  record(sticky: StickyDecision, model: string, now: number): void {
     const { session, scenario, ttlMs } = sticky;
     const e = this.entry(session.id, session.source);
     const old = e.pins[scenario];
