@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
-import { policyFor, startGateway, TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FakeUpstream } from './fixtures/fake-upstream.ts';
+import { TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
+import { suiteGateway } from './helpers/suite-gateway.ts';
 
 /**
  * Issue 12's items that had unit tests only, end to end: the official SDKs against the real HTTP stack and the fake
@@ -27,17 +28,13 @@ scenario chat {
 }
 `;
 
+const suite = suiteGateway(body, { ...TEST_KEYS, CLAUDE_KEY });
 let up: FakeUpstream;
 let g: RunningGateway;
-beforeAll(async () => {
-  up = await startFakeUpstream();
-  g = await startGateway(policyFor(up, body(up.url)), { ...TEST_KEYS, CLAUDE_KEY });
+beforeEach(() => {
+  [up, g] = [suite.up(), suite.g()];
+  up.reset();
 });
-afterAll(async () => {
-  await g?.close();
-  await up?.close();
-});
-beforeEach(() => up.reset());
 
 const openai = (o: { maxRetries?: number; headers?: Record<string, string> } = {}) =>
   new OpenAI({ baseURL: `${g.url}/v1`, apiKey: 'not-needed', maxRetries: o.maxRetries ?? 0, timeout: 15_000, defaultHeaders: o.headers });

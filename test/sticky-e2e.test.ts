@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
-import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from './fixtures/fake-upstream.ts';
-import { policyFor, startGateway, TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
+import type { FakeUpstream, RecordedRequest } from './fixtures/fake-upstream.ts';
+import { TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
+import { suiteGateway } from './helpers/suite-gateway.ts';
 import { memoryIo } from './helpers/mem-io.ts';
 
 const CLAUDE_KEY = 'sk-ant-claude-secret-4444';
@@ -28,23 +29,14 @@ retry {
 }
 `;
 
-let up: FakeUpstream;
-let g: RunningGateway;
-let policy: string;
 /** the draw of each decision: free, paid, free, paid… (a session without affinity would alternate with it) */
 let n = 0;
 const alternate = () => (n++ % 2 === 0 ? 0.1 : 0.9);
-
-beforeAll(async () => {
-  up = await startFakeUpstream();
-  policy = policyFor(up, body(up.url));
-  g = await startGateway(policy, ENV, { random: alternate });
-});
-afterAll(async () => {
-  await g?.close();
-  await up?.close();
-});
+const suite = suiteGateway(body, ENV, { random: alternate });
+let up: FakeUpstream;
+let g: RunningGateway;
 beforeEach(() => {
+  [up, g] = [suite.up(), suite.g()];
   up.reset();
   n = 0;
 });
@@ -53,6 +45,15 @@ const openai = (session?: string) =>
   new OpenAI({ baseURL: `${g.url}/v1`, apiKey: 'not-needed', maxRetries: 0, timeout: 15_000, defaultHeaders: session ? { 'x-gw-session': session } : {} });
 const anthropic = () => new Anthropic({ baseURL: g.url, apiKey: 'not-needed', maxRetries: 0, timeout: 15_000 });
 type Msg = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+/** One turn of a Claude Code-like session: its session in metadata.user_id, thinking on, a Bash tool. */
+function claudeCodeTurn(session: string) {
+  const client = anthropic();
+  const metadata = { user_id: JSON.stringify({ device_id: 'd'.repeat(64), account_uuid: '', session_id: session }) };
+  const tools: Anthropic.Tool[] = [{ name: 'Bash', description: 'run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }];
+  return (messages: Anthropic.MessageParam[]) =>
+    client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 1024 }, metadata, tools, messages }).withResponse();
+}
 
 async function chatTurn(client: OpenAI, messages: Msg[]): Promise<{ model: string; sticky: string | null; id: string; text: string }> {
   const { data, response } = await client.chat.completions.create({ model: 'auto', messages }).withResponse();
@@ -115,11 +116,7 @@ describe('sticky sessions over the real HTTP stack', () => {
   });
 
   it('Anthropic SDK, a Claude Code session (metadata.user_id): stays on Claude with thinking across draws; when Claude fails the next model gets a history it accepts', async () => {
-    const client = anthropic();
-    const metadata = { user_id: JSON.stringify({ device_id: 'd'.repeat(64), account_uuid: '', session_id: 'cc-session-1' }) };
-    const tools: Anthropic.Tool[] = [{ name: 'Bash', description: 'run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }];
-    const ask = (messages: Anthropic.MessageParam[]) =>
-      client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 1024 }, metadata, tools, messages }).withResponse();
+    const ask = claudeCodeTurn('cc-session-1');
     n = 1; // the first turn draws paid: Claude
     up.script({ provider: 'claude' }, { toolCalls: [{ name: 'Bash', arguments: { command: 'ls' } }] });
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'list the files' }];
@@ -150,11 +147,7 @@ describe('sticky sessions over the real HTTP stack', () => {
   });
 
   it('Anthropic SDK: a session on an OpenAI model moves to Claude mid tool loop; its unsigned thinking is dropped and thinking turned off, no "Expected thinking" 400', async () => {
-    const client = anthropic();
-    const metadata = { user_id: JSON.stringify({ device_id: 'e'.repeat(64), account_uuid: '', session_id: 'cc-session-2' }) };
-    const tools: Anthropic.Tool[] = [{ name: 'Bash', description: 'run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }];
-    const ask = (messages: Anthropic.MessageParam[]) =>
-      client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 1024 }, metadata, tools, messages }).withResponse();
+    const ask = claudeCodeTurn('cc-session-2');
     n = 0; // free: the OpenAI-protocol model, answering with reasoning_content and a tool call
     up.script({ model: 'free-model' }, { reasoning: 'I should list them', toolCalls: [{ name: 'Bash', arguments: { command: 'ls' } }] });
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'list the files' }];
@@ -194,8 +187,7 @@ describe('sticky sessions over the real HTTP stack', () => {
     const messages: Msg[] = [{ role: 'user', content: 'hello there' }];
     const t1 = await chatTurn(client, messages);
     messages.push({ role: 'assistant', content: t1.text }, { role: 'user', content: 'and again' });
-    await g.close();
-    g = await startGateway(policy, ENV, { random: alternate, dir: g.dir });
+    g = await suite.restart();
     for (let i = 0; i < 3; i++) {
       const t = await chatTurn(openai('conv-restart'), messages);
       expect([t.model, t.sticky]).toEqual([t1.model, 'kept']);

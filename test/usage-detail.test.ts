@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
-import { policyFor, startGateway, TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
+import { describe, expect, it } from 'vitest';
+import { TEST_KEYS } from './helpers/gateway.ts';
+import { suiteGateway } from './helpers/suite-gateway.ts';
 
 const CLAUDE_KEY = 'sk-ant-claude-secret-4444';
 const body = (url: string) => `
@@ -14,18 +14,9 @@ scenario chat {
 }
 `;
 
-let up: FakeUpstream;
-let g: RunningGateway;
-beforeAll(async () => {
-  up = await startFakeUpstream();
-  g = await startGateway(policyFor(up, body(up.url)), { ...TEST_KEYS, CLAUDE_KEY });
-});
-afterAll(async () => {
-  await g?.close();
-  await up?.close();
-});
+const suite = suiteGateway(body, { ...TEST_KEYS, CLAUDE_KEY });
 
-const get = async (path: string) => (await fetch(`${g.url}${path}`)).json() as Promise<Record<string, any>>;
+const get = async (path: string) => (await fetch(`${suite.g().url}${path}`)).json() as Promise<Record<string, any>>;
 
 /** The wire formats: OpenAI's details objects, DeepSeek's prompt_cache_hit_tokens, Anthropic's cache counters and thinking tokens. */
 const OPENAI = { prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 7 } };
@@ -34,6 +25,7 @@ const ANTHROPIC = { cache_read_input_tokens: 50, cache_creation_input_tokens: 10
 
 describe('usage detail: reasoning and prompt-cache tokens, per request and in every report', () => {
   it('openai SDK (JSON and stream) and Anthropic SDK (JSON and stream): each row, /stats, /report/day and /metrics', async () => {
+    const [up, g] = [suite.up(), suite.g()];
     const ids: Record<string, string> = {};
     const openai = g.client();
     for (const stream of [false, true]) {

@@ -1,3 +1,5 @@
+import type { FieldFate } from './anthropic-fields.ts';
+
 /**
  * What becomes of each top-level field of an OpenAI chat completions request when the chosen model speaks Anthropic
  * Messages (the README's table "OpenAI fields on an Anthropic upstream" is this table; anthropic-fields.ts is the
@@ -13,9 +15,7 @@
  *   a 400 naming the field (toAnthropicRequest throws).
  * Fields not in the table are dropped too (and listed).
  */
-export type OpenAIFieldFate = 'translated' | 'mapped' | 'dropped' | 'refused';
-
-export const OPENAI_FIELDS_ON_ANTHROPIC: Readonly<Record<string, OpenAIFieldFate>> = {
+export const OPENAI_FIELDS_ON_ANTHROPIC: Readonly<Record<string, FieldFate>> = {
   model: 'translated',
   messages: 'translated',
   max_tokens: 'translated',
