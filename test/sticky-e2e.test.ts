@@ -17,8 +17,9 @@ provider claude { protocol anthropic  base_url "${url}/claude"  key env CLAUDE_K
 model freebie/free-model    { context 32k  free 1M tokens every day  can tools }
 model paidco/paid-model     { context 128k  price 1 / 2  can tools }
 model claude/claude-native  { context 200k  price 3 / 15  can tools }
+model claude/claude-other   { context 200k  price 3 / 15  can tools }
 scenario chat {
-  paid claude/claude-native, paidco/paid-model
+  paid claude/claude-native, claude/claude-other, paidco/paid-model
   free freebie/free-model
   willingness 50%
 }
@@ -133,9 +134,9 @@ describe('sticky sessions over the real HTTP stack', () => {
     expect(toClaude[1].body.thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
     expect(toClaude[1].body.messages[1].content[0].type).toBe('thinking');
 
-    // Claude fails: the next model (OpenAI protocol) gets the conversation without Anthropic's thinking blocks
+    // both Claude models fail: the next model (OpenAI protocol) gets the conversation without Anthropic's thinking blocks
     messages.push({ role: 'assistant', content: t2.data.content }, { role: 'user', content: 'and now?' });
-    up.script({ provider: 'claude' }, { status: 500 });
+    up.script({ provider: 'claude' }, { status: 500 }, { status: 500 });
     const t3 = await ask(messages);
     const movedTo = t3.response.headers.get('x-gw-model')!;
     expect(movedTo).not.toBe(CLAUDE);
@@ -144,6 +145,29 @@ describe('sticky sessions over the real HTTP stack', () => {
     expect(toOpenAI).toHaveLength(1);
     expect(JSON.stringify(toOpenAI[0].body.messages)).not.toContain('"thinking"');
     expect(toOpenAI[0].body.thinking).toBeUndefined();
+  });
+
+  it('Anthropic SDK: a session moves from one Claude model to another mid tool loop; the thinking the first signed is left out, no "Invalid signature" 400', async () => {
+    const ask = claudeCodeTurn('cc-session-3');
+    n = 1; // paid: claude-native, with thinking and a tool call
+    up.script({ model: 'claude-native' }, { toolCalls: [{ name: 'Bash', arguments: { command: 'ls' } }] }, { status: 500 });
+    up.script({ model: 'claude-other' }, { reply: 'two files' });
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'list the files' }];
+    const t1 = await ask(messages);
+    expect(t1.response.headers.get('x-gw-model')).toBe(CLAUDE);
+    const signed = t1.data.content[0] as Anthropic.ThinkingBlock;
+    expect(signed.signature).toMatch(/^fakesig:claude-native:/);
+    const use = t1.data.content.find((b) => b.type === 'tool_use')!;
+    messages.push({ role: 'assistant', content: t1.data.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'a.txt b.txt' }] });
+    // the turn decides three times (kept, then after the failure twice around the backoff): the last draw is paid
+    n = 1;
+    const t2 = await ask(messages);
+    expect([t2.response.headers.get('x-gw-model'), t2.response.headers.get('x-gw-sticky')]).toEqual(['claude/claude-other', `moved from ${CLAUDE}`]);
+    expect(t2.response.headers.get('x-gw-dropped')).toBe('messages.1.content.0, thinking');
+    const toOther = up.requests.filter((r) => r.model === 'claude-other');
+    expect(toOther).toHaveLength(1);
+    expect(toOther[0].body.messages[1].content.map((b: { type: string }) => b.type)).toEqual(['tool_use']);
+    expect(toOther[0].body.thinking).toBeUndefined();
   });
 
   it('Anthropic SDK: a session on an OpenAI model moves to Claude mid tool loop; its unsigned thinking is dropped and thinking turned off, no "Expected thinking" 400', async () => {

@@ -11,6 +11,8 @@ import { modelsWithLimits, type LiveState } from '../state/live-state.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import { scrubberFor } from '../secrets/scrubber.ts';
 import { clampBody } from './clamp-body.ts';
+import { historyFromOtherModel } from '../router/sticky.ts';
+import { anthropicHistory } from '../protocols/anthropic-thinking-history.ts';
 import { HOP_HEADER, nextHops } from './hops.ts';
 import type { Accounting, Reservation } from '../state/accounting.ts';
 import type { SessionStore } from '../state/session-pins.ts';
@@ -122,7 +124,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       provider,
       model,
       apiKey,
-      body: clampBody(input.body, decision.clamp, input.format ?? 'openai'),
+      body: clampBody(historyFor(input, decision, model.id, provider.protocol), decision.clamp, input.format ?? 'openai'),
       stream: input.stream,
       clientWantsUsage: input.clientWantsUsage,
       signal: input.signal,
@@ -194,6 +196,16 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     if (!retryable || counted >= table.retry.attempts) return { ok: false, decision, first, attempts, failure };
     exclude.push(model.id);
   }
+}
+
+/**
+ * The body as this model takes it: an Anthropic body going to an Anthropic model that did not answer the session's
+ * earlier turns leaves out their thinking, which only the model that wrote it accepts (the adapter then makes the rest
+ * of the history fit, anthropic-thinking-history.ts).
+ */
+function historyFor(input: CallInput, decision: Decision, model: string, protocol: string): Record<string, unknown> {
+  if (input.format !== 'anthropic' || protocol !== 'anthropic' || !historyFromOtherModel(decision.sticky, model)) return input.body;
+  return anthropicHistory(input.body, { otherModel: true }).body;
 }
 
 /** The model cannot take this request (or does not exist): under auto and scenario routing the next candidate is tried. */

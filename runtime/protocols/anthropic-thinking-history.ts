@@ -7,21 +7,25 @@ type Body = Record<string, unknown>;
  * that moved, `sticky`, or a retry on the next candidate):
  * - thinking blocks without a signature came from another protocol (an OpenAI model's reasoning_content, translated by
  *   gw): Anthropic rejects them as forged, so they are left out;
+ * - `otherModel`: the conversation's earlier turns were answered by another model (the session moved). A signature
+ *   binds a thinking block to the model that wrote it ("Invalid `signature` in `thinking` block" from any other), so
+ *   every thinking and redacted_thinking block is left out;
  * - with thinking on, the assistant turn of the lastmost tool_use / tool_result exchange must start with a thinking
  *   block; when it does not (it came from another model, or the client left it out), thinking is turned off for this
  *   request — what Anthropic's own error says to do ("To avoid this requirement, disable `thinking`") — and so are
  *   the context-management edits that clear thinking, which need it on.
  * `dropped` names what was left out (JSON paths of the client's body), for the log and `x-gw-dropped`.
  */
-export function anthropicHistory(body: Body): { body: Body; dropped: string[] } {
+export function anthropicHistory(body: Body, opts: { otherModel?: boolean } = {}): { body: Body; dropped: string[] } {
   const dropped: string[] = [];
   let out = body;
   const messages = body.messages;
-  if (Array.isArray(messages) && messages.some((m) => isRecord(m) && Array.isArray(m.content) && m.content.some(unsigned))) {
+  const drop = opts.otherModel ? anyThinking : unsigned;
+  if (Array.isArray(messages) && messages.some((m) => isRecord(m) && Array.isArray(m.content) && m.content.some(drop))) {
     const kept = messages.map((m, i) => {
       if (!isRecord(m) || !Array.isArray(m.content)) return m;
-      m.content.forEach((b, j) => unsigned(b) && dropped.push(`messages.${i}.content.${j}`));
-      return { ...m, content: m.content.filter((b) => !unsigned(b)) };
+      m.content.forEach((b, j) => drop(b) && dropped.push(`messages.${i}.content.${j}`));
+      return { ...m, content: m.content.filter((b) => !drop(b)) };
     });
     out = { ...out, messages: kept };
   }
@@ -45,6 +49,10 @@ export function anthropicHistory(body: Body): { body: Body; dropped: string[] } 
     }
   }
   return { body: out, dropped };
+}
+
+function anyThinking(b: unknown): boolean {
+  return isRecord(b) && (b.type === 'thinking' || b.type === 'redacted_thinking');
 }
 
 function unsigned(b: unknown): boolean {

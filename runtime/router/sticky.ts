@@ -43,6 +43,14 @@ export function stickyMessage(s: StickyDecision, candidates: readonly Candidate[
   }
 }
 
+/**
+ * The session's earlier turns were answered by another model than `model` (it moved, or its time ran out on another):
+ * its history may hold thinking that only that model accepts.
+ */
+export function historyFromOtherModel(s: StickyDecision | null | undefined, model: string): boolean {
+  return !!s?.pin && s.state !== 'fresh' && s.pin.model !== model;
+}
+
 /** What `x-gw-sticky` says of a verdict: kept, moved from M, or new (the answering model keeps the session from now). */
 export function stickyHeader(s: StickyDecision): string {
   return s.state === 'kept' ? 'kept' : s.state === 'moved' ? `moved from ${s.pin!.model}` : 'new';

@@ -122,7 +122,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
       rec.complete({ ...base, responseBody: JSON.stringify(errBody), model: null, status, usage: null, error: { type: errBody.error.type, message: err.message }, reservation: null });
       return jsonResponse(status, errBody, headers);
     }
-    reportDropped(headers, ctx.log, id, outcome.model, droppedFields(table, outcome.model, upstreamBody, 'anthropic'));
+    reportDropped(headers, ctx.log, id, outcome.model, droppedFields(table, outcome.model, upstreamBody, 'anthropic', outcome.decision.sticky));
     const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
     return answerSuccess(outcome, {
       rec,
