@@ -111,6 +111,10 @@ describe('sticky sessions over the real HTTP stack', () => {
       expect(io.stdout).toMatch(new RegExp(`sticky +session conv-openai-1 \\(x-gw-session\\) stays on ${moved.model} \\(turn 5, `));
       expect(io.stdout).toContain(`model ${moved.model}`);
     }
+    const metrics = await (await fetch(`${g.url}/metrics`)).text();
+    expect(metrics).toMatch(/^gw_sticky_total\{state="kept"\} (\d+)$/m);
+    expect(Number(/^gw_sticky_total\{state="kept"\} (\d+)$/m.exec(metrics)![1])).toBeGreaterThanOrEqual(7);
+    expect(metrics).toMatch(/^gw_sticky_total\{state="moved"\} 1$/m);
     const unknown = memoryIo(g.dir, ENV);
     await main(['explain', '--config', g.policyPath, '--session', 'never-seen', '--draw', '0.1', 'hi'], unknown);
     expect(unknown.stdout).toContain('session never-seen: nothing stored');

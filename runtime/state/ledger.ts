@@ -191,6 +191,8 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
     }
     if (cost) (c.cost ??= this.metrics.series('gw_cost_usd_total', 'USD spent on paid models.', { model, ...who })).value += cost;
     if (saved) (c.saved ??= this.metrics.series('gw_saved_usd_total', 'USD saved by free and local answers against the paid choice.', { model, ...who })).value += saved;
+    // session affinity: how often a session stayed on its model, moved, or started (answered requests only)
+    if (d?.sticky && req.model) this.stickyCell(d.sticky.state).value += 1;
     (c.latency ??= this.metrics.series('gw_request_latency_ms_sum', 'Total request latency in ms (divide by gw_requests_total).', { model, ...who })).value += req.latencyMs;
     if (req.reservation) void this.checkAlerts(table, Date.now());
     if (req.startedAt - this.lastPrune > 3600_000) this.prune(table, req.startedAt);
@@ -209,6 +211,13 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
       c = { requests: this.metrics.series('gw_requests_total', 'Requests answered, by model, scenario, tier, status and client.', labels) };
       this.cells.set(key, c);
     }
+    return c;
+  }
+
+  private readonly sticky = new Map<string, Cell>();
+  private stickyCell(state: string): Cell {
+    let c = this.sticky.get(state);
+    if (!c) this.sticky.set(state, (c = this.metrics.series('gw_sticky_total', 'Answered requests under session affinity, by what it made of them: new, fresh, idle, kept, moved.', { state })));
     return c;
   }
 
