@@ -5,7 +5,7 @@ import { formatReport } from '../compiler/format-diagnostics.ts';
 import { hasErrors } from '../compiler/diagnostics.ts';
 import { decide } from '../runtime/router/decide.ts';
 import { requestParts } from '../runtime/router/request-text.ts';
-import type { ChatMessage, Decision, RouteRequest, StateSnapshot } from '../runtime/router/types.ts';
+import type { ChatMessage, Decision, RouteRequest, SessionPin, StateSnapshot } from '../runtime/router/types.ts';
 import type { PartFinding } from '../runtime/pii/scan.ts';
 import { maskValue } from '../runtime/pii/mask.ts';
 import { routePii, runPiiChecks, scrubTrace, type ClassifyDeps } from '../runtime/server/pii-gate.ts';
@@ -23,7 +23,7 @@ import { readTrafficFile, replayPolicy } from './replay-policy.ts';
 
 export const explainHelp = `gw explain [--config FILE] [--json] [--draw U] [--now ISO-TIME] [--used P/M=TOKENS]...
            [--model NAME] [--prefer-free] [--priority quality] [--max-tokens N] [--header NAME=VALUE]...
-           [--endpoint chat|messages|responses|embeddings] [--classify] [--client NAME] (PROMPT | --file PATH)
+           [--endpoint chat|messages|responses|embeddings] [--classify] [--client NAME] [--session ID] (PROMPT | --file PATH)
 gw explain --replay TRAFFIC --at LINE [--config FILE] [--json] [--as-served]
   Dry-run the router on a prompt: which scenario, which tier, every candidate and why, and what follows on failure.
   --file may hold plain text (one user message) or a JSON chat request body ({"messages": […], …}).
@@ -34,6 +34,8 @@ gw explain --replay TRAFFIC --at LINE [--config FILE] [--json] [--as-served]
   model running, so by default it is not asked and the trace says so. Personal values are always shown masked.
   --replay TRAFFIC --at LINE replays the traffic file (as gw replay does) up to the request on that line and shows
   its full trace under the policy, with the simulated quotas, spend and clock it met.
+  --session ID routes the request as a turn of that session (x-gw-session, Claude Code's session id, Codex's
+    prompt_cache_key): where the gateway keeps it (\`sticky\`), read from the state database, and whether it stays.
   --client NAME routes as that client key would be routed (\`gw keys\` or a \`client\` block): its allowed models and
   scenarios, and its budget as spent so far.`;
 
@@ -80,6 +82,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & {
   classify: boolean;
   endpoint: Endpoint;
   client?: string;
+  session?: string;
   replay?: { file: string; line: number; asServed: boolean };
 } {
   const { values, positionals } = parseArgs({
@@ -103,6 +106,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & {
       at: { type: 'string' },
       'as-served': { type: 'boolean', default: false },
       client: { type: 'string' },
+      session: { type: 'string' },
     },
   });
   if (!ENDPOINTS.includes(values.endpoint as Endpoint)) throw new UsageError(`--endpoint takes ${ENDPOINTS.join(', ')}, got "${values.endpoint}"`);
@@ -129,6 +133,7 @@ export function parseExplainArgs(args: string[]): ExplainArgs & {
     classify: values.classify,
     endpoint: values.endpoint as Endpoint,
     client: values.client,
+    session: values.session,
     draw,
     now,
     state: { quota: parseUsed(values.used) },
@@ -156,6 +161,16 @@ function maskTrace(d: Decision, texts: readonly string[], findings: readonly Par
   for (const t of d.trace) values.forEach(([v], i) => v && (t.message = t.message.split(v).join(marker(i))));
   d.trace = scrubTrace(d, values.map(([v]) => v)).trace;
   for (const t of d.trace) values.forEach(([, masked], i) => (t.message = t.message.split(marker(i)).join(masked)));
+}
+
+/** What the state database holds of a session: where it stays in each scenario, and until when. */
+function sessionNote(id: string, pins: { scenario: string; source: string; pin: SessionPin }[], now: number): string {
+  if (pins.length === 0) return `session ${id}: nothing stored (a first turn: the model that answers would keep it)\n`;
+  const rows = pins.map(({ scenario, source, pin: p }) => {
+    const left = p.until > now ? `kept until ${new Date(p.until).toISOString()}` : `expired at ${new Date(p.until).toISOString()}`;
+    return `  scenario ${scenario}: ${p.model}, ${p.turns} turn${p.turns === 1 ? '' : 's'} since ${new Date(p.since).toISOString()}, last ${new Date(p.last).toISOString()}, ${left} (key from ${source})`;
+  });
+  return `session ${id}:\n${rows.join('\n')}\n`;
 }
 
 /** What the classifier call needs, loaded only when --classify asks for it. */
@@ -200,7 +215,7 @@ export async function explain(args: string[], cliIo: Io): Promise<number> {
     return 1;
   }
   // the gateway's state (quota usage, registrations, spend) when it exists; --used entries override it
-  const stored = readStoredState(r.table, policyPath(a.config, io), a.now);
+  const stored = readStoredState(r.table, policyPath(a.config, io), a.now, { session: a.session });
   const table = stored?.table ?? r.table;
   // what explain prints never holds a secret of the policy (a classifier error, a prompt that quotes a key)
   const sc = scrubberFor(table, cliIo.env);
@@ -210,6 +225,13 @@ export async function explain(args: string[], cliIo: Io): Promise<number> {
     // /v1/messages' model-name rule: a name the policy does not pin (Claude Code's ids) routes as auto
     const name = a.request.model;
     a.request = { ...a.request, model: routesAsAuto(table, name) ? 'auto' : name, requestedModel: name };
+  }
+  let sessionText = '';
+  if (a.session !== undefined) {
+    // the session as the gateway keyed it (the source it came from), so the trace reads as the served one did
+    const pins = stored?.session ?? [];
+    a.request = { ...a.request, session: { id: a.session, source: pins[0]?.source ?? 'gw explain --session', derived: false } };
+    sessionText = sessionNote(a.session, pins, a.now);
   }
   if (a.client !== undefined) {
     const c = explainClient(table, policyPath(a.config, io), io.env, a.client, a.now);
@@ -254,14 +276,16 @@ export async function explain(args: string[], cliIo: Io): Promise<number> {
           estimate: d.estimate,
           draw: d.draw,
           willingness: d.willingness,
+          sticky: d.sticky ?? null,
           now: new Date(a.now).toISOString(),
           trace: d.trace,
+          ...(a.session !== undefined ? { session: { id: a.session, stored: stored?.session ?? [] } } : {}),
           ...(d.error ? { error: d.error } : {}),
         },
         null,
         2,
       )}\n`,
     );
-  } else io.out(renderExplain(table, d, { now: a.now, piiLines }));
+  } else io.out(sessionText + renderExplain(table, d, { now: a.now, piiLines }));
   return d.error ? 2 : 0;
 }

@@ -50,7 +50,11 @@ export type GatewaySetting =
   | (Node & { kind: 'body_limit'; value: Quantity })
   | (Node & { kind: 'logs'; mode: Name | null; keep: Quantity | null; keepUnit: Name | null })
   | (Node & { kind: 'cors'; any: boolean; origins: (Node & { value: string })[] })
-  | (Node & { kind: 'clamp_max_tokens'; mode: Name });
+  | (Node & { kind: 'clamp_max_tokens'; mode: Name })
+  | StickySetting;
+
+/** `sticky 30m` (a duration) or `sticky off|on`: exactly one of `duration` and `mode` is set. */
+export type StickySetting = Node & { kind: 'sticky'; duration: Quantity | null; mode: Name | null };
 
 export interface ProviderDecl extends Node {
   kind: 'provider';
@@ -95,6 +99,7 @@ export type ScenarioSetting =
   | (Node & { kind: 'free'; any: boolean; models: Name[] })
   | (Node & { kind: 'willingness'; value: Quantity })
   | (Node & { kind: 'rank'; value: Name })
+  | StickySetting
   | (Node & { kind: 'fallback'; chain: Name[] });
 
 export type Cond =

@@ -193,6 +193,8 @@ class Builder {
     const cors = node(n, 'corsSetting');
     if (cors) return { kind: 'cors', any: has(cors, 'Kw_any'), origins: toks(cors, 'StringLit').map((t) => ({ value: unquote(t.image), loc: tokenLoc(t) })), loc };
     if (has(n, 'Kw_clamp_max_tokens')) return { kind: 'clamp_max_tokens', mode: this.name(tok(n, 'Identifier')!), loc };
+    const sticky = node(n, 'stickySetting');
+    if (sticky) return this.sticky(sticky);
     const logs = node(n, 'logsSetting');
     if (logs) {
       const num = tok(logs, 'NumberLit');
@@ -250,6 +252,13 @@ class Builder {
     return { kind: 'free', tokens: this.quantity(fnum, 'count'), spec: { kind: 'every', unit: this.name(ids[0]), at, until }, loc: nodeLoc(f) };
   }
 
+  /** `sticky 30m` / `sticky off`: the words are judged by the sticky pass (GW210), the duration's unit here (GW010) */
+  sticky(n: CstNode): A.StickySetting {
+    const num = tok(n, 'NumberLit');
+    const word = tok(n, 'Identifier');
+    return { kind: 'sticky', duration: num ? this.quantity(num, 'duration') : null, mode: word ? this.name(word) : null, loc: nodeLoc(n) };
+  }
+
   scenarioSetting(n: CstNode): A.ScenarioSetting {
     const loc = nodeLoc(n);
     if (has(n, 'Kw_paid')) return { kind: 'paid', models: this.models(node(n, 'modelList')!), loc };
@@ -259,6 +268,8 @@ class Builder {
     }
     if (has(n, 'Kw_willingness')) return { kind: 'willingness', value: this.quantity(tok(n, 'NumberLit')!, 'percent'), loc };
     if (has(n, 'Kw_rank')) return { kind: 'rank', value: this.name(tok(n, 'Identifier')!), loc };
+    const sticky = node(n, 'stickySetting');
+    if (sticky) return this.sticky(sticky);
     return { kind: 'fallback', chain: this.models(node(n, 'chain')!), loc };
   }
 

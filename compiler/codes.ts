@@ -53,6 +53,9 @@ export const DIAGNOSTIC_CODES = {
   GW197: 'free quota past its `until` date',
   GW200: '`text ~` regex matched by a backtracking engine (backreference or lookahead)',
   GW205: '`can embed` on a provider that serves no embeddings (Anthropic)',
+  GW210: 'unknown sticky setting',
+  GW211: 'sticky duration out of range',
+  GW212: '`sticky` in a scenario with one candidate',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 

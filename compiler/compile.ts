@@ -6,6 +6,7 @@ import { anySet, flatten, resolve } from './values.ts';
 import { keyVariables } from './checks/providers.ts';
 import type { CheckContext } from './checks/context.ts';
 import { presetBaseUrl } from '../runtime/providers/presets.ts';
+import { stickyMs } from './checks/sticky.ts';
 
 export const DEFAULTS = {
   listen: 3000,
@@ -168,11 +169,13 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
     const will = get('willingness');
     const rank = get('rank');
     const fb = get('fallback');
+    const sticky = get('sticky') ?? gset('sticky');
     const lines: T.Scenario['lines'] = {};
     if (paid) lines.paid = at(paid);
     if (free) lines.free = at(free);
     if (will) lines.willingness = at(will);
     if (rank) lines.rank = at(rank);
+    if (sticky) lines.sticky = at(sticky);
     return {
       name: sc.name.text,
       when: sc.when ? condition(sc.when, at) : null,
@@ -182,6 +185,7 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
       willingness: will ? will.value.value / 100 : DEFAULTS.willingness,
       rank: (rank?.value.text ?? DEFAULTS.rank) as T.Scenario['rank'],
       fallback: fb ? chainOf(fb.chain, fb) : null,
+      sticky: stickyMs(sc, symbols),
       lines,
       at: at(sc.name),
     };

@@ -50,6 +50,8 @@ export const BodyLimit = kw('body_limit', true);
 export const Logs = kw('logs', true);
 export const Cors = kw('cors', true);
 export const ClampMaxTokens = kw('clamp_max_tokens', true);
+// gateway and scenario: session affinity (`sticky 30m`, `sticky off`)
+export const Sticky = kw('sticky', true);
 // provider
 export const Protocol = kw('protocol', true);
 export const BaseUrl = kw('base_url', true);

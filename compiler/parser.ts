@@ -96,7 +96,14 @@ export class GwParser extends CstParser {
       { ALT: () => { this.CONSUME(T.Logs); this.SUBRULE(this.logsSetting); } },
       { ALT: () => { this.CONSUME(T.Cors); this.SUBRULE(this.corsSetting); } },
       { ALT: () => { this.CONSUME(T.ClampMaxTokens); this.CONSUME(T.Identifier); } },
+      { ALT: () => this.SUBRULE(this.stickySetting) },
     ]);
+  });
+
+  /** `sticky 30m`, `sticky off` (or `on`: the default duration), in the gateway block or a scenario */
+  public stickySetting = this.RULE('stickySetting', () => {
+    this.CONSUME(T.Sticky);
+    this.OR([{ ALT: () => this.CONSUME(T.NumberLit) }, { ALT: () => this.CONSUME(T.Identifier) }]);
   });
 
   /** `logs off`, `logs on`, `logs keep 30d`, `logs keep 100k rows` */
@@ -229,6 +236,7 @@ export class GwParser extends CstParser {
       { ALT: () => { this.CONSUME(T.Willingness); this.CONSUME(T.NumberLit); } },
       { ALT: () => { this.CONSUME(T.Rank); this.CONSUME(T.Identifier); } },
       { ALT: () => { this.CONSUME(T.Fallback); this.SUBRULE(this.chain); } },
+      { ALT: () => this.SUBRULE2(this.stickySetting) },
     ]);
   });
 

@@ -121,7 +121,7 @@ describe('the real Claude Code CLI through gw under the shipped routes.gw', () =
     expect(JSON.stringify(second.body.messages)).toContain('gw-tool-ok');
   }, 90_000);
 
-  it('tool-use task over an Anthropic upstream; the thinking + tool_use rule is enforced and routed around', async () => {
+  it('tool-use task over an Anthropic upstream; the thinking + tool_use rule is enforced and met', async () => {
     up.reset();
     draw = 0.999;
     up.script({ provider: 'anthropic' }, { toolCalls: [{ name: 'Bash', arguments: { command: 'echo gw-tool-ok', description: 'print a marker' } }] }, { reply: 'the tool said gw-tool-ok' });
@@ -132,10 +132,14 @@ describe('the real Claude Code CLI through gw under the shipped routes.gw', () =
     const sent = main();
     expect(sent[0].provider).toBe('anthropic');
     // the tool result went back to Anthropic; when the echoed assistant turn lacks the thinking block Anthropic requires
-    // (Claude Code 2.1.197 sends it without), that 400 is a model-fit failure and the next candidate takes the turn
+    // (Claude Code 2.1.197 sends it without), gw turns thinking off for that turn (Anthropic's own remedy), so the
+    // same model answers instead of a 400 moving the turn elsewhere
     const withResult = sent.filter((q) => JSON.stringify(q.body.messages).includes('tool_result') || JSON.stringify(q.body.messages).includes('"role":"tool"'));
     expect(withResult[0].provider).toBe('anthropic');
     expect(JSON.stringify(withResult[0].body.messages)).toMatch(/tool_result/);
+    const echoed = withResult[0].body.messages.findLast((m: { role: string }) => m.role === 'assistant');
+    if (echoed.content[0]?.type !== 'thinking') expect(withResult[0].body.thinking).toBeUndefined();
+    expect(withResult).toHaveLength(1);
   }, 90_000);
 
   it("Claude Code's max_tokens 64000 to a free model capped lower than gw knows: the provider's 400 moves it to the next candidate", async () => {

@@ -170,7 +170,7 @@ describe('the request log in the state database', () => {
     // the columns GET /logs/:id has always returned, in their order (the link to the bodies stays inside)
     expect(Object.keys(row)).toEqual([
       'id', 'ts', 'endpoint', 'requested_model', 'model', 'scenario', 'tier', 'status', 'stream', 'latency_ms', 'prompt_tokens', 'completion_tokens',
-      'free_tokens', 'cost_usd', 'saved_usd', 'attempts', 'error_type', 'pii', 'client', 'request_body', 'response_body', 'decision', 'attempt_list', 'redacted',
+      'free_tokens', 'cost_usd', 'saved_usd', 'attempts', 'error_type', 'pii', 'client', 'reasoning_tokens', 'cached_tokens', 'cache_write_tokens', 'request_body', 'response_body', 'decision', 'attempt_list', 'redacted',
     ]);
     expect(row.decision).toBe(JSON.stringify(req.decision));
     expect(JSON.parse(row.request_body as string)).toEqual(req.requestBody);
@@ -212,7 +212,7 @@ describe('the request log in the state database', () => {
     const table = compileText(POLICY);
     const log = memoryLogger();
     const ledger = new Ledger(openDatabase(path), { log, env: {} });
-    expect(ledger.db.pragma('user_version', { simple: true })).toBe(4);
+    expect(ledger.db.pragma('user_version', { simple: true })).toBe(5);
     expect(ledger.requests.get('old-1')).toMatchObject({ request_body: '{"a":1}', response_body: 'resp', decision: oldDecision, attempt_list: '[]', redacted: 0 });
     const fresh: CompletedRequest[] = [];
     for (let i = 1; i <= 3; i++) {

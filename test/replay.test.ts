@@ -85,6 +85,23 @@ describe('gw replay: a month whose answer is known by hand', () => {
     expect(j.moved[0]).toHaveProperty('count');
   });
 
+  it('session affinity is replayed: a session stays on its model across recorded draws that would alternate; sticky off follows them', () => {
+    const policy = (sticky: string) => `${providers}
+model daily/m { context 128k  free 1M tokens every day }
+model paid/m  { context 128k  price 1 / 2 }
+scenario chat { paid paid/m  free daily/m  willingness 50%  sticky ${sticky} }`;
+    const turn = (i: number): TrafficLine => ({
+      at: `2026-11-01T10:0${i}:00Z`,
+      endpoint: 'chat',
+      request: { model: 'auto', messages: [{ role: 'user', content: 'hello' }, ...(i ? [{ role: 'assistant', content: 'hi' }, { role: 'user', content: `turn ${i}` }] : [])] },
+      headers: { 'x-gw-session': 'conv-1' },
+      draw: i % 2 ? 0.9 : 0.1,
+    });
+    const traffic = parseTraffic([0, 1, 2, 3].map(turn).map(trafficLineText).join('\n'));
+    expect(runReplay(compileText(policy('30m'), KEYS), 'sticky.gw', traffic).outcomes.map((o) => o.model)).toEqual(['daily/m', 'daily/m', 'daily/m', 'daily/m']);
+    expect(runReplay(compileText(policy('off'), KEYS), 'sticky.gw', traffic).outcomes.map((o) => o.model)).toEqual(['daily/m', 'paid/m', 'daily/m', 'paid/m']);
+  });
+
   it('time zones and until dates at the edges: a quota resets at its own midnight, a grant ends at the end of its day', () => {
     const policy = `${providers}
 model daily/m { context 128k  free 10k tokens every day at 00:00 Asia/Shanghai }

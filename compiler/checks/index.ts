@@ -9,6 +9,7 @@ import { clientsPass } from './clients.ts';
 import { selfLoopPass } from './self-loop.ts';
 import { regexBacktrackingPass } from './regex-backtracking.ts';
 import { catalogChecksPass } from './catalog.ts';
+import { stickyPass } from './sticky.ts';
 import type { CheckPass } from './context.ts';
 
 /** The checking passes, in the order they run. Each is testable alone. */
@@ -24,4 +25,5 @@ export const CHECK_PASSES: readonly CheckPass[] = [
   selfLoopPass,
   regexBacktrackingPass,
   catalogChecksPass,
+  stickyPass,
 ];

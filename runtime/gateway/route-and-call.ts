@@ -12,8 +12,11 @@ import { modelsWithLimits, type LiveState } from '../state/live-state.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import { scrubberFor } from '../secrets/scrubber.ts';
 import { clampBody } from './clamp-body.ts';
+import { historyFromOtherModel } from '../router/sticky.ts';
+import { anthropicHistory } from '../protocols/anthropic-thinking-history.ts';
 import { HOP_HEADER, nextHops } from './hops.ts';
 import type { Accounting, Reservation } from '../state/accounting.ts';
+import type { SessionStore } from '../state/session-pins.ts';
 
 export interface Attempt {
   provider: string;
@@ -33,6 +36,8 @@ export interface CallDeps {
   random(): number;
   /** the ledger: quota usage and spend for the router, reservations for the chosen free model */
   accounting?: Accounting;
+  /** session affinity: where each session stays, and the answers that move it */
+  sessions?: SessionStore;
   /** this gateway's id, sent in the hop header of every upstream call (loop protection, hops.ts) */
   instanceId?: string;
 }
@@ -121,7 +126,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
       model,
       apiKey,
       // an embeddings request has no max_tokens (its decision never clamps)
-      body: input.format === 'embeddings' ? input.body : clampBody(input.body, decision.clamp, input.format ?? 'openai'),
+      body: input.format === 'embeddings' ? input.body : clampBody(historyFor(input, decision, model.id, provider.protocol), decision.clamp, input.format ?? 'openai'),
       stream: input.stream,
       clientWantsUsage: input.clientWantsUsage,
       signal: input.signal,
@@ -163,6 +168,7 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     const ms = Math.round((performance.now() - t0) * 100) / 100;
     if (result.ok) {
       deps.live.succeeded(model.id);
+      if (decision.sticky) deps.sessions?.record(decision.sticky, model.id, now);
       attempts.push({ provider: provider.name, model: model.name, ok: true, ms });
       return { ok: true, decision, first, attempts, result, firstFrame, model: model.id, reservation };
     }
@@ -200,6 +206,16 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
   }
 }
 
+/**
+ * The body as this model takes it: an Anthropic body going to an Anthropic model that did not answer the session's
+ * earlier turns leaves out their thinking, which only the model that wrote it accepts (the adapter then makes the rest
+ * of the history fit, anthropic-thinking-history.ts).
+ */
+function historyFor(input: CallInput, decision: Decision, model: string, protocol: string): Record<string, unknown> {
+  if (input.format !== 'anthropic' || protocol !== 'anthropic' || !historyFromOtherModel(decision.sticky, model)) return input.body;
+  return anthropicHistory(input.body, { otherModel: true }).body;
+}
+
 /** The model cannot take this request (or does not exist): under auto and scenario routing the next candidate is tried. */
 function isFit(f: Failure | null): boolean {
   return f !== null && (f.class === 'model_fit' || f.class === 'model_not_found');
@@ -207,6 +223,8 @@ function isFit(f: Failure | null): boolean {
 
 function decideNow(input: CallInput, deps: CallDeps, exclude: string[], now: number): Decision {
   const state: StateSnapshot = { ...deps.live.snapshot(modelsWithLimits(input.table), now), ...(deps.accounting?.snapshot(input.table, now) ?? {}) };
+  const pins = deps.sessions?.pinsOf(input.route.session, now);
+  if (pins) state.sessions = pins;
   const client = input.client ? input.client.constraints(now) : null;
   return decide(input.table, { ...input.route, exclude, client }, state, now, deps.random());
 }

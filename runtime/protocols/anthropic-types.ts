@@ -181,6 +181,8 @@ export interface AnthropicUsage {
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   service_tier?: string | null;
+  /** with the thinking-token-count beta: the output tokens spent thinking */
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
 export interface AnthropicMessage {

@@ -10,6 +10,26 @@ export interface Usage {
   cached_tokens?: number;
   /** of prompt_tokens, written to the prompt cache (Anthropic cache_creation_input_tokens) */
   cache_write_tokens?: number;
+  /**
+   * of completion_tokens, spent reasoning (OpenAI completion_tokens_details.reasoning_tokens, DeepSeek and most
+   * compatibles the same; Responses output_tokens_details.reasoning_tokens; Anthropic output_tokens_details.thinking_tokens)
+   */
+  reasoning_tokens?: number;
+}
+
+/** Set the detail counts a provider reported (positive, finite, at most their total) on `u`. */
+export function withDetail(u: Usage, detail: { cached?: unknown; write?: unknown; reasoning?: unknown }): Usage {
+  const n = (v: unknown, max: number) => {
+    const x = Number(v ?? 0);
+    return Number.isFinite(x) && x > 0 ? Math.min(Math.round(x), max) : 0;
+  };
+  const cached = n(detail.cached, u.prompt_tokens);
+  const write = n(detail.write, Math.max(0, u.prompt_tokens - cached));
+  const reasoning = n(detail.reasoning, u.completion_tokens);
+  if (cached) u.cached_tokens = cached;
+  if (write) u.cache_write_tokens = write;
+  if (reasoning) u.reasoning_tokens = reasoning;
+  return u;
 }
 
 /** One call to one upstream model, with the client's OpenAI-shaped body. */

@@ -1,6 +1,7 @@
+import { anthropicHistory } from '../protocols/anthropic-thinking-history.ts';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
+import { withDetail, type ProviderAdapter, type UpstreamCall, type UpstreamResult, type UpstreamStream, type Usage } from './adapter.ts';
 import { classifyHttp, type Failure } from './failure.ts';
 import { sseEvents } from './sse.ts';
 import { postOptions, postUpstream, readJsonAnswer, type Fetched } from './upstream-fetch.ts';
@@ -44,17 +45,13 @@ function anthropicHeaders(call: UpstreamCall): Record<string, string> {
 function toUsage(u: OpenAIUsage | null | undefined): Usage | null {
   if (!u) return null;
   const out: Usage = { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens };
-  const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
-  if (cached > 0) out.cached_tokens = cached;
-  return out;
+  return withDetail(out, { cached: u.prompt_tokens_details?.cached_tokens, reasoning: u.completion_tokens_details?.reasoning_tokens });
 }
 
-/** An Anthropic message's usage as gw's: cache reads and writes kept apart (they are priced apart). */
+/** An Anthropic message's usage as gw's: cache reads and writes kept apart (they are priced apart), thinking tokens when reported. */
 function fromAnthropicUsage(u: AnthropicUsage): Usage | null {
   const out = toUsage(anthropicUsageToOpenAI(u));
-  const write = u.cache_creation_input_tokens ?? 0;
-  if (out && write > 0) out.cache_write_tokens = write;
-  return out;
+  return out && withDetail(out, { write: u.cache_creation_input_tokens, reasoning: u.output_tokens_details?.thinking_tokens });
 }
 
 /** Anthropic answers a low credit balance with a 400 invalid_request_error; it is a quota problem, not the client's. */
@@ -102,7 +99,7 @@ export const anthropicAdapter: ProviderAdapter = {
  * the answer comes back untouched: the message JSON, or the SSE events frame by frame.
  */
 async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
-  const body: Record<string, unknown> = { ...call.body, model: call.model.name, ...withoutForeignThinking(call.body.messages) };
+  const body: Record<string, unknown> = { ...anthropicHistory(call.body).body, model: call.model.name };
   if (call.stream) body.stream = true;
   else delete body.stream;
   const headers = anthropicHeaders(call);
@@ -115,17 +112,6 @@ async function anthropicMessages(call: UpstreamCall): Promise<UpstreamResult> {
   const { text, message: parsed } = read;
   const usage = isRecord(parsed.usage) ? fromAnthropicUsage(parsed.usage as unknown as AnthropicUsage) : null;
   return { ok: true, kind: 'json', status: res.status, text, usage };
-}
-
-/**
- * Thinking blocks without a signature came from another protocol (an OpenAI model's reasoning_content, translated by
- * gw): Anthropic would reject them as forged, so they are left out of the history it gets.
- */
-function withoutForeignThinking(messages: unknown): { messages?: unknown[] } {
-  if (!Array.isArray(messages)) return {};
-  const unsigned = (b: unknown) => isRecord(b) && b.type === 'thinking' && (typeof b.signature !== 'string' || b.signature === '');
-  if (!messages.some((m) => isRecord(m) && Array.isArray(m.content) && m.content.some(unsigned))) return {};
-  return { messages: messages.map((m) => (isRecord(m) && Array.isArray(m.content) ? { ...m, content: m.content.filter((b) => !unsigned(b)) } : m)) };
 }
 
 /** Read a JSON answer that must be an Anthropic message: a cut, invalid JSON or an error body is a classified failure. */
@@ -178,6 +164,7 @@ function anthropicPassThrough(body: Readable): UpstreamStream {
     for (const k of ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const) {
       if (typeof u[k] === 'number') cur[k] = u[k] as number;
     }
+    if (isRecord(u.output_tokens_details)) cur.output_tokens_details = u.output_tokens_details as AnthropicUsage['output_tokens_details'];
     usage = cur;
   };
   async function* frames(): AsyncGenerator<string> {

@@ -40,6 +40,7 @@ const FIT_WORDS = new RegExp(
     String.raw`context[_ ]length|context window|maximum context|prompt is too long|too many (?:input )?tokens|input is too long|reduce the length`,
     String.raw`unsupported[_ ]parameter|unsupported value|not supported|does not support|unrecognized request argument|unknown parameter|extra inputs are not permitted`,
     String.raw`expected .?thinking.? or .?redacted_thinking`,
+    String.raw`invalid .?signature.? in .?thinking.? block`,
   ].join('|'),
   'i',
 );

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
+import { withDetail, type ProviderAdapter, type UpstreamCall, type UpstreamResult, type UpstreamStream, type Usage } from './adapter.ts';
 import { classifyErrorBody, type Failure } from './failure.ts';
 import { sseBatches } from './sse.ts';
 import { postOptions, postUpstream, readJsonAnswer } from './upstream-fetch.ts';
@@ -23,15 +23,16 @@ function roleOnly(data: string): boolean {
 
 /** Usage from an OpenAI chat.completion or chunk object, if present. */
 export function usageOf(obj: { usage?: unknown } | null | undefined): Usage | null {
-  const u = obj?.usage as (Partial<Usage> & { prompt_tokens_details?: { cached_tokens?: unknown } | null; prompt_cache_hit_tokens?: unknown }) | null | undefined;
+  const u = obj?.usage as
+    | (Partial<Usage> & { prompt_tokens_details?: { cached_tokens?: unknown } | null; completion_tokens_details?: { reasoning_tokens?: unknown } | null; prompt_cache_hit_tokens?: unknown })
+    | null
+    | undefined;
   if (!u || typeof u !== 'object') return null;
   const prompt = Number(u.prompt_tokens ?? 0);
   const completion = Number(u.completion_tokens ?? 0);
   const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: Number(u.total_tokens ?? prompt + completion) };
   // OpenAI (and most compatibles): prompt_tokens_details.cached_tokens; DeepSeek: prompt_cache_hit_tokens
-  const cached = Number(u.prompt_tokens_details?.cached_tokens ?? u.prompt_cache_hit_tokens ?? 0);
-  if (Number.isFinite(cached) && cached > 0) out.cached_tokens = Math.min(cached, prompt);
-  return out;
+  return withDetail(out, { cached: u.prompt_tokens_details?.cached_tokens ?? u.prompt_cache_hit_tokens, reasoning: u.completion_tokens_details?.reasoning_tokens });
 }
 
 /** An upstream that speaks OpenAI's chat completions (DashScope, Moonshot, SiliconFlow, DeepSeek, Groq, Ollama, vLLM, …). */

@@ -1,4 +1,4 @@
-import type { ProviderAdapter, UpstreamCall, UpstreamResult, UpstreamStream, Usage } from './adapter.ts';
+import { withDetail, type ProviderAdapter, type UpstreamCall, type UpstreamResult, type UpstreamStream, type Usage } from './adapter.ts';
 import { classifyHttp } from './failure.ts';
 import { callViaChat, chunkModel, translatedChatStream } from './via-chat.ts';
 import { sseBatches } from './sse.ts';
@@ -37,7 +37,9 @@ function usageFromResponses(u: unknown): Usage | null {
   if (!isRecord(u)) return null;
   const prompt = Number(u.input_tokens ?? 0);
   const completion = Number(u.output_tokens ?? 0);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: Number(u.total_tokens ?? prompt + completion) };
+  const inDetail = isRecord(u.input_tokens_details) ? u.input_tokens_details : {};
+  const outDetail = isRecord(u.output_tokens_details) ? u.output_tokens_details : {};
+  return withDetail({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: Number(u.total_tokens ?? prompt + completion) }, { cached: inDetail.cached_tokens, reasoning: outDetail.reasoning_tokens });
 }
 
 const invalid = (status: number, message: string): UpstreamResult => ({ ok: false, failure: { class: 'server', status, message: `${status} ${message}`, retryAfterMs: null } });

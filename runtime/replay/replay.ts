@@ -130,6 +130,8 @@ export function runReplay(table: DecisionTable, config: string, traffic: readonl
       const exclude: string[] = [];
       for (let attempt = 1; ; attempt++) {
         const state: StateSnapshot = { ...live.snapshot(limited, now), ...ledger.snapshot(table, now) };
+        const pins = ledger.sessions.pinsOf(route.session, now);
+        if (pins) state.sessions = pins;
         const d = decide(table, { ...route, exclude }, state, now, draw);
         if (i === opts.keep && attempt === 1) kept = { decision: d, now, state };
         if (attempt === 1) {
@@ -156,6 +158,7 @@ export function runReplay(table: DecisionTable, config: string, traffic: readonl
           continue;
         }
         live.succeeded(model.id);
+        if (d.sticky) ledger.sessions.record(d.sticky, model.id, now);
         const prompt = r.usage?.prompt_tokens ?? d.tokens;
         const completion = r.usage?.completion_tokens ?? d.estimate - d.tokens;
         const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };

@@ -5,6 +5,7 @@ import { budgetPeriodStart } from '../state/ledger.ts';
 import { QuotaAccounting } from '../state/quota-accounting.ts';
 import { periodStartOf } from '../state/quota-book.ts';
 import { openDatabase } from '../state/sqlite-store.ts';
+import { SessionPins } from '../state/session-pins.ts';
 import { modelIndex } from '../router/resolve-model.ts';
 
 /**
@@ -14,6 +15,8 @@ import { modelIndex } from '../router/resolve-model.ts';
  */
 export class SimLedger extends QuotaAccounting implements Accounting {
   private readonly db;
+  /** session affinity as the gateway keeps it (`sticky`), over the simulated clock */
+  readonly sessions;
   /** USD spent per budget period start */
   private spend = new Map<number, number>();
 
@@ -21,6 +24,7 @@ export class SimLedger extends QuotaAccounting implements Accounting {
     const db = openDatabase(':memory:');
     super(db);
     this.db = db;
+    this.sessions = new SessionPins(db, 0);
   }
 
   /** `--start-used`: tokens already used of a free quota in the period that contains `now`. */

@@ -8,6 +8,7 @@ import { requestParts } from './request-text.ts';
 import { countText, countTexts, promptTokenCount, type TextCount } from './tokens.ts';
 import { embedsOf } from './capabilities.ts';
 import { formatTokens, thousands } from './format.ts';
+import { stickyMessage, stickyVerdict } from './sticky.ts';
 import type { Candidate, CandidateSource, Decision, DecisionError, RouteRequest, StateSnapshot, Tier, TraceLine } from './types.ts';
 import type { Resolution } from './resolve-model.ts';
 
@@ -166,6 +167,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   const list = new Candidates(plan, judge, trace);
   let willingness: number | null = null;
   let tier: Tier | null = null;
+  let scenarioRouted = false;
 
   if (req.embeddings === true) {
     // a vector of masked text is not the text's: under `redact` an embeddings request is routed local instead
@@ -183,6 +185,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     list.add(m.id, 'explicit', m.at);
     if (plan.fallback) list.addChain(plan.fallback, 'fallback');
   } else {
+    scenarioRouted = true;
     willingness = scenario.willingness;
     let willingnessText = sp.willingnessFixed;
     let why = sp.willingness;
@@ -221,6 +224,14 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     if (plan.fallback) list.addChain(plan.fallback, 'fallback');
   }
 
+  let sticky: Decision['sticky'] = null;
+  if (scenarioRouted) {
+    sticky = stickyVerdict(scenario, req, state, now, list.candidates);
+    if (sticky) {
+      if (sticky.state === 'kept') list.promote(sticky.pin!.model);
+      trace.push({ step: 'sticky', at: sticky.at, message: stickyMessage(sticky, list.candidates) });
+    }
+  }
   const candidates = list.candidates;
   const chosen = list.first;
   if (chosen === null) {
@@ -261,6 +272,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     willingness,
     trace,
     clamp,
+    sticky,
   };
 }
 
@@ -278,6 +290,8 @@ class Candidates {
   private readonly plan: TablePlan;
   private readonly judge: Judge;
   private readonly trace: TraceLine[];
+  /** the tier flags of the eligible models after the first, for promote */
+  private readonly flags = new Map<string, { local: boolean; free: boolean }>();
   /** ids not declared by the policy that joined already */
   private undeclared: string[] | null = null;
 
@@ -302,6 +316,20 @@ class Candidates {
     }
   }
 
+  /** Make the eligible candidate `id` the one tried first (session affinity); the others keep their order after it. */
+  promote(id: string): void {
+    if (this.first === null || this.first.model === id) return;
+    const i = this.next.indexOf(id);
+    if (i === -1) return;
+    const flags = this.flags.get(id)!;
+    this.next.splice(i, 1);
+    this.next.unshift(this.first.model);
+    this.flags.set(this.first.model, { local: this.firstLocal, free: this.firstFree });
+    this.first = this.candidates.find((c) => c.model === id)!;
+    this.firstLocal = flags.local;
+    this.firstFree = flags.free;
+  }
+
   addPlanned(mp: ModelPlan, source: CandidateSource, at: string | null): void {
     const stamp = this.judge.stamp;
     if (mp.entryStamp === stamp) return;
@@ -319,7 +347,10 @@ class Candidates {
       this.first = c;
       this.firstLocal = mp.local;
       this.firstFree = r.free;
-    } else this.next.push(mp.id);
+    } else {
+      this.next.push(mp.id);
+      this.flags.set(mp.id, { local: mp.local, free: r.free });
+    }
   }
 
   private addUndeclared(seen: string[], id: string, source: CandidateSource, at: string | null): void {

@@ -46,6 +46,8 @@ export interface RouteRequest {
    * natively runs them, so every other model is ineligible for it
    */
   builtinTools?: readonly string[];
+  /** the conversation this request belongs to (session-key.ts): what `sticky` keeps on one model */
+  session?: SessionKey | null;
   /** what the PII detectors found in the request's text, computed before routing */
   pii?: {
     findings: readonly PiiFinding[];
@@ -53,6 +55,40 @@ export interface RouteRequest {
     unscanned?: { scanned: number; total: number };
     classifier?: { verdict: 'pii' | 'clean' | 'error'; ms: number };
   } | null;
+}
+
+/** Which conversation a request belongs to, and how gw knows (the header or body field it came from). */
+export interface SessionKey {
+  id: string;
+  source: string;
+  /** a hash of the conversation's start rather than a name the client sent: it names a conversation only once it has history */
+  derived: boolean;
+}
+
+/** Where a session stays (`sticky`): the model that answered it in one scenario, until `until` unless it answers again. */
+export interface SessionPin {
+  model: string;
+  /** epoch ms of the turn that put it there */
+  since: number;
+  /** epoch ms of the latest turn it answered */
+  last: number;
+  until: number;
+  /** turns it answered since `since` */
+  turns: number;
+}
+
+/**
+ * What session affinity made of a request: `new` (nothing stored for the session in this scenario), `idle` (its time
+ * ran out), `fresh` (a first turn under a derived key: routed afresh), `kept` (its model chosen again) or `moved`
+ * (its model could not take the turn). `pin` is what the state held, `at` the scenario's `sticky` line.
+ */
+export interface StickyDecision {
+  session: SessionKey;
+  scenario: string;
+  ttlMs: number;
+  state: 'new' | 'idle' | 'fresh' | 'kept' | 'moved';
+  pin: { model: string; since: number; turns: number } | null;
+  at: string | null;
 }
 
 /** What the router must respect for a client key (`gw keys`, `client` blocks). */
@@ -78,6 +114,8 @@ export interface StateSnapshot {
   spentUsd?: number;
   /** model id → set aside until (epoch ms) and why: the provider said it does not exist */
   setAside?: Readonly<Record<string, { until: number; reason: string }>>;
+  /** scenario name → where the request's session stays there (read for the request's session key) */
+  sessions?: Readonly<Record<string, SessionPin>>;
 }
 
 export type Tier = 'free' | 'paid' | 'local';
@@ -97,7 +135,7 @@ export interface Candidate {
 }
 
 export interface TraceLine {
-  step: 'request' | 'pii' | 'scenario' | 'tier' | 'candidate' | 'choice' | 'next' | 'budget';
+  step: 'request' | 'pii' | 'scenario' | 'tier' | 'candidate' | 'sticky' | 'choice' | 'next' | 'budget';
   message: string;
   at: string | null;
 }
@@ -127,4 +165,9 @@ export interface Decision {
   error?: DecisionError;
   /** the client's max_tokens is above the chosen model's max_output: it goes upstream lowered to `to` */
   clamp?: { from: number; to: number } | null;
+  /**
+   * session affinity applies (a scenario with `sticky` and a request with a session): the model that answers keeps the
+   * session for `ttlMs` after the turn (see sticky.ts)
+   */
+  sticky?: StickyDecision | null;
 }

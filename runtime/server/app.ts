@@ -116,6 +116,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     adapters: { openai: openaiAdapter, anthropic: anthropicAdapter },
     live,
     accounting: ledger,
+    sessions: ledger.sessions,
     now: opts.now ?? Date.now,
     random: opts.random ?? Math.random,
     instanceId: newInstanceId(),

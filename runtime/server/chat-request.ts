@@ -1,5 +1,6 @@
 import type { ChatMessage, RouteRequest } from '../router/types.ts';
 import { badRequest } from './errors.ts';
+import { sessionKeyOf } from '../router/session-key.ts';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 /** Fields gw reads itself and never forwards upstream. */
@@ -84,6 +85,7 @@ export function chatRouteRequest(chat: ChatRequest, headers: Readonly<Record<str
     preferFreeTier: chat.preferFreeTier,
     priority: chat.priority,
     maxTokens: chat.maxTokens,
+    session: sessionKeyOf(headers, chat.upstreamBody, chat.messages),
     pii,
   };
 }

@@ -1,3 +1,4 @@
+import { droppedFields, reportDropped } from './dropped-fields.ts';
 import { routeAndCall, type CallDeps } from '../gateway/route-and-call.ts';
 import { requestParts } from '../router/request-text.ts';
 import type { ChatMessage } from '../router/types.ts';
@@ -61,6 +62,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
       client.detach();
       return failedOutcome(outcome, { rec, log: ctx.log, table, maxTokens: chat.maxTokens, base, headers });
     }
+    reportDropped(headers, ctx.log, id, outcome.model, droppedFields(table, outcome.model, upstreamBody, 'openai'));
     // the values go back only into an answer to a request they were taken from
     const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
     return answerSuccess(outcome, {

@@ -1,5 +1,6 @@
 import type { Attempt } from '../gateway/route-and-call.ts';
 import type { Decision } from '../router/types.ts';
+import { stickyHeader } from '../router/sticky.ts';
 
 /** The console line for a lowered max_tokens (the trace has its own). */
 export function clampLine(id: string, d: Decision, model: string | null): string | null {
@@ -18,5 +19,7 @@ export function gwHeaders(d: Decision | null, model: string | null, attempts: At
   if (d?.tier) h['x-gw-tier'] = d.tier;
   if (d && d.pii.detected.length) h['x-gw-pii'] = `${d.pii.action}:${d.pii.detected.join(',')}`;
   if (model && d?.clamp) h['x-gw-max-tokens'] = String(d.clamp.to);
+  // session affinity: the session stayed on its model, started here, or moved (its model could not take the turn)
+  if (model && d?.sticky) h['x-gw-sticky'] = stickyHeader(d.sticky);
   return h;
 }

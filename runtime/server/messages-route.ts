@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { routesAsAuto } from '../router/messages-model-rule.ts';
-import { modelIndex } from '../router/resolve-model.ts';
-import { droppedOnOpenAI } from '../protocols/anthropic-fields.ts';
+import { droppedFields, reportDropped } from './dropped-fields.ts';
 import { routeAndCall } from '../gateway/route-and-call.ts';
 import { requestParts } from '../router/request-text.ts';
 import { estimatePromptTokens } from '../router/tokens.ts';
@@ -18,6 +17,7 @@ import type { ChatContext } from './chat-route.ts';
 import { GwError, jsonResponse } from './errors.ts';
 import { outcomeError } from './failure-response.ts';
 import { clampLine, gwHeaders } from './gw-headers.ts';
+import { sessionKeyOf } from '../router/session-key.ts';
 import { parseMessagesRequest, routeMessages, THINKING_HEADER, type MessagesRequest } from './messages-request.ts';
 import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
 import { assertRedacted, refusalHeaders, headerSafe, piiGate, piiHeaders } from './pii-gate.ts';
@@ -51,13 +51,6 @@ function passHeaders(req: Request): Record<string, string> | undefined {
   return beta ? { 'anthropic-beta': beta } : undefined;
 }
 
-/** The Anthropic fields an OpenAI-protocol model did not get (see anthropic-fields.ts), comma-separated; '' for Anthropic models. */
-function droppedFields(table: DecisionTable, modelId: string, body: Record<string, unknown>): string {
-  const model = modelIndex(table).byId.get(modelId);
-  if (!model || modelIndex(table).providers.get(model.provider)?.protocol !== 'openai') return '';
-  return droppedOnOpenAI(body, model.capabilities.includes('reasoning')).join(', ');
-}
-
 /** What the router sees of an Anthropic request: `requestedModel` keeps the client's name, so `model ~ /haiku/` matches it. */
 export function messagesRouteRequest(table: DecisionTable, m: MessagesRequest, headers: Headers, findings: RouteRequest['pii']): RouteRequest {
   const h: Record<string, string | undefined> = Object.fromEntries(headers);
@@ -72,6 +65,7 @@ export function messagesRouteRequest(table: DecisionTable, m: MessagesRequest, h
     preferFreeTier: m.preferFreeTier,
     priority: m.priority,
     maxTokens: m.maxTokens,
+    session: sessionKeyOf(h, m.upstreamBody, m.routeMessages),
     pii: findings,
   };
 }
@@ -129,11 +123,7 @@ export async function anthropicMessages(req: Request, ctx: ChatContext): Promise
       rec.complete({ ...base, responseBody: JSON.stringify(errBody), model: null, status, usage: null, error: { type: errBody.error.type, message: err.message }, reservation: null });
       return jsonResponse(status, errBody, headers);
     }
-    const dropped = droppedFields(table, outcome.model, upstreamBody);
-    if (dropped) {
-      headers['x-gw-dropped'] = dropped;
-      ctx.log.info(`${id} ${outcome.model} speaks OpenAI: dropped ${dropped}`);
-    }
+    reportDropped(headers, ctx.log, id, outcome.model, droppedFields(table, outcome.model, upstreamBody, 'anthropic', outcome.decision.sticky));
     const placeholders = outcome.decision.pii.action === 'redact' ? gate.placeholders : null;
     return answerSuccess(outcome, {
       rec,

@@ -2,6 +2,7 @@ import type { ChatMessage, RouteRequest } from '../router/types.ts';
 import { chatMessagesOf, builtinTools } from '../protocols/responses-to-chat.ts';
 import { newId } from '../protocols/chat-to-responses.ts';
 import type { ResponsesInputItem } from '../protocols/responses-types.ts';
+import { sessionKeyOf } from '../router/session-key.ts';
 import { badRequest } from './errors.ts';
 
 /** Fields gw reads itself and never forwards upstream. */
@@ -158,5 +159,16 @@ export function responsesRouteRequest(
   headers: Readonly<Record<string, string | undefined>>,
   pii: RouteRequest['pii'],
 ): RouteRequest {
-  return { model: r.model, messages, tools: r.tools, headers, preferFreeTier: r.preferFreeTier, priority: r.priority, maxTokens: r.maxTokens, builtinTools: r.builtinTools, pii };
+  return {
+    model: r.model,
+    messages,
+    tools: r.tools,
+    headers,
+    preferFreeTier: r.preferFreeTier,
+    priority: r.priority,
+    maxTokens: r.maxTokens,
+    builtinTools: r.builtinTools,
+    session: sessionKeyOf(headers, r.upstreamBody, messages),
+    pii,
+  };
 }

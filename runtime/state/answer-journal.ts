@@ -15,8 +15,11 @@ const TRUNCATE_AT = 1 << 20;
 /** The requests row's fields in the order a journal line holds them. */
 const ROW_FIELDS = [
   'id', 'ts', 'endpoint', 'requested_model', 'model', 'scenario', 'tier', 'status', 'stream', 'latency_ms', 'prompt_tokens',
-  'completion_tokens', 'free_tokens', 'cost_usd', 'saved_usd', 'attempts', 'error_type', 'pii', 'client',
+  'completion_tokens', 'free_tokens', 'cost_usd', 'saved_usd', 'attempts', 'error_type', 'pii', 'client', 'reasoning_tokens',
+  'cached_tokens', 'cache_write_tokens',
 ] as const satisfies readonly (keyof RequestRow)[];
+/** A line of a journal written before the usage-detail fields holds only the first fields (they default to 0). */
+const FIELDS_BEFORE_DETAIL = 19;
 
 /**
  * The answered-requests journal: one short line per finished request (its requests row and its free-quota settle),
@@ -49,7 +52,7 @@ export class AnswerJournal {
   /** Append a finished request; returns its sequence number (the settle's, when it made one). */
   append(row: RequestRow, settle: JournaledSettle | null): number {
     const seq = ++this.seq;
-    const values = ROW_FIELDS.map((k) => row[k]);
+    const values = ROW_FIELDS.map((k, i) => (i >= FIELDS_BEFORE_DETAIL ? (row[k] ?? 0) : row[k]));
     this.bytes += writeSync(this.fd, `${JSON.stringify([seq, settle ? [settle.model, settle.periodStart, settle.tokens] : 0, values])}\n`);
     return seq;
   }
@@ -117,8 +120,10 @@ export function replay(db: Database.Database, path: string): { rows: number; max
       } catch {
         continue;
       }
-      if (!Array.isArray(rec) || typeof rec[0] !== 'number' || !Array.isArray(rec[2]) || rec[2].length !== ROW_FIELDS.length) continue;
+      if (!Array.isArray(rec) || typeof rec[0] !== 'number' || !Array.isArray(rec[2])) continue;
+      if (rec[2].length !== ROW_FIELDS.length && rec[2].length !== FIELDS_BEFORE_DETAIL) continue;
       const [seq, settle, values] = rec;
+      while (values.length < ROW_FIELDS.length) values.push(0);
       maxSeq = Math.max(maxSeq, seq);
       if (Array.isArray(settle)) {
         const [model, periodStart, tokens] = settle;

@@ -15,18 +15,22 @@ import { encodeDecision } from './log-decision.ts';
 import { RequestLog, type LogBodies, type RequestRow } from './request-log.ts';
 import { scrubberFor } from '../secrets/scrubber.ts';
 import { AnswerJournal, journalPathOf } from './answer-journal.ts';
+import { SessionPins } from './session-pins.ts';
 import type { Logger } from '../server/log.ts';
 
 const DAY = 86_400_000;
 
 type Money = ReturnType<typeof costAndSaving>;
-const TOKENS_HELP = 'Tokens reported by upstreams.';
+const TOKENS_HELP = 'Tokens reported by upstreams (kind reasoning is of completion; cache_read and cache_write of prompt).';
 
 /** The metric series one label set of finished requests counts in (see Ledger.cellsFor). */
 interface RequestCells {
   requests: Cell;
   prompt?: Cell;
   completion?: Cell;
+  reasoning?: Cell;
+  cached?: Cell;
+  cacheWrite?: Cell;
   cost?: Cell;
   saved?: Cell;
   latency?: Cell;
@@ -46,6 +50,8 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
   readonly db: Database.Database;
   readonly requests: RequestLog;
   readonly overlays: OverlayStore;
+  /** session affinity: where each session stays (`sticky`) */
+  readonly sessions: SessionPins;
   readonly metrics = new Metrics();
   private spend = { start: -1, per: '' as string, usd: 0 };
   private log: Logger;
@@ -76,6 +82,7 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
       mustCommit: () => this.journal?.full ?? false,
     });
     this.overlays = new OverlayStore(db);
+    this.sessions = new SessionPins(db);
     this.alertSeen = db.prepare('SELECT 1 FROM alerts_sent WHERE key = ?');
     this.alertMark = db.prepare('INSERT OR IGNORE INTO alerts_sent (key, ts) VALUES (?, ?)');
     this.pruneRequests = db.prepare('DELETE FROM requests WHERE ts < ?');
@@ -176,9 +183,16 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
     if (req.usage) {
       (c.prompt ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'prompt', ...who })).value += req.usage.prompt_tokens;
       (c.completion ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'completion', ...who })).value += req.usage.completion_tokens;
+      // the detail (of prompt and completion, not on top of them), counted once a provider reported it
+      const { reasoning_tokens: reasoning, cached_tokens: cached, cache_write_tokens: write } = req.usage;
+      if (reasoning) (c.reasoning ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'reasoning', ...who })).value += reasoning;
+      if (cached) (c.cached ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'cache_read', ...who })).value += cached;
+      if (write) (c.cacheWrite ??= this.metrics.series('gw_tokens_total', TOKENS_HELP, { model, kind: 'cache_write', ...who })).value += write;
     }
     if (cost) (c.cost ??= this.metrics.series('gw_cost_usd_total', 'USD spent on paid models.', { model, ...who })).value += cost;
     if (saved) (c.saved ??= this.metrics.series('gw_saved_usd_total', 'USD saved by free and local answers against the paid choice.', { model, ...who })).value += saved;
+    // session affinity: how often a session stayed on its model, moved, or started (answered requests only)
+    if (d?.sticky && req.model) this.stickyCell(d.sticky.state).value += 1;
     (c.latency ??= this.metrics.series('gw_request_latency_ms_sum', 'Total request latency in ms (divide by gw_requests_total).', { model, ...who })).value += req.latencyMs;
     if (req.reservation) void this.checkAlerts(table, Date.now());
     if (req.startedAt - this.lastPrune > 3600_000) this.prune(table, req.startedAt);
@@ -197,6 +211,13 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
       c = { requests: this.metrics.series('gw_requests_total', 'Requests answered, by model, scenario, tier, status and client.', labels) };
       this.cells.set(key, c);
     }
+    return c;
+  }
+
+  private readonly sticky = new Map<string, Cell>();
+  private stickyCell(state: string): Cell {
+    let c = this.sticky.get(state);
+    if (!c) this.sticky.set(state, (c = this.metrics.series('gw_sticky_total', 'Answered requests under session affinity, by what it made of them: new, fresh, idle, kept, moved.', { state })));
     return c;
   }
 
@@ -245,6 +266,7 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
   close(): void {
     if (this.alertTimer) clearInterval(this.alertTimer);
     this.drain();
+    this.sessions.flush();
     this.requests.close();
     this.journal?.close();
     this.journal = null;
@@ -276,6 +298,9 @@ function requestRow(req: CompletedRequest, money: Money): RequestRow {
     error_type: req.error?.type ?? null,
     pii: piiTypes.length > 0 ? piiTypes.join(',') : null,
     client: req.client ?? null,
+    reasoning_tokens: req.usage?.reasoning_tokens ?? 0,
+    cached_tokens: req.usage?.cached_tokens ?? 0,
+    cache_write_tokens: req.usage?.cache_write_tokens ?? 0,
   };
 }
 

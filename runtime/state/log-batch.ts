@@ -18,7 +18,8 @@ export interface Pending {
 export function batchWriter(db: Database.Database, onError: (message: string) => void): (batch: Pending[]) => void {
   const insertRow = db.prepare(
     `INSERT INTO requests (id, ts, endpoint, requested_model, model, scenario, tier, status, stream, latency_ms, prompt_tokens,
-      completion_tokens, free_tokens, cost_usd, saved_usd, attempts, error_type, pii, body, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      completion_tokens, free_tokens, cost_usd, saved_usd, attempts, error_type, pii, body, client, reasoning_tokens, cached_tokens,
+      cache_write_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertBodies = db.prepare('INSERT INTO request_bodies (ts, packed, redacted) VALUES (?, ?, ?)');
   const insert = db.transaction((batch: Pending[], packed: (Buffer | null)[]) => {
@@ -26,7 +27,7 @@ export function batchWriter(db: Database.Database, onError: (message: string) =>
       const { row: r, bodies: b } = batch[i]!;
       const p = packed[i];
       const body = b && p ? insertBodies.run(r.ts, p, b.redacted).lastInsertRowid : null;
-      insertRow.run(r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms, r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii, body, r.client);
+      insertRow.run(r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms, r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii, body, r.client, r.reasoning_tokens ?? 0, r.cached_tokens ?? 0, r.cache_write_tokens ?? 0);
     }
   });
   const pack = (batch: Pending[]) => batch.map(({ bodies: b }) => (b ? packLog([b.request_body, b.response_body, b.decision, b.attempts]) : null));

@@ -1,4 +1,6 @@
-import type { Decision } from '../router/types.ts';
+import type { Candidate, Decision, StickyDecision } from '../router/types.ts';
+import { stickyMessage } from '../router/sticky.ts';
+import { SESSION_SOURCES } from '../router/session-key.ts';
 
 /**
  * How the request log stores a routing decision: compactly, and without losing a character of what `GET /logs/:id`
@@ -9,7 +11,11 @@ import type { Decision } from '../router/types.ts';
  * expected here is kept as it is. So `expandDecision(encodeDecision(d))` is exactly `JSON.stringify(d)`, for any `d`.
  *
  *   [1, scenario, tier, model, candidates, next, pii, tokens, estimate, draw, willingness, trace(, error)]
- *   [2, …the same…, trace, clamp]   (a routed decision that carries `clamp`)
+ *   [2, …the same…, trace, clamp]   (a routed decision that carries `clamp`; written before `sticky` existed)
+ *   [3, …the same…, trace, clamp, sticky]   (a routed decision: `clamp` and `sticky`, each null when not)
+ *
+ * In format 3 `sticky` is `[id, source (its index in SESSION_SOURCES, or the text), derived, scenario, ttlMs, state, pin model, pin since, pin turns, at]` (pin
+ * fields null without a pin), and its trace line, which stickyMessage rebuilds from it and the candidates, is STICKY.
  *
  * A candidate is `[model, source, eligible, reason, at(, remaining, expiresAt)]`; a trace line is
  * `[step, at, message]`, or k ≥ 0 for the line of candidate k, CHOICE, or NEXT; an element of another shape is kept
@@ -20,12 +26,16 @@ import type { Decision } from '../router/types.ts';
 const FORMAT = 1;
 const CHOICE = -1;
 const NEXT = -2;
+const STICKY = -3;
 
 const DECISION_KEYS = ['scenario', 'tier', 'model', 'candidates', 'next', 'pii', 'tokens', 'estimate', 'draw', 'willingness', 'trace'] as const;
 const DECISION_KEYS_WITH_ERROR = [...DECISION_KEYS, 'error'] as const;
 /** a routed decision also says whether max_tokens was lowered (`clamp`, null when not): stored as format 2 */
 const DECISION_KEYS_WITH_CLAMP = [...DECISION_KEYS, 'clamp'] as const;
 const WITH_CLAMP = 2;
+/** a routed decision now also carries `sticky` (session affinity, null when not): format 3 */
+const DECISION_KEYS_WITH_STICKY = [...DECISION_KEYS, 'clamp', 'sticky'] as const;
+const WITH_STICKY = 3;
 const CANDIDATE_KEYS = ['model', 'source', 'eligible', 'reason', 'at'] as const;
 const CANDIDATE_KEYS_WITH_QUOTA = [...CANDIDATE_KEYS, 'remaining', 'expiresAt'] as const;
 const LINE_KEYS = ['step', 'at', 'message'] as const;
@@ -66,8 +76,10 @@ export function encodeDecision(d: Decision): string {
   const o = d as unknown as Obj;
   if (!isObj(o)) return JSON.stringify(d);
   const withError = 'error' in o;
-  const withClamp = !withError && 'clamp' in o;
-  if (!hasKeys(o, withError ? DECISION_KEYS_WITH_ERROR : withClamp ? DECISION_KEYS_WITH_CLAMP : DECISION_KEYS) || !Array.isArray(d.candidates) || !Array.isArray(d.trace))
+  const withSticky = !withError && 'sticky' in o;
+  const withClamp = !withError && !withSticky && 'clamp' in o;
+  const keys = withError ? DECISION_KEYS_WITH_ERROR : withSticky ? DECISION_KEYS_WITH_STICKY : withClamp ? DECISION_KEYS_WITH_CLAMP : DECISION_KEYS;
+  if (!hasKeys(o, keys) || !Array.isArray(d.candidates) || !Array.isArray(d.trace))
     return JSON.stringify(d);
   const cands = d.candidates as unknown[];
   const candidates = cands.map((c) => {
@@ -79,9 +91,17 @@ export function encodeDecision(d: Decision): string {
   });
   const nextLine = Array.isArray(d.next) && d.next.every((n) => typeof n === 'string') ? `on failure: ${d.next.join(' → ')}` : null;
   const choiceLine = typeof d.model === 'string' && typeof d.tier === 'string' ? `→ ${d.model} (${d.tier})` : null;
+  const sticky = withSticky ? compactSticky(d.sticky) : null;
+  let stickyLine: string | null = null;
+  try {
+    if (Array.isArray(sticky) && sticky.length > 1) stickyLine = stickyMessage(d.sticky!, cands as Candidate[]);
+  } catch {
+    /* a verdict of another shape: its line is stored as written */
+  }
   let k = 0;
   const trace = (d.trace as unknown[]).map((t) => {
     if (!isObj(t) || !hasKeys(t, LINE_KEYS)) return [t];
+    if (t.step === 'sticky' && stickyLine !== null && t.message === stickyLine && t.at === d.sticky!.at) return STICKY;
     if (t.step === 'candidate') {
       const c = cands[k];
       const ref = k++;
@@ -93,9 +113,10 @@ export function encodeDecision(d: Decision): string {
     }
     return [t.step, t.at, t.message];
   });
-  const out: unknown[] = [withClamp ? WITH_CLAMP : FORMAT, d.scenario, d.tier, d.model, candidates, d.next, d.pii, d.tokens, d.estimate, d.draw, d.willingness, trace];
+  const out: unknown[] = [withSticky ? WITH_STICKY : withClamp ? WITH_CLAMP : FORMAT, d.scenario, d.tier, d.model, candidates, d.next, d.pii, d.tokens, d.estimate, d.draw, d.willingness, trace];
   if (withError) out.push(d.error);
-  if (withClamp) out.push(d.clamp);
+  if (withClamp || withSticky) out.push(d.clamp);
+  if (withSticky) out.push(sticky);
   return JSON.stringify(out);
 }
 
@@ -103,7 +124,7 @@ export function encodeDecision(d: Decision): string {
 export function expandDecision(stored: string): string {
   if (!stored.startsWith('[')) return stored;
   const a = JSON.parse(stored) as unknown[];
-  if (a[0] !== FORMAT && a[0] !== WITH_CLAMP) return stored;
+  if (a[0] !== FORMAT && a[0] !== WITH_CLAMP && a[0] !== WITH_STICKY) return stored;
   const [, scenario, tier, model, cands, next, pii, tokens, estimate, draw, willingness, lines] = a as [number, unknown, unknown, unknown, unknown[][], unknown, unknown, unknown, unknown, unknown, unknown, unknown[]];
   const candidates = cands.map((c) => {
     if (c.length === 1) return c[0];
@@ -114,7 +135,9 @@ export function expandDecision(stored: string): string {
     }
     return o;
   });
+  const sticky = a[0] === WITH_STICKY ? expandSticky(a[13]) : undefined;
   const trace = lines.map((t) => {
+    if (t === STICKY) return { step: 'sticky', at: (sticky as StickyDecision).at, message: stickyMessage(sticky as StickyDecision, candidates as Candidate[]) };
     if (typeof t === 'number') {
       if (t >= 0) {
         const c = candidates[t] as Obj;
@@ -127,6 +150,30 @@ export function expandDecision(stored: string): string {
     return l.length === 1 ? l[0] : { step: l[0], at: l[1], message: l[2] };
   });
   const d: Obj = { scenario, tier, model, candidates, next, pii, tokens, estimate, draw, willingness, trace };
-  if (a.length > 12) d[a[0] === WITH_CLAMP ? 'clamp' : 'error'] = a[12];
+  if (a.length > 12) d[a[0] === FORMAT ? 'error' : 'clamp'] = a[12];
+  if (a[0] === WITH_STICKY) d.sticky = sticky;
   return JSON.stringify(d);
+}
+
+const STICKY_KEYS = ['session', 'scenario', 'ttlMs', 'state', 'pin', 'at'] as const;
+const SESSION_KEYS = ['id', 'source', 'derived'] as const;
+const PIN_KEYS = ['model', 'since', 'turns'] as const;
+
+/** `sticky` as an array of its values (null stays null; a value of another shape is kept as `[value]`). */
+function compactSticky(v: unknown): unknown {
+  if (v === null || v === undefined) return v ?? null;
+  const s = v as Obj;
+  const session = s.session as Obj;
+  const pin = s.pin as Obj | null;
+  if (!isObj(s) || !hasKeys(s, STICKY_KEYS) || !isObj(session) || !hasKeys(session, SESSION_KEYS) || (pin !== null && (!isObj(pin) || !hasKeys(pin, PIN_KEYS) || typeof pin.model !== 'string'))) return [v];
+  const source = (SESSION_SOURCES as readonly unknown[]).indexOf(session.source);
+  return [session.id, source >= 0 ? source : session.source, session.derived, s.scenario, s.ttlMs, s.state, pin?.model ?? null, pin?.since ?? null, pin?.turns ?? null, s.at];
+}
+
+function expandSticky(v: unknown): unknown {
+  if (!Array.isArray(v)) return v;
+  if (v.length === 1) return v[0];
+  const [id, src, derived, scenario, ttlMs, state, model, since, turns, at] = v;
+  const source = typeof src === 'number' ? SESSION_SOURCES[src] : src;
+  return { session: { id, source, derived }, scenario, ttlMs, state, pin: model === null ? null : { model, since, turns }, at };
 }

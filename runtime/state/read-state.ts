@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { DecisionTable } from '../types/decision-table.ts';
-import type { StateSnapshot } from '../router/types.ts';
+import type { SessionPin, StateSnapshot } from '../router/types.ts';
 import { silentLogger } from '../server/log.ts';
 import { journalHasLines, journalPathOf, replay } from './answer-journal.ts';
 import { Ledger } from './ledger.ts';
@@ -16,6 +16,8 @@ export interface StoredState {
   snapshot: StateSnapshot;
   quotas: QuotaStatus[];
   path: string;
+  /** the stored pins of the session asked for (`gw explain --session ID`), every scenario's, expired ones too */
+  session?: { scenario: string; source: string; pin: SessionPin }[];
 }
 
 /**
@@ -29,7 +31,7 @@ export interface StoredState {
  * nothing is written, the next `gw serve` replays the same lines, and a running gateway's own commits are not
  * disturbed (its writes wait the few milliseconds this holds the write lock; only when the journal has lines).
  */
-export function readStoredState(table: DecisionTable, policyPath: string, now: number): StoredState | null {
+export function readStoredState(table: DecisionTable, policyPath: string, now: number, opts: { session?: string } = {}): StoredState | null {
   const path = statePath(table, policyPath);
   if (path === ':memory:' || !existsSync(path)) return null;
   let ledger: Ledger | null = null;
@@ -46,7 +48,13 @@ export function readStoredState(table: DecisionTable, policyPath: string, now: n
     try {
       ledger = new Ledger(db, { log: silentLogger, env: {} });
       const served = applyOverlay(table, ledger.overlays.all()).table;
-      return { table: served, snapshot: ledger.snapshot(served, now), quotas: quotaStatuses(served, ledger.quotas, now), path };
+      const snapshot: StateSnapshot = ledger.snapshot(served, now);
+      const out: StoredState = { table: served, snapshot, quotas: quotaStatuses(served, ledger.quotas, now), path };
+      if (opts.session !== undefined) {
+        out.session = ledger.sessions.stored(opts.session);
+        if (out.session.length) snapshot.sessions = Object.fromEntries(out.session.map((s) => [s.scenario, s.pin]));
+      }
+      return out;
     } finally {
       if (replaying && db.inTransaction) db.exec('ROLLBACK');
     }

@@ -25,6 +25,12 @@ export interface RequestRow {
   pii: string | null;
   /** the client key's name (null: the admin token, or no auth) */
   client: string | null;
+  /** of completion_tokens, spent reasoning (absent: 0) */
+  reasoning_tokens?: number;
+  /** of prompt_tokens, read from the provider's prompt cache (absent: 0) */
+  cached_tokens?: number;
+  /** of prompt_tokens, written to the provider's prompt cache (absent: 0) */
+  cache_write_tokens?: number;
 }
 
 export interface LogBodies {
@@ -45,11 +51,19 @@ export interface Aggregate {
   free: number;
   latency: number | null;
   errors: number;
+  reasoning: number;
+  cached: number;
+  cacheWrite: number;
 }
+
+/** The usage-detail totals of an aggregate (reasoning tokens, prompt-cache reads and writes). */
+const DETAIL_SUMS = `COALESCE(SUM(reasoning_tokens), 0) AS reasoning, COALESCE(SUM(cached_tokens), 0) AS cached,
+          COALESCE(SUM(cache_write_tokens), 0) AS cacheWrite`;
 
 /** The requests table's columns as reads return them (requests.body, the link to the bodies, stays inside). */
 const REQUEST_COLUMNS = `r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms,
-  r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii, r.client`;
+  r.prompt_tokens, r.completion_tokens, r.free_tokens, r.cost_usd, r.saved_usd, r.attempts, r.error_type, r.pii, r.client,
+  r.reasoning_tokens, r.cached_tokens, r.cache_write_tokens`;
 
 /**
  * A logged request as reads return it: the requests row, then its bodies from request_bodies or, for rows written
@@ -212,7 +226,8 @@ export class RequestLog {
     return this.stmt(
       `SELECT COUNT(*) AS requests, COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(saved_usd), 0) AS saved,
           COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
-          COALESCE(SUM(free_tokens), 0) AS free, AVG(latency_ms) AS latency, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors
+          COALESCE(SUM(free_tokens), 0) AS free, AVG(latency_ms) AS latency, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
+          ${DETAIL_SUMS}
          FROM requests WHERE ts >= ?`,
     ).get(since) as Aggregate;
   }
@@ -224,7 +239,8 @@ export class RequestLog {
     return this.stmt(
       `SELECT ${cols}, COUNT(*) AS requests, SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens,
           SUM(free_tokens) AS free_tokens, ROUND(SUM(cost_usd), 6) AS cost_usd, ROUND(SUM(saved_usd), 6) AS saved_usd,
-          ROUND(AVG(latency_ms), 1) AS avg_latency_ms, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors
+          ROUND(AVG(latency_ms), 1) AS avg_latency_ms, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
+          SUM(reasoning_tokens) AS reasoning_tokens, SUM(cached_tokens) AS cached_tokens, SUM(cache_write_tokens) AS cache_write_tokens
          FROM requests WHERE ts >= ?${only} GROUP BY ${cols} ORDER BY requests DESC`,
     ).all(...(client === undefined ? [since] : [since, client])) as Record<string, unknown>[];
   }
@@ -242,6 +258,7 @@ export class RequestLog {
       `SELECT COUNT(*) AS requests, COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(saved_usd), 0) AS saved,
           COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
           COALESCE(SUM(free_tokens), 0) AS free, AVG(latency_ms) AS latency, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
+          ${DETAIL_SUMS},
           (SELECT MAX(ts) FROM requests WHERE client = ?) AS last
          FROM requests WHERE client = ? AND ts >= ?`,
     ).get(client, client, since) as Aggregate & { last: number | null };

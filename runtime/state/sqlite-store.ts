@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -96,6 +96,24 @@ const MIGRATIONS: string[] = [
   // columns then stay NULL; rows written before keep them).
   `ALTER TABLE quota_usage ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE request_bodies ADD COLUMN packed BLOB;`,
+  // 5: session affinity (`sticky`): the model each session stays on per scenario (runtime/state/session-pins.ts); and
+  // a request's usage in detail: reasoning tokens (of completion_tokens) and prompt-cache reads and writes (of
+  // prompt_tokens), as the providers report them
+  `CREATE TABLE IF NOT EXISTS session_pins (
+     session TEXT NOT NULL,
+     scenario TEXT NOT NULL,
+     model TEXT NOT NULL,
+     source TEXT NOT NULL,
+     since INTEGER NOT NULL,
+     last INTEGER NOT NULL,
+     until INTEGER NOT NULL,
+     turns INTEGER NOT NULL,
+     PRIMARY KEY (session, scenario)
+   ) WITHOUT ROWID;
+   CREATE INDEX IF NOT EXISTS session_pins_until ON session_pins (until);
+   ALTER TABLE requests ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE requests ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE requests ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** Open (creating if needed) the state database: WAL journal, one writer, migrations applied. */

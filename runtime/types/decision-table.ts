@@ -283,6 +283,10 @@ export interface Scenario {
   rank: 'expiry' | 'speed' | 'capability' | 'cost';
   fallback: Chain | null;
   /**
+   * session affinity: how long (ms after its last turn) a conversation stays on the model that answered it; null: off. Absent in a hand-built table: off
+   */
+  sticky?: number | null;
+  /**
    * where each setting was written (absent: the default applies)
    */
   lines: {
@@ -290,6 +294,7 @@ export interface Scenario {
     free?: At;
     willingness?: At;
     rank?: At;
+    sticky?: At;
   };
   at: At;
 }
