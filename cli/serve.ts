@@ -7,6 +7,7 @@ import { exposureWarning } from '../runtime/server/admin-auth.ts';
 import { quotaStatuses } from '../runtime/state/quota-status.ts';
 import { UsageError, type Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
+import { useProxyEnv } from '../runtime/providers/proxy-agent.ts';
 
 export const serveHelp = `gw serve [--config FILE] [--port N] [--host ADDRESS] [--log-level debug|info|warn|error|silent]
   Serve the OpenAI-compatible API driven by FILE (default ./routes.gw), reloading it whenever it changes.
@@ -17,6 +18,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
   const level = values['log-level'] as LogLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level takes ${LOG_LEVELS.join(', ')}, got "${values['log-level']}"`);
   const file = policyPath(values.config, io);
+  // upstream calls honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the shell or the policy's .env
+  useProxyEnv(io.env);
   let gw;
   try {
     gw = createGateway({ policyPath: file, env: io.env, log: consoleLogger(level) });

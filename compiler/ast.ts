@@ -50,7 +50,8 @@ export type GatewaySetting =
   | (Node & { kind: 'body_limit'; value: Quantity })
   | (Node & { kind: 'logs'; mode: Name | null; keep: Quantity | null; keepUnit: Name | null })
   | (Node & { kind: 'cors'; any: boolean; origins: (Node & { value: string })[] })
-  | (Node & { kind: 'clamp_max_tokens'; mode: Name });
+  | (Node & { kind: 'clamp_max_tokens'; mode: Name })
+  | (Node & { kind: 'sync'; every: Quantity });
 
 export interface ProviderDecl extends Node {
   kind: 'provider';
@@ -92,7 +93,7 @@ export interface ScenarioDecl extends Node {
 }
 export type ScenarioSetting =
   | (Node & { kind: 'paid'; models: Name[] })
-  | (Node & { kind: 'free'; any: boolean; models: Name[] })
+  | (Node & { kind: 'free'; any: boolean; listed: boolean; models: Name[] })
   | (Node & { kind: 'willingness'; value: Quantity })
   | (Node & { kind: 'rank'; value: Name })
   | (Node & { kind: 'fallback'; chain: Name[] });

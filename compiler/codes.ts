@@ -51,6 +51,9 @@ export const DIAGNOSTIC_CODES = {
   GW195: 'model the catalog does not know',
   GW196: 'model retired by its provider',
   GW197: 'free quota past its `until` date',
+  GW215: 'model its provider no longer lists (last sync)',
+  GW216: 'provider reports its balance exhausted (last sync)',
+  GW217: '`sync every` out of range',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 

@@ -50,6 +50,7 @@ export const BodyLimit = kw('body_limit', true);
 export const Logs = kw('logs', true);
 export const Cors = kw('cors', true);
 export const ClampMaxTokens = kw('clamp_max_tokens', true);
+export const Sync = kw('sync', true);
 // provider
 export const Protocol = kw('protocol', true);
 export const BaseUrl = kw('base_url', true);
@@ -115,6 +116,7 @@ export const Within = kw('within');
 export const Webhook = kw('webhook');
 export const LowQuota = kw('low_quota');
 export const Keep = kw('keep');
+export const Listed = kw('listed');
 
 export const LBrace = createToken({ name: 'LBrace', pattern: /\{/, label: '`{`' });
 export const RBrace = createToken({ name: 'RBrace', pattern: /\}/, label: '`}`' });
