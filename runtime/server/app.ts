@@ -34,6 +34,9 @@ import { authStartError } from './admin-auth.ts';
 import { lastResortError, pathnameOf, protocolErrorResponse } from './route-errors.ts';
 import { ResponseStore } from '../state/response-store.ts';
 import { createResponse, deleteResponse, getResponse, listInputItems } from './responses-route.ts';
+import { ProviderStore } from '../state/provider-store.ts';
+import { ProviderState } from '../state/provider-state.ts';
+import { startProviderSync } from './provider-sync-routes.ts';
 
 export interface GatewayOptions {
   policyPath: string;
@@ -54,6 +57,8 @@ export interface Gateway {
   deps: CallDeps;
   ledger: Ledger;
   access: Access;
+  /** the last sync's model lists and balances */
+  providers: ProviderState;
   /** resolves once the policy watcher is armed */
   watching: Promise<void>;
   close(): Promise<void>;
@@ -110,6 +115,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
   ledger.prune(holder.current.table, Date.now());
   ledger.startAlertTimer(() => holder.current.table);
   const checkpointer = startCheckpointer(ledger.db, { onError: (m) => log.warn(m) });
+  // the providers' model lists and balances as the last sync read them (gw models sync, gateway { sync every })
+  const providerStore = new ProviderStore(ledger.db);
+  const providerState = new ProviderState(providerStore);
   const deps: CallDeps = {
     env,
     adapters: { openai: openaiAdapter, anthropic: anthropicAdapter },
@@ -118,6 +126,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     now: opts.now ?? Date.now,
     random: opts.random ?? Math.random,
     instanceId: newInstanceId(),
+    providers: providerState,
   };
   const started = Math.floor(Date.now() / 1000);
   const app = new H3();
@@ -212,6 +221,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return jsonResponse(ok ? 200 : 503, { ok, providers });
     }),
   );
+  const syncer = startProviderSync(app, { holder, env, store: providerStore, state: providerState, log, now: opts.now }, guarded);
   app.all('/**', (event) => {
     const path = pathnameOf(event.req.url);
     return protocolErrorResponse(path, new GwError(404, 'invalid_request_error', `no route for ${event.req.method} ${path.slice(0, 200)}`, 'unknown_url'));
@@ -226,7 +236,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
     ledger,
     access,
     watching: watcher?.ready ?? Promise.resolve(),
+    providers: providerState,
     close: async () => {
+      await syncer.stop();
       await watcher?.close();
       await checkpointer?.stop(); // then the gateway's connection is the last: closing it checkpoints what is left
       ledger.close();

@@ -7,6 +7,8 @@ import { applyOverlay } from './overlay.ts';
 import { openDatabase } from './sqlite-store.ts';
 import { statePath } from './state-path.ts';
 import { quotaStatuses, type QuotaStatus } from './quota-status.ts';
+import { ProviderStore } from './provider-store.ts';
+import { ProviderState } from './provider-state.ts';
 
 export interface StoredState {
   /** the table with registered quotas applied, as the gateway serves it */
@@ -14,6 +16,8 @@ export interface StoredState {
   snapshot: StateSnapshot;
   quotas: QuotaStatus[];
   path: string;
+  /** the last provider sync's lists and balances */
+  providers: ProviderState;
 }
 
 /**
@@ -28,7 +32,9 @@ export function readStoredState(table: DecisionTable, policyPath: string, now: n
     // a write connection (WAL allows it beside a running gateway) so pending WAL frames are read; nothing is written
     ledger = new Ledger(openDatabase(path), { log: silentLogger, env: {} });
     const served = applyOverlay(table, ledger.overlays.all()).table;
-    return { table: served, snapshot: ledger.snapshot(served, now), quotas: quotaStatuses(served, ledger.quotas, now), path };
+    // what the last provider sync found (models no longer listed, balances), as the gateway's router sees it
+    const providers = new ProviderState(new ProviderStore(ledger.db));
+    return { table: served, snapshot: { ...ledger.snapshot(served, now), ...providers.snapshot(served, now) }, quotas: quotaStatuses(served, ledger.quotas, now), path, providers };
   } catch {
     return null;
   } finally {
