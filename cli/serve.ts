@@ -8,6 +8,7 @@ import { quotaStatuses } from '../runtime/state/quota-status.ts';
 import { UsageError, type Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
 import { useProxyEnv } from '../runtime/providers/proxy-agent.ts';
+import { providerFigures } from '../runtime/state/balance-drift.ts';
 
 export const serveHelp = `gw serve [--config FILE] [--port N] [--host ADDRESS] [--log-level debug|info|warn|error|silent]
   Serve the OpenAI-compatible API driven by FILE (default ./routes.gw), reloading it whenever it changes.
@@ -41,7 +42,9 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
   const exposed = exposureWarning(gw.holder.current.table, io.env, values.host);
   if (exposed) io.err(`${exposed}\n`);
-  io.out(startupBanner(gw.holder.current.table, listener.url, quotaStatuses(gw.holder.current.table, gw.ledger.quotas, Date.now())));
+  const table = gw.holder.current.table;
+  const sync = { notServed: gw.providers.notServed(table), figures: providerFigures(gw.ledger.db, table, gw.providers.balances()) };
+  io.out(startupBanner(table, listener.url, quotaStatuses(table, gw.ledger.quotas, Date.now()), Date.now(), sync));
   const stop = async () => {
     await gw.close();
     await listener.close();

@@ -169,7 +169,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   app.delete('/v1/responses/:id', guard('any', (req) => deleteResponse(responseId(req), rctx)));
   app.post('/v1/messages', (event) => anthropicMessages(event.req, ctx));
   app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, ctx));
-  ledgerRoutes(app, { holder, ledger, live, guard: guarded, env });
+  ledgerRoutes(app, { holder, ledger, live, guard: guarded, env, providers: providerState });
   app.get(
     '/v1/models',
     guard('any', (_req, caller) => {

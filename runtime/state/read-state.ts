@@ -9,6 +9,7 @@ import { statePath } from './state-path.ts';
 import { quotaStatuses, type QuotaStatus } from './quota-status.ts';
 import { ProviderStore } from './provider-store.ts';
 import { ProviderState } from './provider-state.ts';
+import { providerFigures, type ProviderFigure } from './balance-drift.ts';
 
 export interface StoredState {
   /** the table with registered quotas applied, as the gateway serves it */
@@ -18,6 +19,8 @@ export interface StoredState {
   path: string;
   /** the last provider sync's lists and balances */
   providers: ProviderState;
+  /** each balance the last sync read, beside gw's own count (the drift) */
+  figures: ProviderFigure[];
 }
 
 /**
@@ -34,7 +37,7 @@ export function readStoredState(table: DecisionTable, policyPath: string, now: n
     const served = applyOverlay(table, ledger.overlays.all()).table;
     // what the last provider sync found (models no longer listed, balances), as the gateway's router sees it
     const providers = new ProviderState(new ProviderStore(ledger.db));
-    return { table: served, snapshot: { ...ledger.snapshot(served, now), ...providers.snapshot(served, now) }, quotas: quotaStatuses(served, ledger.quotas, now), path, providers };
+    return { table: served, snapshot: { ...ledger.snapshot(served, now), ...providers.snapshot(served, now) }, quotas: quotaStatuses(served, ledger.quotas, now), path, providers, figures: providerFigures(ledger.db, served, providers.balances()) };
   } catch {
     return null;
   } finally {
