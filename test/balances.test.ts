@@ -87,7 +87,6 @@ describe('free balances read from the source (OpenRouter, DeepSeek, SiliconFlow,
     const gw = await startGateway(
       `gateway {\n  state "drift.db"\n}\nprovider openrouter { base_url "${up.baseUrl('openrouter')}" }\nmodel openrouter/openai/gpt-5.4-mini { price 1 / 2 }\nscenario chat {\n  paid openrouter/openai/gpt-5.4-mini\n}\n`,
       KEYS,
-      { dir },
     );
     try {
       const key = (usage: number, left: number) => ({ data: { label: 'sk-or-v1-0…', limit: 100, limit_remaining: left, usage, is_free_tier: false } });

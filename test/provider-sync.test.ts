@@ -7,6 +7,7 @@ import type { SyncReport } from '../runtime/gateway/provider-sync.ts';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
 import { startGateway } from './helpers/gateway.ts';
 import { memoryIo } from './helpers/mem-io.ts';
+import { startupBanner } from '../runtime/server/banner.ts';
 
 const LAB_KEY = 'sk-lab-key-0123456789';
 const ANT_KEY = 'sk-ant-key-0123456789';
@@ -63,6 +64,10 @@ describe('live provider sync: gw models sync, gateway { sync every }, free any l
       const pinned = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'lab/big', messages: [{ role: 'user', content: 'hi' }] }) });
       const text = await pinned.text();
       expect(text).toContain("not in lab's model list");
+      // the start-up banner names it too
+      const table = gw.gw.holder.current.table;
+      const banner = startupBanner(table, gw.url, [], Date.now(), { notServed: gw.gw.providers.notServed(table), figures: [] });
+      expect(banner).toMatch(/not in their provider’s model list at the last sync[^\n]*\n +• lab\/big +lab list of \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     } finally {
       await gw.close();
     }
