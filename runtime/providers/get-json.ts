@@ -7,7 +7,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 const MAX_GET_BODY = 32 * 1024 * 1024;
 
 export type GetJson =
-  | { ok: true; status: number; body: unknown; latencyMs: number }
+  | { ok: true; status: number; body: unknown; text: string; latencyMs: number }
   | {
       ok: false;
       /** unreachable: no answer (connect, TLS, timeout, proxy); auth: 401/403; http: another status; json: not JSON */
@@ -32,7 +32,7 @@ export async function getJson(url: string, headers: Record<string, string>, env:
     if (res.status === 401 || res.status === 403) return { ok: false, kind: 'auth', status: res.status, detail: `HTTP ${res.status}: the key was refused`, latencyMs };
     if (res.status < 200 || res.status >= 300) return { ok: false, kind: 'http', status: res.status, detail: `HTTP ${res.status}`, latencyMs };
     try {
-      return { ok: true, status: res.status, body: JSON.parse(text) as unknown, latencyMs };
+      return { ok: true, status: res.status, body: JSON.parse(text) as unknown, text, latencyMs };
     } catch {
       return { ok: false, kind: 'json', status: res.status, detail: 'the answer is not JSON', latencyMs };
     }
