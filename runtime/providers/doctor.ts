@@ -123,7 +123,8 @@ export async function checkProvider(p: Provider, models: Model[], env: Env, opts
   const checked: DoctorModel[] = mine.map((m) => ({ id: m.id, served: ids.has(m.name) }));
   if (opts.call) {
     // one model at a time: a provider's rate limit must not turn a health check into failures
-    for (let i = 0; i < mine.length; i++) if (checked[i].served !== false) checked[i].call = await callOnce(p, mine[i], env, opts.table, timeoutMs);
+    // (an embedding model answers /embeddings, not a chat request: it is not called)
+    for (let i = 0; i < mine.length; i++) if (checked[i].served !== false && !mine[i].capabilities.includes('embed')) checked[i].call = await callOnce(p, mine[i], env, opts.table, timeoutMs);
   }
   const gone = checked.filter((m) => m.served === false);
   const failedCalls = checked.filter((m) => m.call && !m.call.ok);
