@@ -48,6 +48,11 @@ const num = (v: unknown): number | null => {
 /** A base URL without its API version path (`…/v1` → the origin's path above it). */
 const above = (baseUrl: string, suffix: RegExp) => baseUrl.replace(/\/+$/, '').replace(suffix, '');
 
+/** An account of granted and paid credit: the grant gone is free exhausted, nothing left (or `empty`) is empty. */
+function creditAccount(currency: string, total: number | null, free: number | null, paid: number | null, empty = total !== null && total <= 0): Parsed {
+  return { currency, total, free, paid, usage: null, freeExhausted: free !== null && free <= 0, empty, freeTier: null, dailyFreeRequests: null };
+}
+
 /** The endpoint of each provider (by preset name) that reports the account's own numbers. */
 export const BALANCE_SOURCES: Readonly<Record<string, BalanceSource>> = {
   // GET /api/v1/key → {"data": {"limit", "limit_remaining", "usage", "usage_daily", "is_free_tier", …}}
@@ -85,18 +90,7 @@ export const BALANCE_SOURCES: Readonly<Record<string, BalanceSource>> = {
       if (!o || !infos || typeof o.is_available !== 'boolean') return null;
       // USD when the account has it, else the first currency listed
       const i = infos.find((x) => x.currency === 'USD') ?? infos[0];
-      const free = num(i?.granted_balance);
-      return {
-        currency: typeof i?.currency === 'string' ? i.currency : 'CNY',
-        total: num(i?.total_balance),
-        free,
-        paid: num(i?.topped_up_balance),
-        usage: null,
-        freeExhausted: free !== null && free <= 0,
-        empty: o.is_available === false,
-        freeTier: null,
-        dailyFreeRequests: null,
-      };
+      return creditAccount(typeof i?.currency === 'string' ? i.currency : 'CNY', num(i?.total_balance), num(i?.granted_balance), num(i?.topped_up_balance), o.is_available === false);
     },
   },
   // GET /v1/user/info → {"code": 20000, "status": true, "data": {"balance", "chargeBalance", "totalBalance", …}}
@@ -106,19 +100,7 @@ export const BALANCE_SOURCES: Readonly<Record<string, BalanceSource>> = {
     parse(body, baseUrl) {
       const d = obj(obj(body)?.data);
       if (!d || !('totalBalance' in d)) return null;
-      const free = num(d.balance);
-      const total = num(d.totalBalance);
-      return {
-        currency: /siliconflow\.com/.test(baseUrl) ? 'USD' : 'CNY',
-        total,
-        free,
-        paid: num(d.chargeBalance),
-        usage: null,
-        freeExhausted: free !== null && free <= 0,
-        empty: total !== null && total <= 0,
-        freeTier: null,
-        dailyFreeRequests: null,
-      };
+      return creditAccount(/siliconflow\.com/.test(baseUrl) ? 'USD' : 'CNY', num(d.totalBalance), num(d.balance), num(d.chargeBalance));
     },
   },
   // GET /v1/users/me/balance → {"code": 0, "data": {"available_balance", "voucher_balance", "cash_balance"}, "status": true}
@@ -128,20 +110,8 @@ export const BALANCE_SOURCES: Readonly<Record<string, BalanceSource>> = {
     parse(body, baseUrl) {
       const d = obj(obj(body)?.data);
       if (!d || !('available_balance' in d)) return null;
-      const total = num(d.available_balance);
-      const free = num(d.voucher_balance);
-      return {
-        currency: /moonshot\.ai/.test(baseUrl) ? 'USD' : 'CNY',
-        total,
-        free,
-        paid: num(d.cash_balance),
-        usage: null,
-        freeExhausted: free !== null && free <= 0,
-        // Moonshot: at or below 0 the inference API refuses calls
-        empty: total !== null && total <= 0,
-        freeTier: null,
-        dailyFreeRequests: null,
-      };
+      // Moonshot: at or below 0 available, the inference API refuses calls
+      return creditAccount(/moonshot\.ai/.test(baseUrl) ? 'USD' : 'CNY', num(d.available_balance), num(d.voucher_balance), num(d.cash_balance));
     },
   },
 };

@@ -212,11 +212,14 @@ export function createGateway(opts: GatewayOptions): Gateway {
       });
     }),
   );
-  // the console's doctor: the same checks as `gw doctor`, 503 when something is broken
+  // the console's doctor: the same checks as `gw doctor` (`?provider=P`, `?call=1` as its flags), 503 when something is broken
   app.get(
     '/_gw/doctor',
-    guarded(async () => {
-      const providers = await runDoctor(holder.current.table, env);
+    guarded(async (req) => {
+      const q = new URL(req.url).searchParams;
+      const only = q.get('provider') ?? undefined;
+      if (only && !holder.current.table.providers.some((p) => p.name === only)) throw new GwError(404, 'invalid_request_error', `the policy has no provider "${only.slice(0, 80)}"`, 'provider_not_found');
+      const providers = await runDoctor(holder.current.table, env, only, { call: q.get('call') === '1' });
       const ok = providers.every((p) => p.status === 'ok');
       return jsonResponse(ok ? 200 : 503, { ok, providers });
     }),
