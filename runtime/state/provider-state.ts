@@ -97,7 +97,12 @@ export class ProviderState {
     const balance: Record<string, BalanceVerdict> = {};
     for (const [name, r] of this.readings) balance[name] = { at: r.latest.at, freeExhausted: r.latest.freeExhausted, empty: r.latest.empty, summary: r.latest.summary };
     const listed = table.scenarios.some((s) => s.freeListed) ? listedFree(table, this.listings, this.catalog) : [];
-    const built = { version: this.version, snap: { served, balance, listed }, byId: new Map(listed.map((m) => [m.id, m])) };
+    // only what there is: a gateway never synced adds nothing to the router's snapshot (nor to its lookups)
+    const snap: ProviderSnapshot = {};
+    if (Object.keys(served).length) snap.served = served;
+    if (Object.keys(balance).length) snap.balance = balance;
+    if (listed.length) snap.listed = listed;
+    const built = { version: this.version, snap, byId: new Map(listed.map((m) => [m.id, m])) };
     this.built.set(table, built);
     return built;
   }
