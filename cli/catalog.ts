@@ -36,7 +36,7 @@ export async function catalog(args: string[], io: Io): Promise<number> {
   }
   const url = values.url ?? io.env.GW_CATALOG_URL ?? DEFAULT_CATALOG_URL;
   try {
-    const u = await updateCatalog(url, target);
+    const u = await updateCatalog(url, target, io.env);
     io.out(`catalog updated from ${url}: ${u.providers} providers, ${u.models} models (${Math.round(u.bytes / 1024)} KiB) → ${u.file}\n`);
     return 0;
   } catch (e) {

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadPolicy } from '../compiler/load-policy.ts';
 import { diagnosticsJson, formatReport } from '../compiler/format-diagnostics.ts';
-import { hasErrors } from '../compiler/diagnostics.ts';
+import { hasErrors, sortDiagnostics } from '../compiler/diagnostics.ts';
+import { syncLints } from './sync-lints.ts';
 import type { Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
 import { existsSync } from 'node:fs';
@@ -25,7 +26,9 @@ function vaultNames(table: DecisionTable, file: string, env: Io['env']): Io['env
 }
 
 export const checkHelp = `gw check [FILE] [--format text|json]
-  Lint a policy (default ./routes.gw). Silent and exit 0 when clean; warnings are printed (exit 0); errors exit 1.`;
+  Lint a policy (default ./routes.gw). Silent and exit 0 when clean; warnings are printed (exit 0); errors exit 1.
+  With a state database beside it, also what the last \`gw models sync\` found: declared models their provider no
+  longer lists (GW215) and balances the provider reports exhausted (GW216).`;
 
 export function check(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', default: 'text' } } });
@@ -34,6 +37,9 @@ export function check(args: string[], io: Io): number {
   // a key kept in the key vault is set: the lints see the vault's names (never its values)
   const env = r.table ? vaultNames(r.table, file, io.env) : null;
   if (env) r = loadPolicy({ path: file, file: positionals[0] ?? 'routes.gw', env });
+  // what the last provider sync found: models no longer served, balances exhausted at the source
+  const synced = syncLints(r, file);
+  if (synced.length) r = { ...r, diagnostics: sortDiagnostics([...r.diagnostics, ...synced]) };
   if (values.format === 'json') io.out(`${JSON.stringify(diagnosticsJson(r.diagnostics), null, 2)}\n`);
   else if (r.diagnostics.length > 0) (hasErrors(r.diagnostics) ? io.err : io.out)(formatReport(r.diagnostics, r.text));
   return hasErrors(r.diagnostics) ? 1 : 0;

@@ -13,7 +13,9 @@ gw models sync [--config FILE] [--provider P] [--json]
   List the policy's models: provider status, context, max output, price in/out per 1M tokens, capabilities, speed,
   free quota and rate limits, and where each field came from: declared (the model's own block), catalog (the shipped
   models.dev snapshot, gw's overlay, or \`gw catalog update\`'s copy) or provider (its live model list). Policy
-  errors are printed as diagnostics (exit 1). \`sync\` asks each enabled provider which models it serves now.`;
+  errors are printed as diagnostics (exit 1). \`sync\` asks each enabled provider which models it serves now (its
+  model list) and reads its balance where it has an endpoint, into the state database: a declared model no longer
+  listed is skipped by routing; exit 1 when a list cannot be read or a declared model is not served.`;
 
 export interface ModelListing {
   id: string;
@@ -140,7 +142,8 @@ export function renderModels(list: ModelListing[], file: string): string {
   return `${out.join('\n')}\n`;
 }
 
-export function models(args: string[], io: Io): number {
+export function models(args: string[], io: Io): number | Promise<number> {
+  if (args[0] === 'sync') return import('./models-sync.ts').then((m) => m.modelsSync(args.slice(1), io));
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, json: { type: 'boolean', default: false } } });
   const file = values.config ?? 'routes.gw';
   const r = loadPolicy({ path: policyPath(values.config, io), file, env: io.env });

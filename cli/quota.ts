@@ -5,6 +5,7 @@ import { hasErrors } from '../compiler/diagnostics.ts';
 import { formatSpan } from '../runtime/quota/period.ts';
 import { formatTokens } from '../runtime/router/format.ts';
 import { readStoredState } from '../runtime/state/read-state.ts';
+import { providerFiguresText } from './provider-figures.ts';
 import { QuotaBook } from '../runtime/state/quota-book.ts';
 import { quotaStatuses } from '../runtime/state/quota-status.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
@@ -47,5 +48,6 @@ export function quota(args: string[], io: Io): number {
     q.period,
   ]);
   io.out(`${tableLines([['MODEL', 'PROVIDER', 'TOTAL', 'USED', 'IN FLIGHT', 'LEFT', 'NEXT', 'PERIOD'], ...rows]).join('\n')}\n`);
+  if (stored?.figures.length) io.out(`\n${providerFiguresText(stored.figures)}`);
   return 0;
 }

@@ -7,6 +7,8 @@ import { exposureWarning } from '../runtime/server/admin-auth.ts';
 import { quotaStatuses } from '../runtime/state/quota-status.ts';
 import { UsageError, type Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
+import { useProxyEnv } from '../runtime/providers/proxy-agent.ts';
+import { providerFigures } from '../runtime/state/balance-drift.ts';
 
 export const serveHelp = `gw serve [--config FILE] [--port N] [--host ADDRESS] [--log-level debug|info|warn|error|silent]
   Serve the OpenAI-compatible API driven by FILE (default ./routes.gw), reloading it whenever it changes.
@@ -17,6 +19,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
   const level = values['log-level'] as LogLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level takes ${LOG_LEVELS.join(', ')}, got "${values['log-level']}"`);
   const file = policyPath(values.config, io);
+  // upstream calls honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the shell or the policy's .env
+  useProxyEnv(io.env);
   let gw;
   try {
     gw = createGateway({ policyPath: file, env: io.env, log: consoleLogger(level) });
@@ -38,7 +42,9 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
   const exposed = exposureWarning(gw.holder.current.table, io.env, values.host);
   if (exposed) io.err(`${exposed}\n`);
-  io.out(startupBanner(gw.holder.current.table, listener.url, quotaStatuses(gw.holder.current.table, gw.ledger.quotas, Date.now())));
+  const table = gw.holder.current.table;
+  const sync = { notServed: gw.providers.notServed(table), figures: providerFigures(gw.ledger.db, table, gw.providers.balances()) };
+  io.out(startupBanner(table, listener.url, quotaStatuses(table, gw.ledger.quotas, Date.now()), Date.now(), sync));
   const stop = async () => {
     await gw.close();
     await listener.close();

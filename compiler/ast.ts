@@ -51,6 +51,7 @@ export type GatewaySetting =
   | (Node & { kind: 'logs'; mode: Name | null; keep: Quantity | null; keepUnit: Name | null })
   | (Node & { kind: 'cors'; any: boolean; origins: (Node & { value: string })[] })
   | (Node & { kind: 'clamp_max_tokens'; mode: Name })
+  | (Node & { kind: 'sync'; every: Quantity })
   | StickySetting;
 
 /** `sticky 30m` (a duration) or `sticky off|on`: exactly one of `duration` and `mode` is set. */
@@ -96,7 +97,7 @@ export interface ScenarioDecl extends Node {
 }
 export type ScenarioSetting =
   | (Node & { kind: 'paid'; models: Name[] })
-  | (Node & { kind: 'free'; any: boolean; models: Name[] })
+  | (Node & { kind: 'free'; any: boolean; listed: boolean; models: Name[] })
   | (Node & { kind: 'willingness'; value: Quantity })
   | (Node & { kind: 'rank'; value: Name })
   | StickySetting

@@ -195,6 +195,7 @@ class Builder {
     if (has(n, 'Kw_clamp_max_tokens')) return { kind: 'clamp_max_tokens', mode: this.name(tok(n, 'Identifier')!), loc };
     const sticky = node(n, 'stickySetting');
     if (sticky) return this.sticky(sticky);
+    if (has(n, 'Kw_sync')) return { kind: 'sync', every: this.quantity(tok(n, 'NumberLit')!, 'duration'), loc };
     const logs = node(n, 'logsSetting');
     if (logs) {
       const num = tok(logs, 'NumberLit');
@@ -264,7 +265,7 @@ class Builder {
     if (has(n, 'Kw_paid')) return { kind: 'paid', models: this.models(node(n, 'modelList')!), loc };
     if (has(n, 'Kw_free')) {
       const list = node(n, 'modelList');
-      return { kind: 'free', any: has(n, 'Kw_any'), models: list ? this.models(list) : [], loc };
+      return { kind: 'free', any: has(n, 'Kw_any'), listed: has(n, 'Kw_listed'), models: list ? this.models(list) : [], loc };
     }
     if (has(n, 'Kw_willingness')) return { kind: 'willingness', value: this.quantity(tok(n, 'NumberLit')!, 'percent'), loc };
     if (has(n, 'Kw_rank')) return { kind: 'rank', value: this.name(tok(n, 'Identifier')!), loc };

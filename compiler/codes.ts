@@ -56,6 +56,9 @@ export const DIAGNOSTIC_CODES = {
   GW210: 'unknown sticky setting',
   GW211: 'sticky duration out of range',
   GW212: '`sticky` in a scenario with one candidate',
+  GW215: 'model its provider no longer lists (last sync)',
+  GW216: 'provider reports its balance exhausted (last sync)',
+  GW217: '`sync every` out of range',
   GW900: 'internal: compiled table failed schema validation',
 } as const;
 

@@ -63,6 +63,7 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
     logs,
     cors: corsOf(gset('cors')),
     clampMaxTokens: gset('clamp_max_tokens')?.mode.text !== 'off',
+    syncMs: gset('sync')?.every.value ?? null,
     at: gw ? at(gw) : null,
   };
 
@@ -182,6 +183,7 @@ export function compile(ctx: CheckContext, sha256: string): T.DecisionTable {
       paid: paid?.models.map((x) => x.text) ?? [],
       free: free ? (free.any ? symbols.freeModels.map((m) => m.ref.text) : free.models.map((x) => x.text)) : [],
       freeAny: free?.any ?? false,
+      freeListed: free?.listed ?? false,
       willingness: will ? will.value.value / 100 : DEFAULTS.willingness,
       rank: (rank?.value.text ?? DEFAULTS.rank) as T.Scenario['rank'],
       fallback: fb ? chainOf(fb.chain, fb) : null,

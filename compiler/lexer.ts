@@ -52,6 +52,7 @@ export const Cors = kw('cors', true);
 export const ClampMaxTokens = kw('clamp_max_tokens', true);
 // gateway and scenario: session affinity (`sticky 30m`, `sticky off`)
 export const Sticky = kw('sticky', true);
+export const Sync = kw('sync', true);
 // provider
 export const Protocol = kw('protocol', true);
 export const BaseUrl = kw('base_url', true);
@@ -117,6 +118,7 @@ export const Within = kw('within');
 export const Webhook = kw('webhook');
 export const LowQuota = kw('low_quota');
 export const Keep = kw('keep');
+export const Listed = kw('listed');
 
 export const LBrace = createToken({ name: 'LBrace', pattern: /\{/, label: '`{`' });
 export const RBrace = createToken({ name: 'RBrace', pattern: /\}/, label: '`}`' });

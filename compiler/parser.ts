@@ -97,6 +97,7 @@ export class GwParser extends CstParser {
       { ALT: () => { this.CONSUME(T.Cors); this.SUBRULE(this.corsSetting); } },
       { ALT: () => { this.CONSUME(T.ClampMaxTokens); this.CONSUME(T.Identifier); } },
       { ALT: () => this.SUBRULE(this.stickySetting) },
+      { ALT: () => { this.CONSUME(T.Sync); this.CONSUME(T.Every); this.CONSUME2(T.NumberLit); } },
     ]);
   });
 
@@ -230,7 +231,16 @@ export class GwParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.Free);
-          this.OR2([{ ALT: () => this.CONSUME(T.Any) }, { ALT: () => this.SUBRULE2(this.modelList) }]);
+          this.OR2([
+            {
+              ALT: () => {
+                this.CONSUME(T.Any);
+                // `free any listed`: also the free models the providers list at sync (gw models sync)
+                this.OPTION2(() => this.CONSUME(T.Listed));
+              },
+            },
+            { ALT: () => this.SUBRULE2(this.modelList) },
+          ]);
         },
       },
       { ALT: () => { this.CONSUME(T.Willingness); this.CONSUME(T.NumberLit); } },

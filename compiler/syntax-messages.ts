@@ -16,7 +16,7 @@ interface BlockInfo {
   settings: string[];
 }
 const blocks: Record<string, BlockInfo> = {
-  gatewayDecl: { what: 'gateway', settings: ['listen', 'auth', 'state', 'body_limit', 'logs', 'cors', 'clamp_max_tokens'] },
+  gatewayDecl: { what: 'gateway', settings: ['listen', 'auth', 'state', 'body_limit', 'logs', 'cors', 'clamp_max_tokens', 'sync'] },
   providerDecl: { what: 'provider', settings: ['protocol', 'base_url', 'key', 'local', 'timeout', 'idle_timeout', 'deadline', 'header'] },
   modelDecl: { what: 'model', settings: ['context', 'max_output', 'price', 'can', 'speed', 'free', 'limit'] },
   scenarioDecl: { what: 'scenario', settings: ['paid', 'free', 'willingness', 'rank', 'fallback'] },

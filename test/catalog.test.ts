@@ -170,3 +170,20 @@ describe('gw catalog update', () => {
     expect(readFileSync(join(dir, 'state', 'catalog.json'), 'utf8')).toBe(before);
   });
 });
+
+describe('catalog fixes (gw overlay)', () => {
+  it("SiliconFlow's free Qwen models are priced 0 / 0 (models.dev's $0.05–0.06 is the paid variants'), from the overlay", () => {
+    for (const name of ['Qwen/Qwen3-8B', 'Qwen/Qwen2.5-7B-Instruct', 'Qwen/Qwen2.5-Coder-7B-Instruct']) {
+      const hit = shippedCatalog().lookup('siliconflow', name)!;
+      expect(hit.entry.price).toEqual({ input: 0, output: 0 });
+      expect(hit.from.price).toBe('overlay');
+    }
+  });
+
+  it('o1-mini and o1-preview are retired (OpenAI shut them down 2025-10-27 and 2025-07-28): GW196', () => {
+    expect(shippedCatalog().lookup('openai', 'o1-mini')?.entry.retires).toBe('2025-10-27');
+    expect(shippedCatalog().lookup('openai', 'o1-preview')?.entry.retires).toBe('2025-07-28');
+    const r = loadPolicy({ text: 'model openai/o1-mini\nscenario chat {\n  paid openai/o1-mini\n}\n', file: 'routes.gw', env: { OPENAI_API_KEY: 'x' } });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^GW196 .*o1-mini.*2025-10-27/)]);
+  });
+});

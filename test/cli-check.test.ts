@@ -136,9 +136,9 @@ describe('shipped policies', () => {
     ['the design example', EXAMPLE],
     ["the repository's routes.gw", join(ROOT, 'routes.gw')],
   ] as const) {
-    // the design example is a document of its day: the catalog rightly flags its retired Claude 3.5 Sonnet (GW196);
-    // the repository's routes.gw must be current
-    const dated = path === EXAMPLE ? ['GW196'] : [];
+    // the design example is a document of its day: the catalog rightly flags its retired Claude 3.5 Sonnet and o1-mini
+    // (GW196); the repository's routes.gw must be current
+    const dated = path === EXAMPLE ? ['GW196', 'GW196'] : [];
     it(`${name} compiles with only GW150 warnings when no key is set`, () => {
       const r = loadPolicy({ path, file: 'routes.gw', env: {} });
       expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);

@@ -98,6 +98,13 @@ describe('gw doctor', () => {
       expect(r.status).toBe(200);
       const j = (await r.json()) as { ok: boolean; providers: DoctorResult[] };
       expect(j).toMatchObject({ ok: true, providers: [{ provider: 'lab', status: 'ok' }] });
+      expect((await fetch(`${good.url}/_gw/doctor?provider=nope`, { headers: { authorization: 'Bearer tok' } })).status).toBe(404);
+      // ?call=1 is --call: this upstream lists models but answers no completion, so the call fails and says so
+      const called = await fetch(`${good.url}/_gw/doctor?provider=lab&call=1`, { headers: { authorization: 'Bearer tok' } });
+      expect(called.status).toBe(503);
+      const c = (await called.json()) as { providers: DoctorResult[] };
+      expect(c.providers[0]).toMatchObject({ status: 'call', models: [{ id: 'lab/big', served: true, call: { ok: false } }] });
+      expect(JSON.stringify(c)).not.toContain(GOOD_KEY);
     } finally {
       await good.close();
     }

@@ -1,38 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keepAliveFetch } from '../runtime/providers/keep-alive-fetch.ts';
 import { noProxy, proxyFor } from '../runtime/providers/proxy-agent.ts';
-
-/** A loopback CONNECT proxy: every tunnel, whatever host it names, goes to the upstream on 127.0.0.1. */
-function startProxy(upstreamPort: number) {
-  const seen: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((_req, res) => {
-    res.statusCode = 405;
-    res.end();
-  });
-  server.on('connect', (req, client: Socket, head: Buffer) => {
-    seen.push(`${req.url} ${req.headers['proxy-authorization'] ?? ''}`.trim());
-    if (String(req.url).startsWith('denied.test')) {
-      client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      return;
-    }
-    const up = connect(upstreamPort, '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length) up.write(head);
-      up.pipe(client);
-      client.pipe(up);
-    });
-    for (const s of [client, up]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
-    }
-  });
-  return { server, seen, sockets };
-}
+import { startProxy } from './helpers/connect-proxy.ts';
 
 describe('HTTPS_PROXY / HTTP_PROXY / NO_PROXY', () => {
   let upstream: Server;

@@ -45,6 +45,8 @@ function run(ctx: CheckContext): Diagnostic[] {
         const g = didYouMean(s.mode.text, ['on', 'off']);
         out.push(error('GW172', ctx.file, s.mode.loc, `clamp_max_tokens takes on or off, found "${s.mode.text}"`, g ? [{ message: `did you mean "${g}"?` }] : []));
       }
+      if (s.kind === 'sync' && !(s.every.value >= 60_000))
+        out.push(error('GW217', ctx.file, s.every.loc, `sync every takes a duration of at least 1m (each sync calls every enabled provider), found "${s.every.raw}"`));
       if (s.kind !== 'logs') continue;
       if (s.mode && s.mode.text !== 'on' && s.mode.text !== 'off')
         out.push(error('GW172', ctx.file, s.mode.loc, `logs takes on, off, keep DURATION or keep N rows, found "${s.mode.text}"`));

@@ -83,7 +83,8 @@ function settings(ctx: CheckContext): Diagnostic[] {
       }
     }
     const anyLine = s.settings.find((st) => st.kind === 'free' && st.any);
-    if (anyLine && ctx.symbols.freeModels.length === 0)
+    // `free any listed` takes what the providers list free at sync, which no file can know
+    if (anyLine && !(anyLine.kind === 'free' && anyLine.listed) && ctx.symbols.freeModels.length === 0)
       out.push(
         warning('GW119', ctx.file, anyLine.loc, `scenario "${s.name.text}" says \`free any\`, but no model has a \`free\` line: it never goes free`, [
           { message: 'give a model a quota, e.g. `free 1M tokens every month`, or register one with POST /quota/register' },

@@ -9,6 +9,7 @@ export const GW_OVERLAY_DATE = '2026-12-03';
 
 const ANTHROPIC_DEPRECATIONS = 'docs.anthropic.com/en/docs/about-claude/model-deprecations';
 const retired = (retires: string): CatalogEntry => ({ retires });
+const FREE_OF_CHARGE = { input: 0, output: 0 } as const;
 
 export const GW_OVERLAY: Readonly<Record<string, Readonly<Record<string, CatalogEntry>>>> = {
   anthropic: {
@@ -26,16 +27,31 @@ export const GW_OVERLAY: Readonly<Record<string, Readonly<Record<string, Catalog
     'claude-opus-4-0': retired('2026-06-15'),
   },
   siliconflow: {
-    // siliconflow.cn/pricing (survey of 2026-02-08): free models, input and output 0 CNY, rate-limited
+    // siliconflow.cn/pricing (survey of 2026-02-08, huasheng.ai/insights/siliconflow-api-guide: "15 free LLMs, input
+    // and output 0 CNY"): free models, rate-limited. models.dev prices them $0.05–0.06 per 1M (the paid Pro/
+    // variants' price); the price here is SiliconFlow's own, 0 / 0, so a free model is never charged nor paid for by
+    // the account's gift balance
     'Qwen/Qwen2.5-7B-Instruct': {
+      price: FREE_OF_CHARGE,
       free: { tokens: null, period: 'day', note: 'free model (price 0), rate-limited', source: 'siliconflow.cn/pricing', date: '2026-02-08' },
     },
     'Qwen/Qwen3-8B': {
+      price: FREE_OF_CHARGE,
       free: { tokens: null, period: 'day', note: 'free model (price 0), rate-limited', source: 'siliconflow.cn/pricing', date: '2026-02-08' },
     },
     'Qwen/Qwen2.5-Coder-7B-Instruct': {
+      price: FREE_OF_CHARGE,
       free: { tokens: null, period: 'day', note: 'free model (price 0), rate-limited', source: 'siliconflow.cn/pricing', date: '2026-02-08' },
     },
+  },
+  openai: {
+    // platform.openai.com/docs/deprecations, notice of 2025-04-28: o1-preview shut down 2025-07-28, o1-mini 2025-10-27
+    // (read 2026-12-04 through aiwiki.ai/wiki/o1, which cites it: the deprecations page itself now lists only
+    // upcoming shutdowns; models.dev dropped both)
+    'o1-preview': retired('2025-07-28'),
+    'o1-preview-2024-09-12': retired('2025-07-28'),
+    'o1-mini': retired('2025-10-27'),
+    'o1-mini-2024-09-12': retired('2025-10-27'),
   },
   groq: {
     'llama-3.1-8b-instant': {

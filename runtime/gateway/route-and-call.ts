@@ -17,6 +17,7 @@ import { anthropicHistory } from '../protocols/anthropic-thinking-history.ts';
 import { HOP_HEADER, nextHops } from './hops.ts';
 import type { Accounting, Reservation } from '../state/accounting.ts';
 import type { SessionStore } from '../state/session-pins.ts';
+import type { ProviderState } from '../state/provider-state.ts';
 
 export interface Attempt {
   provider: string;
@@ -40,6 +41,8 @@ export interface CallDeps {
   sessions?: SessionStore;
   /** this gateway's id, sent in the hop header of every upstream call (loop protection, hops.ts) */
   instanceId?: string;
+  /** what the providers' model lists and balances said at the last sync (gw models sync, gateway { sync every }) */
+  providers?: ProviderState;
 }
 
 /**
@@ -115,7 +118,8 @@ export async function routeAndCall(input: CallInput, deps: CallDeps): Promise<Ca
     }
     input.client?.admit(table, decision, now);
     const reservation = deps.accounting?.reserve(table, decision, now) ?? null;
-    const model = idx.byId.get(decision.model)!;
+    // a free model a provider lists (`free any listed`) is not in the table
+    const model = idx.byId.get(decision.model) ?? deps.providers!.listedModel(table, decision.model)!;
     const provider = providers.get(model.provider)!;
     const apiKey = resolveKey(provider, deps.env);
     deps.live.started(model.id, decision.estimate, now, model.limits.rpm !== null || model.limits.tpm !== null);
@@ -222,7 +226,11 @@ function isFit(f: Failure | null): boolean {
 }
 
 function decideNow(input: CallInput, deps: CallDeps, exclude: string[], now: number): Decision {
-  const state: StateSnapshot = { ...deps.live.snapshot(modelsWithLimits(input.table), now), ...(deps.accounting?.snapshot(input.table, now) ?? {}) };
+  const state: StateSnapshot = {
+    ...deps.live.snapshot(modelsWithLimits(input.table), now),
+    ...(deps.accounting?.snapshot(input.table, now) ?? {}),
+    ...(deps.providers?.snapshot(input.table, now) ?? {}),
+  };
   const pins = deps.sessions?.pinsOf(input.route.session, now);
   if (pins) state.sessions = pins;
   const client = input.client ? input.client.constraints(now) : null;

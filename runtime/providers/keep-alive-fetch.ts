@@ -62,6 +62,8 @@ interface FetchInit {
   deadlineMs?: number;
   /** gw's own: secrets removed from the body's bytes (a Scrubber's bytes() form, see body-guard.ts) */
   scrubber?: Scrubber | null;
+  /** gw's own: the environment HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read from (default: the process's, see proxy-agent.ts) */
+  proxyEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The error of a request that got no response head in time. */
@@ -96,7 +98,7 @@ export function keepAliveFetch(input: string | URL, init: FetchInit = {}): Promi
   return new Promise((resolve, reject) => {
     const url = typeof input === 'string' ? new URL(input) : input;
     // HTTPS_PROXY / HTTP_PROXY / NO_PROXY: a tunnel agent when a proxy applies (proxy-agent.ts)
-    const agent = proxyAgentFor(url) ?? (url.protocol === 'https:' ? agents['https:'] : url.protocol === 'http:' ? agents['http:'] : null);
+    const agent = proxyAgentFor(url, init.proxyEnv) ?? (url.protocol === 'https:' ? agents['https:'] : url.protocol === 'http:' ? agents['http:'] : null);
     if (!agent) {
       reject(new TypeError(`unsupported protocol ${url.protocol}`));
       return;

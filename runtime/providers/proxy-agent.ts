@@ -81,8 +81,18 @@ function tunnelAgents(proxy: URL) {
 
 const byProxy = new Map<string, ReturnType<typeof tunnelAgents>>();
 
+let processProxyEnv: Env = process.env;
+
+/**
+ * The environment upstream calls read their proxy variables from when a call names none: `gw serve` sets it to the
+ * process environment with the `.env` beside the policy read in, so a proxy set only in `.env` is honoured.
+ */
+export function useProxyEnv(env: Env): void {
+  processProxyEnv = env;
+}
+
 /** The agent for an upstream URL when a proxy applies to it (one pool per proxy), else null: use the direct agents. */
-export function proxyAgentFor(url: URL, env: Env = process.env): http.Agent | null {
+export function proxyAgentFor(url: URL, env: Env = processProxyEnv): http.Agent | null {
   const proxy = proxyFor(url, env);
   if (!proxy || (url.protocol !== 'http:' && url.protocol !== 'https:')) return null;
   let agents = byProxy.get(proxy.href);

@@ -2,7 +2,7 @@ import type { DecisionTable } from '../types/decision-table.ts';
 import type { PiiType } from '../pii/types.ts';
 import { CondContext, holds } from './conditions.ts';
 import { allowedModel, Judge } from './eligibility.ts';
-import { byRank, candidatePrefix, tablePlan, type ChainPlan, type ModelPlan, type ScenarioPlan, type TablePlan } from './plan.ts';
+import { byRank, candidatePrefix, listedPlansOf, tablePlan, type ChainPlan, type ModelPlan, type ScenarioPlan, type TablePlan } from './plan.ts';
 import { resolveModel } from './resolve-model.ts';
 import { requestParts } from './request-text.ts';
 import { countText, countTexts, promptTokenCount, type TextCount } from './tokens.ts';
@@ -203,7 +203,9 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
       willingnessText = '1.00';
       why += '; budget spent: free only';
     }
-    const rankedFree = rankFree(sp, judge, now);
+    const declaredFree = rankFree(sp, judge, now);
+    // `free any listed`: after the declared free models, the free ones the providers list (synced into the snapshot)
+    const rankedFree = sp.scenario.freeListed && state.listed && state.listed.length > 0 ? [...declaredFree, ...listedPlansOf(table, state.listed)] : declaredFree;
     const wantFree = draw < willingness;
     let anyFreeEligible = false;
     for (let i = 0; i < rankedFree.length && !anyFreeEligible; i++) anyFreeEligible = judge.verdict(rankedFree[i], 'free').eligible;

@@ -101,6 +101,10 @@ export class Judge {
     const { needContext, estimate } = this.needs(mp);
     const id = mp.id;
     if (!mp.enabled) return { eligible: false, reason: mp.disabled, q, free: false };
+    const served = state.served?.[m.provider];
+    if (served !== undefined && !served.names.has(m.name)) return { eligible: false, reason: notServedReason(mp, served.at), q, free: false };
+    const balance = state.balance?.[m.provider];
+    if (balance?.empty === true) return { eligible: false, reason: `${m.provider} reports its balance empty (${balance.summary}; read ${isoMinute(balance.at)})`, q, free: false };
     if (allowed && !allowedModel(allowed.models, id)) return { eligible: false, reason: `not allowed for client "${allowed.name}"`, q, free: false };
     const missing = missingCapability(m.capabilities, this.input.capabilities);
     if (missing !== null) return { eligible: false, reason: missing, q, free: false };
@@ -117,9 +121,13 @@ export class Judge {
     const rate = state.rate?.[id];
     if (m.limits.rpm !== null && (rate?.requests ?? 0) >= m.limits.rpm) return { eligible: false, reason: mp.rpmLimit!, q, free: false };
     if (m.limits.tpm !== null && (rate?.tokens ?? 0) + estimate > m.limits.tpm) return { eligible: false, reason: mp.tpmLimit!, q, free: false };
+    if (mp.listedFree) return { eligible: true, reason: LISTED_FREE, q, free: true };
     if (usesQuota) {
       const v = q!;
       if (v.expired) return { eligible: false, reason: 'free quota expired', q, free: false };
+      // the provider's own balance says the credit that pays for this free quota is gone (not for models it never charges)
+      if (balance?.freeExhausted === true && !chargesNothing(m))
+        return { eligible: false, reason: `free quota exhausted at the source: ${m.provider} reports ${balance.summary} (read ${isoMinute(balance.at)})`, q, free: false };
       if (v.exhausted) return { eligible: false, reason: `free quota exhausted (provider said so), ${tailOf(mp, v, now)}`, q, free: false };
       if (v.remaining < estimate) return { eligible: false, reason: `free, ${formatTokens(v.remaining)} left < ${formatTokens(estimate)} needed`, q, free: false };
       const tail = tailOf(mp, v, now);
@@ -133,6 +141,26 @@ export class Judge {
     if (freeOnly && m.price !== null && !mp.local) return { eligible: false, reason: 'paid, but the budget is spent', q, free: false };
     return { eligible: true, reason: mp.local ? 'local' : mp.priced, q, free: false };
   }
+}
+
+const LISTED_FREE = 'free: its provider lists it at no charge (free any listed)';
+
+/** A model priced at nothing costs nothing: a provider's free credit does not pay for it. */
+function chargesNothing(m: ModelPlan['model']): boolean {
+  return m.price !== null && m.price.input === 0 && m.price.output === 0;
+}
+
+function isoMinute(t: number): string {
+  return `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** "not in openai's model list at the last sync (…)": kept on the plan for the sync it describes. */
+function notServedReason(mp: ModelPlan, at: number): string {
+  if (mp.notServedAt !== at) {
+    mp.notServedAt = at;
+    mp.notServed = `not in ${mp.model.provider}'s model list at the last sync (${isoMinute(at)}): retired or renamed; run gw doctor`;
+  }
+  return mp.notServed;
 }
 
 /** What one model must hold and is charged: its max_output caps the answer (needContext -1: over it, and no clamp). */

@@ -87,6 +87,12 @@ export class ModelPlan {
   /** candidate trace prefixes ("✓ id [free] "), by source and eligibility */
   private prefixes: (string | undefined)[] | null = null;
 
+  /** a free model its provider lists (`free any listed`), not declared by the policy */
+  listedFree = false;
+  /** the not-served reason, for the sync at `notServedAt` */
+  notServedAt = -1;
+  notServed = '';
+
   /** per-decision memo: valid while the stamp is the Judge's */
   viewStamp = 0;
   view: QuotaView | null = null;
@@ -116,6 +122,23 @@ export class ModelPlan {
     const all = (this.prefixes ??= []);
     return (all[i] ??= candidatePrefix(this.id, source, eligible));
   }
+}
+
+const listedPlans = new WeakMap<readonly Model[], ModelPlan[]>();
+
+/** Plans for the listed free models of a snapshot (`free any listed`), built once per list. */
+export function listedPlansOf(table: DecisionTable, models: readonly Model[]): ModelPlan[] {
+  let plans = listedPlans.get(models);
+  if (!plans) {
+    const providers = modelIndex(table).providers;
+    plans = models.map((m) => {
+      const mp = new ModelPlan(m, providers.get(m.provider));
+      mp.listedFree = true;
+      return mp;
+    });
+    listedPlans.set(models, plans);
+  }
+  return plans;
 }
 
 export function candidatePrefix(id: string, source: CandidateSource, eligible: boolean): string {

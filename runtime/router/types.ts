@@ -1,4 +1,5 @@
 import type { PiiFinding, PiiType } from '../pii/types.ts';
+import type { Model } from '../types/decision-table.ts';
 
 /** One content part of a chat message, as OpenAI clients send it (Anthropic requests are translated to this first). */
 export type ContentPart =
@@ -116,6 +117,30 @@ export interface StateSnapshot {
   setAside?: Readonly<Record<string, { until: number; reason: string }>>;
   /** scenario name → where the request's session stays there (read for the request's session key) */
   sessions?: Readonly<Record<string, SessionPin>>;
+  /**
+   * provider name → the model names its own list served at the last good sync (`gw models sync`, `gateway { sync
+   * every … }`): a declared model missing from it is not tried. Absent for a provider never synced.
+   */
+  served?: Readonly<Record<string, ServedList>>;
+  /** provider name → what its balance endpoint said at the last reading */
+  balance?: Readonly<Record<string, BalanceVerdict>>;
+  /** for `free any listed`: the free models the enabled providers list and the policy does not declare */
+  listed?: readonly Model[];
+}
+
+export interface ServedList {
+  /** epoch ms of the read */
+  at: number;
+  names: ReadonlySet<string>;
+}
+
+export interface BalanceVerdict {
+  at: number;
+  /** the granted (free) credit is gone: free quotas of models it pays for are exhausted */
+  freeExhausted: boolean;
+  /** the account cannot call at all: none of the provider's models is tried */
+  empty: boolean;
+  summary: string;
 }
 
 export type Tier = 'free' | 'paid' | 'local';

@@ -35,6 +35,9 @@ import { lastResortError, pathnameOf, protocolErrorResponse } from './route-erro
 import { ResponseStore } from '../state/response-store.ts';
 import { createResponse, deleteResponse, getResponse, listInputItems } from './responses-route.ts';
 import { createEmbeddings } from './embeddings-route.ts';
+import { ProviderStore } from '../state/provider-store.ts';
+import { ProviderState } from '../state/provider-state.ts';
+import { startProviderSync } from './provider-sync-routes.ts';
 
 export interface GatewayOptions {
   policyPath: string;
@@ -55,6 +58,8 @@ export interface Gateway {
   deps: CallDeps;
   ledger: Ledger;
   access: Access;
+  /** the last sync's model lists and balances */
+  providers: ProviderState;
   /** resolves once the policy watcher is armed */
   watching: Promise<void>;
   close(): Promise<void>;
@@ -111,6 +116,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
   ledger.prune(holder.current.table, Date.now());
   ledger.startAlertTimer(() => holder.current.table);
   const checkpointer = startCheckpointer(ledger.db, { onError: (m) => log.warn(m) });
+  // the providers' model lists and balances as the last sync read them (gw models sync, gateway { sync every })
+  const providerStore = new ProviderStore(ledger.db);
+  const providerState = new ProviderState(providerStore);
   const deps: CallDeps = {
     env,
     adapters: { openai: openaiAdapter, anthropic: anthropicAdapter },
@@ -120,6 +128,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     now: opts.now ?? Date.now,
     random: opts.random ?? Math.random,
     instanceId: newInstanceId(),
+    providers: providerState,
   };
   const started = Math.floor(Date.now() / 1000);
   const app = new H3();
@@ -163,7 +172,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   app.post('/v1/embeddings', (event) => createEmbeddings(event.req, ctx));
   app.post('/v1/messages', (event) => anthropicMessages(event.req, ctx));
   app.post('/v1/messages/count_tokens', (event) => anthropicCountTokens(event.req, ctx));
-  ledgerRoutes(app, { holder, ledger, live, guard: guarded, env });
+  ledgerRoutes(app, { holder, ledger, live, guard: guarded, env, providers: providerState });
   app.get(
     '/v1/models',
     guard('any', (_req, caller) => {
@@ -206,15 +215,19 @@ export function createGateway(opts: GatewayOptions): Gateway {
       });
     }),
   );
-  // the console's doctor: the same checks as `gw doctor`, 503 when something is broken
+  // the console's doctor: the same checks as `gw doctor` (`?provider=P`, `?call=1` as its flags), 503 when something is broken
   app.get(
     '/_gw/doctor',
-    guarded(async () => {
-      const providers = await runDoctor(holder.current.table, env);
+    guarded(async (req) => {
+      const q = new URL(req.url).searchParams;
+      const only = q.get('provider') ?? undefined;
+      if (only && !holder.current.table.providers.some((p) => p.name === only)) throw new GwError(404, 'invalid_request_error', `the policy has no provider "${only.slice(0, 80)}"`, 'provider_not_found');
+      const providers = await runDoctor(holder.current.table, env, only, { call: q.get('call') === '1' });
       const ok = providers.every((p) => p.status === 'ok');
       return jsonResponse(ok ? 200 : 503, { ok, providers });
     }),
   );
+  const syncer = startProviderSync(app, { holder, env, store: providerStore, state: providerState, log, now: opts.now }, guarded);
   app.all('/**', (event) => {
     const path = pathnameOf(event.req.url);
     return protocolErrorResponse(path, new GwError(404, 'invalid_request_error', `no route for ${event.req.method} ${path.slice(0, 200)}`, 'unknown_url'));
@@ -229,7 +242,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
     ledger,
     access,
     watching: watcher?.ready ?? Promise.resolve(),
+    providers: providerState,
     close: async () => {
+      await syncer.stop();
       await watcher?.close();
       await checkpointer?.stop(); // then the gateway's connection is the last: closing it checkpoints what is left
       ledger.close();

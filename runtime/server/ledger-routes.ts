@@ -10,11 +10,14 @@ import { badRequest, errorResponse, GwError, jsonResponse } from './errors.ts';
 import type { PolicyHolder } from './policy-holder.ts';
 import type { LiveState } from '../state/live-state.ts';
 import { decodeParam } from './route-errors.ts';
+import type { ProviderState } from '../state/provider-state.ts';
+import { providerFigures, type ProviderFigure } from '../state/balance-drift.ts';
 
 const HOUR = 3600_000;
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
-function quotaJson(q: QuotaStatus) {
+function quotaJson(q: QuotaStatus, figures: ReadonlyMap<string, ProviderFigure> = new Map()) {
+  const f = figures.get(q.provider);
   return {
     provider: q.provider,
     model: q.model,
@@ -30,6 +33,29 @@ function quotaJson(q: QuotaStatus) {
     expired: q.expired,
     provider_enabled: q.enabled,
     source: q.source,
+    // the provider's own figure (its balance endpoint), beside gw's: null when it has none or was never read
+    provider_figure: f?.figure ?? null,
+    provider_currency: f?.currency ?? null,
+    provider_exhausted: f ? f.freeExhausted || f.empty : null,
+  };
+}
+
+/** The provider figures and drift, in /quota's snake case. */
+function figureJson(f: ProviderFigure) {
+  return {
+    provider: f.provider,
+    currency: f.currency,
+    figure: f.figure,
+    total: f.total,
+    summary: f.summary,
+    read_at: iso(f.readAt),
+    free_exhausted: f.freeExhausted,
+    empty: f.empty,
+    since: iso(f.since),
+    provider_spent: f.providerSpent,
+    gw_spent_usd: f.gwSpentUsd,
+    drift: f.drift,
+    note: f.note,
   };
 }
 
@@ -60,7 +86,15 @@ function parseRows(rows: Record<string, unknown>[]) {
 /** The seed's monitoring endpoints over the ledger: quota, alerts, registration, stats, reports, logs, metrics. */
 export function ledgerRoutes(
   app: H3,
-  ctx: { holder: PolicyHolder; ledger: Ledger; live: LiveState; env: Env; guard: (h: (req: Request) => unknown) => (event: { req: Request }) => unknown },
+  ctx: {
+    holder: PolicyHolder;
+    ledger: Ledger;
+    live: LiveState;
+    env: Env;
+    guard: (h: (req: Request) => unknown) => (event: { req: Request }) => unknown;
+    /** the last sync's balances: their figures and drift beside the quotas */
+    providers?: ProviderState;
+  },
 ): void {
   const { holder, ledger, guard } = ctx;
   const table = () => holder.current.table;
@@ -70,9 +104,12 @@ export function ledgerRoutes(
     guard(() => {
       const now = Date.now();
       const regs = ledger.overlays.all();
+      const figures = ctx.providers ? providerFigures(ledger.db, table(), ctx.providers.balances()) : [];
+      const byProvider = new Map(figures.map((f) => [f.provider, f]));
       return jsonResponse(200, {
         now: iso(now),
-        quotas: quotaStatuses(table(), ledger.quotas, now).map(quotaJson),
+        quotas: quotaStatuses(table(), ledger.quotas, now).map((q) => quotaJson(q, byProvider)),
+        providers: figures.map(figureJson),
         registered: regs.map((raw) => {
           const r = parseRegistration(raw, table());
           if ('error' in r) return { provider: String(raw?.provider).slice(0, 80), model: String(raw?.model).slice(0, 80), status: 'rejected', reason: r.error };

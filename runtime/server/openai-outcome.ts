@@ -8,7 +8,7 @@ import { piiHeaders, refusalHeaders, type PiiGate } from './pii-gate.ts';
 import { gwHeaders } from './gw-headers.ts';
 
 /** The headers of a routed request's answer: the request id, the x-gw-* routing headers, the PII ones. */
-export function routedHeaders(rec: RequestRecord, outcome: CallOutcome, o: { table: DecisionTable; generation: number; gate: Pick<PiiGate, 'classifier'>; requested: string }): Record<string, string> {
+export function routedHeaders(rec: RequestRecord, outcome: CallOutcome, o: { table: DecisionTable; generation: number; gate: Pick<PiiGate, 'classifier' | 'unscanned'>; requested: string }): Record<string, string> {
   const upstreamMs = outcome.attempts.reduce((s, a) => s + a.ms, 0);
   const answeredBy = outcome.ok ? outcome.model : null;
   return {

@@ -9,6 +9,9 @@ import { applyOverlay } from './overlay.ts';
 import { openDatabase } from './sqlite-store.ts';
 import { statePath } from './state-path.ts';
 import { quotaStatuses, type QuotaStatus } from './quota-status.ts';
+import { ProviderStore } from './provider-store.ts';
+import { ProviderState } from './provider-state.ts';
+import { providerFigures, type ProviderFigure } from './balance-drift.ts';
 
 export interface StoredState {
   /** the table with registered quotas applied, as the gateway serves it */
@@ -18,6 +21,10 @@ export interface StoredState {
   path: string;
   /** the stored pins of the session asked for (`gw explain --session ID`), every scenario's, expired ones too */
   session?: { scenario: string; source: string; pin: SessionPin }[];
+  /** the last provider sync's lists and balances */
+  providers: ProviderState;
+  /** each balance the last sync read, beside gw's own count (the drift) */
+  figures: ProviderFigure[];
 }
 
 /**
@@ -48,8 +55,10 @@ export function readStoredState(table: DecisionTable, policyPath: string, now: n
     try {
       ledger = new Ledger(db, { log: silentLogger, env: {} });
       const served = applyOverlay(table, ledger.overlays.all()).table;
-      const snapshot: StateSnapshot = ledger.snapshot(served, now);
-      const out: StoredState = { table: served, snapshot, quotas: quotaStatuses(served, ledger.quotas, now), path };
+      // what the last provider sync found (models no longer listed, balances), as the gateway's router sees it
+      const providers = new ProviderState(new ProviderStore(ledger.db));
+      const snapshot: StateSnapshot = { ...ledger.snapshot(served, now), ...providers.snapshot(served, now) };
+      const out: StoredState = { table: served, snapshot, quotas: quotaStatuses(served, ledger.quotas, now), path, providers, figures: providerFigures(ledger.db, served, providers.balances()) };
       if (opts.session !== undefined) {
         out.session = ledger.sessions.stored(opts.session);
         if (out.session.length) snapshot.sessions = Object.fromEntries(out.session.map((s) => [s.scenario, s.pin]));

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -114,6 +114,31 @@ const MIGRATIONS: string[] = [
    ALTER TABLE requests ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE requests ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE requests ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;`,
+  // 6: what each provider served at its last model-list sync (gw models sync, gateway { sync every }): the list that
+  // was read, replaced whole by the next good read (a failed read keeps it), with what the list itself said of each
+  // model (free of charge, context, max output); and the balances read at the source (OpenRouter's key, DeepSeek's
+  // balance, …), a few readings per provider kept for the drift against gw's own ledger (runtime/state/provider-store.ts)
+  `CREATE TABLE IF NOT EXISTS provider_sync (
+     provider TEXT PRIMARY KEY,
+     synced_at INTEGER NOT NULL,
+     ok INTEGER NOT NULL,
+     error TEXT,
+     listed_at INTEGER
+   );
+   CREATE TABLE IF NOT EXISTS provider_models (
+     provider TEXT NOT NULL,
+     model TEXT NOT NULL,
+     free INTEGER NOT NULL DEFAULT 0,
+     context INTEGER,
+     max_output INTEGER,
+     PRIMARY KEY (provider, model)
+   );
+   CREATE TABLE IF NOT EXISTS provider_balances (
+     provider TEXT NOT NULL,
+     read_at INTEGER NOT NULL,
+     body TEXT NOT NULL,
+     PRIMARY KEY (provider, read_at)
+   );`,
 ];
 
 /** Open (creating if needed) the state database: WAL journal, one writer, migrations applied. */

@@ -135,6 +135,10 @@ export interface GatewayConfig {
    * lower a request's max_tokens to the chosen model's maxOutput (true, the default); false: models whose maxOutput is below max_tokens are ineligible
    */
   clampMaxTokens: boolean;
+  /**
+   * `sync every 6h`: how often the gateway reads each enabled provider's model list and balance (null: only `gw models sync`)
+   */
+  syncMs?: number | null;
 }
 /**
  * This interface was referenced by `DecisionTable`'s JSON-Schema
@@ -279,6 +283,10 @@ export interface Scenario {
    */
   free: ModelId[];
   freeAny: boolean;
+  /**
+   * `free any listed`: the free models the enabled providers list at sync (and the policy does not declare) are free candidates too, after the declared ones
+   */
+  freeListed?: boolean;
   willingness: number;
   rank: 'expiry' | 'speed' | 'capability' | 'cost';
   fallback: Chain | null;
