@@ -33,6 +33,8 @@ import { startCheckpointer } from '../state/checkpointer.ts';
 import { authStartError } from './admin-auth.ts';
 import { lastResortError, pathnameOf, protocolErrorResponse } from './route-errors.ts';
 import { ResponseStore } from '../state/response-store.ts';
+import { mountConsole } from './console/mount.ts';
+import type { EventHub } from './console/events.ts';
 import { createResponse, deleteResponse, getResponse, listInputItems } from './responses-route.ts';
 import { createEmbeddings } from './embeddings-route.ts';
 import { ProviderStore } from '../state/provider-store.ts';
@@ -49,6 +51,8 @@ export interface GatewayOptions {
   random?: () => number;
   /** the state database; default: the policy's `gateway { state … }`, relative to the policy file */
   statePath?: string;
+  /** the built console app (default dist/console/) */
+  consoleDir?: string;
 }
 
 export interface Gateway {
@@ -60,6 +64,8 @@ export interface Gateway {
   access: Access;
   /** the last sync's model lists and balances */
   providers: ProviderState;
+  /** the console's live event streams */
+  consoleHub: EventHub;
   /** resolves once the policy watcher is armed */
   watching: Promise<void>;
   close(): Promise<void>;
@@ -228,6 +234,18 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }),
   );
   const syncer = startProviderSync(app, { holder, env, store: providerStore, state: providerState, log, now: opts.now }, guarded);
+  const consoleHub = mountConsole(app, {
+    holder,
+    ledger,
+    live,
+    env,
+    scrubber,
+    dir: opts.consoleDir,
+    registry,
+    vault,
+    master: () => findMasterKey(baseEnv, stateFile, { create: true }),
+    vaultChanged: refreshVault,
+  });
   app.all('/**', (event) => {
     const path = pathnameOf(event.req.url);
     return protocolErrorResponse(path, new GwError(404, 'invalid_request_error', `no route for ${event.req.method} ${path.slice(0, 200)}`, 'unknown_url'));
@@ -241,10 +259,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
     deps,
     ledger,
     access,
+    consoleHub,
     watching: watcher?.ready ?? Promise.resolve(),
     providers: providerState,
     close: async () => {
       await syncer.stop();
+      consoleHub.closeAll();
       await watcher?.close();
       await checkpointer?.stop(); // then the gateway's connection is the last: closing it checkpoints what is left
       ledger.close();

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ROLLUP_KEY_OF, ROLLUP_SCHEMA } from './rollup-schema.ts';
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -139,6 +140,16 @@ const MIGRATIONS: string[] = [
      body TEXT NOT NULL,
      PRIMARY KEY (provider, read_at)
    );`,
+  // 7: hourly rollups of the requests table (runtime/state/rollups.ts), kept by triggers in the transaction that
+  // inserts or deletes a requests row (the log-writer thread's batches, the journal's replay, retention), built here
+  // for the rows already there (the console's log filters find their hours in them too: runtime/state/log-search.ts);
+  // and a client key's first characters, which the console shows to tell keys apart.
+  `${ROLLUP_SCHEMA}
+   INSERT INTO request_rollups SELECT ${ROLLUP_KEY_OF('')}, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(free_tokens),
+     SUM(cost_usd), SUM(saved_usd), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(latency_ms),
+     SUM(reasoning_tokens), SUM(cached_tokens), SUM(cache_write_tokens)
+     FROM requests GROUP BY 1, 2, 3, 4, 5, 6;
+   ALTER TABLE client_keys ADD COLUMN prefix TEXT;`,
 ];
 
 /** Open (creating if needed) the state database: WAL journal, one writer, migrations applied. */
