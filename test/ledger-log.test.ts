@@ -212,7 +212,7 @@ describe('the request log in the state database', () => {
     const table = compileText(POLICY);
     const log = memoryLogger();
     const ledger = new Ledger(openDatabase(path), { log, env: {} });
-    expect(ledger.db.pragma('user_version', { simple: true })).toBe(4);
+    expect(ledger.db.pragma('user_version', { simple: true })).toBe(5);
     expect(ledger.requests.get('old-1')).toMatchObject({ request_body: '{"a":1}', response_body: 'resp', decision: oldDecision, attempt_list: '[]', redacted: 0 });
     const fresh: CompletedRequest[] = [];
     for (let i = 1; i <= 3; i++) {

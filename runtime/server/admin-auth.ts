@@ -4,7 +4,8 @@ import { checkAuth, emptyAuthVariables, gatewayToken } from './auth.ts';
 import { GwError } from './errors.ts';
 import { nodeContext } from './node-context.ts';
 
-const isLoopback = (address: string | undefined | null) =>
+/** A peer address on this machine (127.0.0.0/8, ::1, IPv4-mapped loopback). */
+export const isLoopback = (address: string | undefined | null) =>
   !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.') || address === 'localhost');
 
 /**

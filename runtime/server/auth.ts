@@ -25,6 +25,11 @@ export function gatewayToken(table: DecisionTable, env: Env): string | null | ty
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** Whether `given` is `token`, compared in constant time (over their digests, so lengths leak nothing either). */
+export function sameSecret(given: string, token: string): boolean {
+  return timingSafeEqual(digest(given), digest(token));
+}
+
 /** Constant-time check of `Authorization: Bearer …` (or `x-api-key`, which Anthropic clients send). */
 export function checkAuth(headers: Headers, token: string | null | typeof AUTH_MISCONFIGURED): void {
   if (token === null) return;
@@ -32,7 +37,7 @@ export function checkAuth(headers: Headers, token: string | null | typeof AUTH_M
     throw new GwError(401, 'authentication_error', "the gateway's auth variable is set but empty: every request is refused until it holds a token", 'auth_misconfigured');
   const auth = headers.get('authorization');
   const given = auth && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '') : headers.get('x-api-key');
-  if (given === null || !timingSafeEqual(digest(given), digest(token))) {
+  if (given === null || !sameSecret(given, token)) {
     throw new GwError(401, 'authentication_error', given === null ? 'missing gateway token: send Authorization: Bearer <token>' : 'invalid gateway token', 'invalid_api_key');
   }
 }

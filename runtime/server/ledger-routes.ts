@@ -6,6 +6,7 @@ import { checkAdmin } from './admin-auth.ts';
 import type { Env } from '../providers/keys.ts';
 import { quotaStatuses, type QuotaStatus } from '../state/quota-status.ts';
 import { readJsonObject } from './body.ts';
+import type { DecisionTable } from '../types/decision-table.ts';
 import { badRequest, errorResponse, GwError, jsonResponse } from './errors.ts';
 import type { PolicyHolder } from './policy-holder.ts';
 import type { LiveState } from '../state/live-state.ts';
@@ -57,6 +58,59 @@ function parseRows(rows: Record<string, unknown>[]) {
   });
 }
 
+/** GET /quota's body: every free quota's state now, and the registered quotas with whether each applies. */
+export function quotaBody(t: DecisionTable, ledger: Ledger, now: number) {
+  const regs = ledger.overlays.all();
+  return {
+    now: iso(now),
+    quotas: quotaStatuses(t, ledger.quotas, now).map(quotaJson),
+    registered: regs.map((raw) => {
+      const r = parseRegistration(raw, t);
+      if ('error' in r) return { provider: String(raw?.provider).slice(0, 80), model: String(raw?.model).slice(0, 80), status: 'rejected', reason: r.error };
+      const id = `${r.provider}/${r.model}`;
+      const m = t.models.find((x) => x.id === id);
+      return { ...r, status: m?.free?.at === 'quota-register:1:1' ? 'applied' : 'superseded by routes.gw' };
+    }),
+  };
+}
+
+/** GET /quota/alerts's body (?threshold=TOKENS&expiry_hours=H override the policy's `alert` settings). */
+export function quotaAlertsBody(t: DecisionTable, ledger: Ledger, q: URLSearchParams, now: number) {
+  const policy = t.alert;
+  const threshold = q.has('threshold') ? Number(q.get('threshold')) : (policy?.lowQuotaBelow ?? 5000);
+  const hours = q.has('expiry_hours') ? Number(q.get('expiry_hours')) : policy?.expiringWithinMs != null ? policy.expiringWithinMs / HOUR : null;
+  if (!Number.isFinite(threshold) || threshold < 0) throw badRequest('threshold must be a number of tokens', 'invalid_value', 'threshold');
+  if (hours !== null && (!Number.isFinite(hours) || hours < 0)) throw badRequest('expiry_hours must be a number of hours', 'invalid_value', 'expiry_hours');
+  return alertsBody(quotaStatuses(t, ledger.quotas, now), threshold, hours, now);
+}
+
+/** POST /quota/register: register (or replace) a quota from its JSON body; returns the 201 answer's body. */
+export function registerQuota(holder: PolicyHolder, ledger: Ledger, body: Record<string, unknown>) {
+  const table = () => holder.current.table;
+  const reg = parseRegistration(body, table());
+  if ('error' in reg) throw badRequest(reg.error, 'invalid_value', reg.param);
+  if (!ledger.overlays.has(`${reg.provider}/${reg.model}`) && ledger.overlays.count() >= MAX_REGISTRATIONS)
+    throw new GwError(409, 'invalid_request_error', `at most ${MAX_REGISTRATIONS} quotas can be registered: DELETE /quota/register/{provider}/{model} one first`, 'too_many_registrations');
+  ledger.overlays.put(reg, Date.now());
+  holder.refresh();
+  const id = `${reg.provider}/${reg.model}`;
+  const m = table().models.find((x) => x.id === id);
+  const applied = m?.free?.at === 'quota-register:1:1';
+  return {
+    registered: reg,
+    status: applied ? 'applied' : 'superseded by routes.gw',
+    note: applied ? 'routes.gw stays the source of truth: a `free` line for this model there supersedes this registration' : `routes.gw declares a free quota for ${id} at ${m?.free?.at}`,
+  };
+}
+
+/** GET /logs/:id's body: one logged request with its texts parsed; null when there is none. */
+export function loggedRequest(ledger: Ledger, id: string): Record<string, unknown> | null {
+  const row = ledger.requests.get(id);
+  return row ? (parseRows([row])[0] as Record<string, unknown>) : null;
+}
+
+export const logNotFound = (id: string) => new GwError(404, 'invalid_request_error', `no logged request "${id.slice(0, 200)}"`, 'log_not_found');
+
 /** The seed's monitoring endpoints over the ledger: quota, alerts, registration, stats, reports, logs, metrics. */
 export function ledgerRoutes(
   app: H3,
@@ -65,58 +119,15 @@ export function ledgerRoutes(
   const { holder, ledger, guard } = ctx;
   const table = () => holder.current.table;
 
-  app.get(
-    '/quota',
-    guard(() => {
-      const now = Date.now();
-      const regs = ledger.overlays.all();
-      return jsonResponse(200, {
-        now: iso(now),
-        quotas: quotaStatuses(table(), ledger.quotas, now).map(quotaJson),
-        registered: regs.map((raw) => {
-          const r = parseRegistration(raw, table());
-          if ('error' in r) return { provider: String(raw?.provider).slice(0, 80), model: String(raw?.model).slice(0, 80), status: 'rejected', reason: r.error };
-          const id = `${r.provider}/${r.model}`;
-          const m = table().models.find((x) => x.id === id);
-          return { ...r, status: m?.free?.at === 'quota-register:1:1' ? 'applied' : 'superseded by routes.gw' };
-        }),
-      });
-    }),
-  );
+  app.get('/quota', guard(() => jsonResponse(200, quotaBody(table(), ledger, Date.now()))));
 
-  app.get(
-    '/quota/alerts',
-    guard((req) => {
-      const q = new URL(req.url).searchParams;
-      const policy = table().alert;
-      const threshold = q.has('threshold') ? Number(q.get('threshold')) : (policy?.lowQuotaBelow ?? 5000);
-      const hours = q.has('expiry_hours') ? Number(q.get('expiry_hours')) : policy?.expiringWithinMs != null ? policy.expiringWithinMs / HOUR : null;
-      if (!Number.isFinite(threshold) || threshold < 0) throw badRequest('threshold must be a number of tokens', 'invalid_value', 'threshold');
-      if (hours !== null && (!Number.isFinite(hours) || hours < 0)) throw badRequest('expiry_hours must be a number of hours', 'invalid_value', 'expiry_hours');
-      const now = Date.now();
-      return jsonResponse(200, alertsBody(quotaStatuses(table(), ledger.quotas, now), threshold, hours, now));
-    }),
-  );
+  app.get('/quota/alerts', guard((req) => jsonResponse(200, quotaAlertsBody(table(), ledger, new URL(req.url).searchParams, Date.now()))));
 
   app.post(
     '/quota/register',
     guard(async (req) => {
       checkAdmin(req, table(), ctx.env);
-      const body = await readJsonObject(req, 64 * 1024);
-      const reg = parseRegistration(body, table());
-      if ('error' in reg) throw badRequest(reg.error, 'invalid_value', reg.param);
-      if (!ledger.overlays.has(`${reg.provider}/${reg.model}`) && ledger.overlays.count() >= MAX_REGISTRATIONS)
-        throw new GwError(409, 'invalid_request_error', `at most ${MAX_REGISTRATIONS} quotas can be registered: DELETE /quota/register/{provider}/{model} one first`, 'too_many_registrations');
-      ledger.overlays.put(reg, Date.now());
-      holder.refresh();
-      const id = `${reg.provider}/${reg.model}`;
-      const m = table().models.find((x) => x.id === id);
-      const applied = m?.free?.at === 'quota-register:1:1';
-      return jsonResponse(201, {
-        registered: reg,
-        status: applied ? 'applied' : 'superseded by routes.gw',
-        note: applied ? 'routes.gw stays the source of truth: a `free` line for this model there supersedes this registration' : `routes.gw declares a free quota for ${id} at ${m?.free?.at}`,
-      });
+      return jsonResponse(201, registerQuota(holder, ledger, await readJsonObject(req, 64 * 1024)));
     }),
   );
 
@@ -189,9 +200,8 @@ export function ledgerRoutes(
     '/logs/:id',
     guard((req) => {
       const id = decodeParam(new URL(req.url).pathname.split('/').pop()!, 'request id');
-      const row = ledger.requests.get(id);
-      if (!row) return errorResponse(new GwError(404, 'invalid_request_error', `no logged request "${id.slice(0, 200)}"`, 'log_not_found'));
-      return jsonResponse(200, parseRows([row])[0]);
+      const row = loggedRequest(ledger, id);
+      return row ? jsonResponse(200, row) : errorResponse(logNotFound(id));
     }),
   );
 

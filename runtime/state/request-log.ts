@@ -3,6 +3,7 @@ import { expandDecision } from './log-decision.ts';
 import { unpackLog } from './log-compress.ts';
 import { batchWriter, type Pending } from './log-batch.ts';
 import { LogWriter } from './log-writer.ts';
+import { Rollups, type GroupColumn } from './rollups.ts';
 
 export interface RequestRow {
   id: string;
@@ -78,6 +79,8 @@ const FLUSH_ROWS = 512;
 export class RequestLog {
   private readonly db: Database.Database;
   private readonly byId: Database.Statement;
+  /** totals, groups and series read from the hourly rollups */
+  readonly rollups: Rollups;
   private readonly writeBatch: (batch: Pending[]) => void;
   private readonly onError: (message: string) => void;
   private readonly statements = new Map<string, Database.Statement>();
@@ -101,6 +104,7 @@ export class RequestLog {
     this.onError = opts.onError ?? ((m) => process.stderr.write(`${m}\n`));
     this.writeBatch = batchWriter(db, this.onError);
     this.byId = db.prepare(`${SELECT_LOGGED} WHERE r.id = ?`);
+    this.rollups = new Rollups(db);
   }
 
   /**
@@ -207,44 +211,27 @@ export class RequestLog {
     return (this.stmt(sql).all(...args) as Record<string, unknown>[]).map(expandRow);
   }
 
+  /** Totals since `since` (from the hourly rollups, exact: rollups.ts). */
   aggregate(since: number): Aggregate {
     this.flush();
-    return this.stmt(
-      `SELECT COUNT(*) AS requests, COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(saved_usd), 0) AS saved,
-          COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
-          COALESCE(SUM(free_tokens), 0) AS free, AVG(latency_ms) AS latency, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors
-         FROM requests WHERE ts >= ?`,
-    ).get(since) as Aggregate;
+    return this.rollups.totals(since);
   }
 
-  groups(since: number, by: readonly ('model' | 'scenario' | 'tier' | 'client')[], client?: string): Record<string, unknown>[] {
+  groups(since: number, by: readonly GroupColumn[], client?: string): Record<string, unknown>[] {
     this.flush();
-    const cols = by.join(', ');
-    const only = client === undefined ? '' : ' AND client = ?';
-    return this.stmt(
-      `SELECT ${cols}, COUNT(*) AS requests, SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens,
-          SUM(free_tokens) AS free_tokens, ROUND(SUM(cost_usd), 6) AS cost_usd, ROUND(SUM(saved_usd), 6) AS saved_usd,
-          ROUND(AVG(latency_ms), 1) AS avg_latency_ms, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors
-         FROM requests WHERE ts >= ?${only} GROUP BY ${cols} ORDER BY requests DESC`,
-    ).all(...(client === undefined ? [since] : [since, client])) as Record<string, unknown>[];
+    return this.rollups.groups(since, null, by, client);
   }
 
   spentSince(since: number, client?: string): number {
     this.flush();
-    if (client !== undefined) return (this.stmt('SELECT COALESCE(SUM(cost_usd), 0) AS s FROM requests WHERE client = ? AND ts >= ?').get(client, since) as { s: number }).s;
-    return (this.stmt('SELECT COALESCE(SUM(cost_usd), 0) AS s FROM requests WHERE ts >= ?').get(since) as { s: number }).s;
+    return this.rollups.totals(since, null, client).cost;
   }
 
   /** One client's totals since `since`, and when it was last seen. */
   clientTotals(client: string, since: number): Aggregate & { last: number | null } {
     this.flush();
-    return this.stmt(
-      `SELECT COUNT(*) AS requests, COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(saved_usd), 0) AS saved,
-          COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
-          COALESCE(SUM(free_tokens), 0) AS free, AVG(latency_ms) AS latency, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
-          (SELECT MAX(ts) FROM requests WHERE client = ?) AS last
-         FROM requests WHERE client = ? AND ts >= ?`,
-    ).get(client, client, since) as Aggregate & { last: number | null };
+    const last = (this.stmt('SELECT MAX(ts) AS last FROM requests WHERE client = ?').get(client) as { last: number | null }).last;
+    return { ...this.rollups.totals(since, null, client), last };
   }
 
   /**

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ROLLUP_KEY_OF, ROLLUP_SCHEMA } from './rollup-schema.ts';
 
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -96,6 +97,17 @@ const MIGRATIONS: string[] = [
   // columns then stay NULL; rows written before keep them).
   `ALTER TABLE quota_usage ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE request_bodies ADD COLUMN packed BLOB;`,
+  // 5: hourly rollups of the requests table (runtime/state/rollups.ts), kept by triggers in the transaction that
+  // inserts or deletes a requests row (the log-writer thread's batches, the journal's replay, retention), built here
+  // for the rows already there; and the indexes the console's log filters page through.
+  `${ROLLUP_SCHEMA}
+   INSERT INTO request_rollups SELECT ${ROLLUP_KEY_OF('')}, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(free_tokens),
+     SUM(cost_usd), SUM(saved_usd), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(latency_ms)
+     FROM requests GROUP BY 1, 2, 3, 4, 5, 6;
+   CREATE INDEX IF NOT EXISTS requests_model_ts ON requests (model, ts);
+   CREATE INDEX IF NOT EXISTS requests_scenario_ts ON requests (scenario, ts);
+   CREATE INDEX IF NOT EXISTS requests_tier_ts ON requests (tier, ts);
+   CREATE INDEX IF NOT EXISTS requests_status_ts ON requests (status, ts);`,
 ];
 
 /** Open (creating if needed) the state database: WAL journal, one writer, migrations applied. */
