@@ -2,22 +2,14 @@
 // gateway as you type, debounced by the linter), and a highlighted target line for /console/policy#L<n>.
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
-import { lintGutter, linter, type Diagnostic } from '@codemirror/lint';
+import { lintGutter, linter } from '@codemirror/lint';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
-import { EditorState, StateEffect, StateField, type Text } from '@codemirror/state';
+import { EditorState, StateEffect, StateField } from '@codemirror/state';
 import { Decoration, drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers, type DecorationSet } from '@codemirror/view';
+import { toLint, type GwDiagnostic } from './diagnostics.ts';
 import { routesGw } from './routes-gw-language.ts';
 
-/** A diagnostic as POST /console/api/policy/check answers it (lines and columns from 1). */
-export interface GwDiagnostic {
-  severity: string;
-  code: string;
-  message: string;
-  line: number;
-  col: number;
-  endLine?: number;
-  endCol?: number;
-}
+export type { GwDiagnostic } from './diagnostics.ts';
 
 export interface EditorHooks {
   /** compiles the text on the gateway; its diagnostics */
@@ -40,20 +32,6 @@ const targetLine = StateField.define<DecorationSet>({
   },
   provide: (f) => EditorView.decorations.from(f),
 });
-
-/** The document offset of a 1-based line and column, clamped into the text. */
-export function offsetOf(doc: Text, line: number, col: number): number {
-  const l = doc.line(Math.min(Math.max(1, line), doc.lines));
-  return l.from + Math.min(Math.max(0, col - 1), l.length);
-}
-
-export function toLint(doc: Text, d: GwDiagnostic): Diagnostic {
-  const from = offsetOf(doc, d.line, d.col);
-  let to = d.endLine ? offsetOf(doc, d.endLine, d.endCol ?? d.col) : from;
-  if (to <= from) to = Math.min(doc.lineAt(from).to, from + 1);
-  const severity = d.severity === 'warning' ? 'warning' : d.severity === 'error' ? 'error' : 'info';
-  return { from, to: Math.max(from, to), severity, source: d.code, message: d.message };
-}
 
 export function createEditor(parent: HTMLElement, text: string, hooks: EditorHooks): EditorView {
   const lint = linter(
