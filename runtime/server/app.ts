@@ -33,6 +33,7 @@ import { startCheckpointer } from '../state/checkpointer.ts';
 import { authStartError } from './admin-auth.ts';
 import { lastResortError, pathnameOf, protocolErrorResponse } from './route-errors.ts';
 import { ResponseStore } from '../state/response-store.ts';
+import { mountConsole } from './console/mount.ts';
 import { createResponse, deleteResponse, getResponse, listInputItems } from './responses-route.ts';
 
 export interface GatewayOptions {
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   random?: () => number;
   /** the state database; default: the policy's `gateway { state … }`, relative to the policy file */
   statePath?: string;
+  /** the built console app (default dist/console/) */
+  consoleDir?: string;
 }
 
 export interface Gateway {
@@ -212,6 +215,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return jsonResponse(ok ? 200 : 503, { ok, providers });
     }),
   );
+  mountConsole(app, { holder, ledger, live, env, scrubber, dir: opts.consoleDir });
   app.all('/**', (event) => {
     const path = pathnameOf(event.req.url);
     return protocolErrorResponse(path, new GwError(404, 'invalid_request_error', `no route for ${event.req.method} ${path.slice(0, 200)}`, 'unknown_url'));

@@ -26,12 +26,12 @@ export function policyFor(up: FakeUpstream, body: string, providers: string[] = 
 export const TEST_KEYS = { FREEBIE_KEY: 'sk-freebie-secret-1111', PAIDCO_KEY: 'sk-paidco-secret-2222', BACKUP_KEY: 'sk-backup-secret-3333' };
 
 /** Write the policy to a temp dir, build the real gateway and serve it with listhen on 127.0.0.1 and a free port. */
-export async function startGateway(policy: string, env: Record<string, string> = TEST_KEYS, opts: { random?: () => number; watch?: boolean; dir?: string } = {}): Promise<RunningGateway> {
+export async function startGateway(policy: string, env: Record<string, string> = TEST_KEYS, opts: { random?: () => number; watch?: boolean; dir?: string; consoleDir?: string } = {}): Promise<RunningGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gw-test-'));
   const policyPath = join(dir, 'routes.gw');
   writeFileSync(policyPath, policy);
   const log = memoryLogger();
-  const gw = createGateway({ policyPath, env, log, random: opts.random ?? (() => 0), watch: opts.watch ?? false });
+  const gw = createGateway({ policyPath, env, log, random: opts.random ?? (() => 0), watch: opts.watch ?? false, consoleDir: opts.consoleDir });
   await gw.watching;
   const listener = await serveGateway(gw, 0, '127.0.0.1');
   const url = listener.url.replace(/\/$/, '');
