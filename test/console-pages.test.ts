@@ -42,12 +42,6 @@ async function until<T>(what: string, f: () => Promise<T | null | undefined | fa
   }
 }
 
-async function login(page: Page, base: string, token = ADMIN): Promise<void> {
-  await page.goto(`${base}/console/login`);
-  await page.fill('input[name=token]', token);
-  await page.click('form[data-test=login] button[type=submit]');
-}
-
 describe.skipIf(!HAVE_CHROMIUM)('the console in Chromium', () => {
   let up: FakeUpstream;
   let g: RunningGateway;
@@ -77,7 +71,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the console in Chromium', () => {
   it('refuses a wrong token, then logs in with the admin token', { timeout: 30_000 }, async () => {
     await page.goto(`${g.url}/console/quotas`);
     await page.waitForURL(/\/console\/login\?next=/);
-    await login(page, g.url, 'not-the-token');
+    await page.fill('input[name=token]', 'not-the-token');
+    await page.click('form[data-test=login] button[type=submit]');
     await expect.poll(() => page.textContent('[data-test=login-error]'), { timeout: 10_000 }).toMatch(/wrong admin token/i);
     await page.fill('input[name=token]', ADMIN);
     await page.click('form[data-test=login] button[type=submit]');
