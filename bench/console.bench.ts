@@ -121,7 +121,7 @@ async function inBrowser(base: string, token: string): Promise<boolean> {
       ['logs page in Chromium', '/console/logs', '[data-test=logs] tbody tr'],
     ] as const) {
       const ms = await median(async () => {
-        await page.goto(`${base}${path}`);
+        await page.goto(`${base}${path}`, { waitUntil: 'commit' });
         await page.waitForSelector(ready, { timeout: 15_000 });
       }, 5);
       if (ms > TARGET_MS) ok = false;
