@@ -3,13 +3,10 @@ import { parseArgs } from 'node:util';
 import { loadPolicy } from '../compiler/load-policy.ts';
 import { formatReport } from '../compiler/format-diagnostics.ts';
 import { hasErrors } from '../compiler/diagnostics.ts';
-import { decide } from '../runtime/router/decide.ts';
-import { requestParts } from '../runtime/router/request-text.ts';
-import type { ChatMessage, Decision, RouteRequest, StateSnapshot } from '../runtime/router/types.ts';
-import type { PartFinding } from '../runtime/pii/scan.ts';
+import type { ChatMessage, RouteRequest, StateSnapshot } from '../runtime/router/types.ts';
 import { maskValue } from '../runtime/pii/mask.ts';
-import { runPiiChecks, scrubTrace, type ClassifyDeps } from '../runtime/server/pii-gate.ts';
-import { redactText } from '../runtime/state/redact-log.ts';
+import type { ClassifyDeps } from '../runtime/server/pii-gate.ts';
+import { explainRun } from '../runtime/server/explain-run.ts';
 import type { DecisionTable } from '../runtime/types/decision-table.ts';
 import { UsageError, type Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
@@ -139,32 +136,10 @@ export function parseExplainArgs(args: string[]): ExplainArgs & {
   };
 }
 
-/**
- * Trace lines may quote the request (a `text ~` condition shows what it matched): with personal data found, every
- * detected value there is shown masked, and any piece of one starred.
- */
-function maskTrace(d: Decision, texts: readonly string[], findings: readonly PartFinding[]): void {
-  if (!findings.length) return;
-  const values = findings.map((f) => [texts[f.part].slice(f.start, f.end), maskValue(texts[f.part], f)] as const).sort((a, b) => b[0].length - a[0].length);
-  // whole values become their masks (through a marker, so the mask's own digits are not starred as pieces)
-  const marker = (i: number) => `\u0000${i}\u0000`;
-  for (const t of d.trace) values.forEach(([v], i) => v && (t.message = t.message.split(v).join(marker(i))));
-  d.trace = scrubTrace(d, values.map(([v]) => v)).trace;
-  for (const t of d.trace) values.forEach(([, masked], i) => (t.message = t.message.split(marker(i)).join(masked)));
-}
-
 /** What the classifier call needs, loaded only when --classify asks for it. */
 async function classifierDeps(env: Io['env']): Promise<ClassifyDeps> {
   const [{ openaiAdapter }, { anthropicAdapter }] = await Promise.all([import('../runtime/providers/openai-adapter.ts'), import('../runtime/providers/anthropic-adapter.ts')]);
   return { adapters: { openai: openaiAdapter, anthropic: anthropicAdapter }, env };
-}
-
-/** Where the classifier's verdict goes in the trace: with the other PII lines (the router reports a verdict it got). */
-function classifierNote(d: Decision, table: DecisionTable, line: string): void {
-  const at = table.pii?.classify?.at ?? null;
-  const said = d.trace.findIndex((t) => t.step === 'pii' && t.message.startsWith('classifier said'));
-  const i = said !== -1 ? said + 1 : d.trace.findIndex((t) => t.step === 'pii');
-  d.trace.splice(i === -1 ? 1 : i, 0, { step: 'pii', at, message: line });
 }
 
 /** `--replay FILE --at LINE`: the trace of one replayed request, as `gw replay` decided it. */
@@ -215,21 +190,9 @@ export async function explain(args: string[], cliIo: Io): Promise<number> {
     a.request = { ...a.request, client: c.route };
     if (c.note) io.err(`note: ${c.note}\n`);
   }
-  const texts = requestParts(a.request).texts;
-  const checks = await runPiiChecks(table, texts, a.classify ? await classifierDeps(io.env) : null);
-  const { findings, classifier } = checks;
-  const request: RouteRequest = { ...a.request, pii: table.pii ? { findings, ...(classifier ? { classifier: { verdict: classifier.verdict, ms: classifier.ms } } : {}) } : null };
-  const d = decide(table, request, a.state, a.now, a.draw);
+  const run = await explainRun(table, a.request, a.state, a.now, a.draw, { classify: a.classify ? await classifierDeps(io.env) : null, scrubber: sc });
+  const { decision: d, texts, findings, classifier, piiLines } = run;
   const classify = table.pii?.classify;
-  if (classify && !classifier) {
-    if (findings.length) classifierNote(d, table, `classifier ${classify.model} not asked: the detectors already found personal data`);
-    else if (!a.classify) classifierNote(d, table, `classifier ${classify.model} not run (it needs the live local model; pass --classify to ask it)`);
-  } else if (classifier?.verdict === 'error') {
-    const then = table.pii?.onError === 'block' ? 'on_error block refuses the request' : 'on_error allow: routing goes on as without personal data';
-    classifierNote(d, table, `the classifier failed (${sc.message(redactText(classifier.detail ?? 'no answer')).slice(0, 160)}); ${then}`);
-  }
-  maskTrace(d, texts, findings);
-  const piiLines = findings.map((f) => `${f.type} by ${f.detector} at part ${f.part} offsets ${f.start}-${f.end}: ${maskValue(texts[f.part], f)}`);
   if (a.json) {
     io.out(
       `${JSON.stringify(

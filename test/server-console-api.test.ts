@@ -165,6 +165,11 @@ describe('console data', () => {
     for (const r of filtered.rows) expect([r.model, r.tier, r.status]).toEqual(['freebie/free-model', 'free', 200]);
     expect((await c.send('GET', `/console/api/logs?q=${ids[0]}`)).json.rows.map((r: any) => r.id)).toEqual([ids[0]]);
     expect((await c.send('GET', '/console/api/logs?model=nope')).json).toEqual({ rows: [], next: null });
+    const text = (await c.send('GET', `/console/api/logs?q=${ids[1].slice(2, -2)}`)).json;
+    expect(text.rows.map((r: any) => r.id)).toEqual([ids[1]]);
+    const byModel = (await c.send('GET', '/console/api/logs?q=FREE-MOD&limit=200')).json.rows;
+    expect(byModel.length).toBeGreaterThan(0);
+    for (const r of byModel) expect(r.model).toBe('freebie/free-model');
     expect((await c.send('GET', '/console/api/logs?before=garbage')).status).toBe(400);
     expect((await c.send('GET', '/console/api/logs?limit=0')).status).toBe(400);
   });

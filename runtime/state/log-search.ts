@@ -49,7 +49,8 @@ const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 /**
  * The requests table newest first, filtered, a page at a time by keyset (ts, rowid): every page is an index range
  * scan that starts where the last one ended (requests_ts, or the (column, ts) index of a filtered column; their
- * entries end with the rowid), so page 1000 costs what page 1 does.
+ * entries end with the rowid), so page 1000 costs what page 1 does. A text search (`q`) has no index: an exact
+ * request id is looked up by its key, any other text is searched in at most SCAN_ROWS rows per call.
  */
 export function searchLogs(db: Database.Database, f: LogFilter, before: LogCursor | null, limit: number): { rows: LogListRow[]; next: LogCursor | null } {
   const conds: string[] = [];
@@ -67,18 +68,39 @@ export function searchLogs(db: Database.Database, f: LogFilter, before: LogCurso
   if (f.status === 'error') conds.push('status >= 400');
   else if (f.status !== undefined) eq('status', f.status);
   if (f.statusClass !== undefined) (conds.push('status >= ? AND status < ?'), args.push(f.statusClass * 100, f.statusClass * 100 + 100));
-  if (f.q !== undefined && f.q !== '') {
-    conds.push(
-      `(id LIKE ? ESCAPE '\\' OR endpoint LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\' OR requested_model LIKE ? ESCAPE '\\' OR error_type LIKE ? ESCAPE '\\' OR client LIKE ? ESCAPE '\\')`,
-    );
-    args.push(...Array(6).fill(like(f.q)));
-  }
   if (before) (conds.push('(ts, rowid) < (?, ?)'), args.push(before.ts, before.rowid));
-  const sql = `SELECT rowid AS rid, id, ts, endpoint, model, scenario, tier, status, latency_ms, prompt_tokens, completion_tokens, cost_usd, client
-    FROM requests ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY ts DESC, rowid DESC LIMIT ?`;
-  const got = db.prepare(sql).all(...args, limit + 1) as (LogListRow & { rid: number })[];
+  const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
+  const order = 'ORDER BY ts DESC, rowid DESC';
+  if (f.q === undefined || f.q === '') {
+    const got = db.prepare(`SELECT ${COLUMNS} FROM requests ${where} ${order} LIMIT ?`).all(...args, limit + 1) as Found[];
+    return page(got, limit, null);
+  }
+  // a request id as it is: one primary-key lookup
+  const exact = db.prepare(`SELECT ${COLUMNS} FROM requests WHERE id = ?${conds.length ? ` AND ${conds.join(' AND ')}` : ''}`).all(f.q, ...args) as Found[];
+  if (exact.length) return page(exact, limit, null);
+  // text: the next SCAN_ROWS rows of the other filters' index range, newest first, searched; a page may come back
+  // short (even empty) with a cursor where the scan stopped, so no call scans more than that
+  const match = `id LIKE ?1 ESCAPE '\\' OR endpoint LIKE ?1 ESCAPE '\\' OR model LIKE ?1 ESCAPE '\\' OR requested_model LIKE ?1 ESCAPE '\\' OR error_type LIKE ?1 ESCAPE '\\' OR client LIKE ?1 ESCAPE '\\'`;
+  const numbered = args.map((_, i) => i + 2);
+  let k = 0;
+  const whereN = where.replace(/\?/g, () => `?${numbered[k++]}`);
+  const got = db
+    .prepare(`SELECT * FROM (SELECT ${COLUMNS} FROM requests ${whereN} ${order} LIMIT ${SCAN_ROWS}) WHERE ${match} LIMIT ?${args.length + 2}`)
+    .all(like(f.q), ...args, limit + 1) as Found[];
+  if (got.length > limit) return page(got, limit, null);
+  const edge = db.prepare(`SELECT ts, rowid AS rid FROM requests ${where} ${order} LIMIT 1 OFFSET ${SCAN_ROWS - 1}`).get(...args) as { ts: number; rid: number } | undefined;
+  return page(got, limit, edge ? { ts: edge.ts, rowid: edge.rid } : null);
+}
+
+/** The rows a text search scans at most per call (about 80 ms at a million rows). */
+const SCAN_ROWS = 100_000;
+const COLUMNS = 'rowid AS rid, id, ts, endpoint, model, scenario, tier, status, latency_ms, prompt_tokens, completion_tokens, cost_usd, client';
+type Found = LogListRow & { rid: number };
+
+function page(got: Found[], limit: number, stoppedAt: LogCursor | null): { rows: LogListRow[]; next: LogCursor | null } {
   const more = got.length > limit;
-  const page = more ? got.slice(0, limit) : got;
-  const last = page[page.length - 1];
-  return { rows: page.map(({ rid: _r, ...r }) => r), next: more && last ? { ts: last.ts, rowid: last.rid } : null };
+  const rows = more ? got.slice(0, limit) : got;
+  const last = rows[rows.length - 1];
+  const next = more && last ? { ts: last.ts, rowid: last.rid } : stoppedAt;
+  return { rows: rows.map(({ rid: _r, ...r }) => r), next };
 }
