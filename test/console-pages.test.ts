@@ -77,7 +77,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the console in Chromium', () => {
     await page.fill('input[name=token]', ADMIN);
     await page.click('form[data-test=login] button[type=submit]');
     await page.waitForURL(`${g.url}/console/quotas`);
-    const cookies = await ctx.cookies(g.url);
+    const cookies = await ctx.cookies(`${g.url}/console/`);
     const c = cookies.find((x) => x.name === 'gw_console');
     expect(c?.httpOnly).toBe(true);
     expect(c?.sameSite).toBe('Strict');
@@ -142,6 +142,27 @@ describe.skipIf(!HAVE_CHROMIUM)('the console in Chromium', () => {
     await page.waitForURL(new RegExp(`/console/policy#L${line}$`));
     await page.waitForSelector('.cm-gw-target');
     expect(await editorLineOf(page, '.cm-gw-target')).toBe(line);
+  });
+
+  it('filters the log and pages through it by its keyset cursor', { timeout: 60_000 }, async () => {
+    await page.goto(`${g.url}/console/logs?scenario=code`);
+    await page.waitForSelector('[data-test=logs] tbody tr');
+    await expect.poll(() => page.locator('[data-test=logs] tbody tr').count()).toBe(1);
+    expect(await page.inputValue('form[data-test=filters] input >> nth=3')).toBe('code');
+    // 55 more requests: the first page shows 50, the next one the 10 older ones
+    const client = g.client({ apiKey: ADMIN });
+    for (let i = 0; i < 55; i++) await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: `paging ${i}` }] });
+    await until('60 logged requests', async () => (await admin<{ requests24h: number }>(g, '/stats')).requests24h === 60);
+    await page.goto(`${g.url}/console/logs`);
+    await page.waitForSelector('[data-test=logs] tbody tr');
+    expect(await page.locator('[data-test=logs] tbody tr').count()).toBe(50);
+    const firstPage = await page.locator('[data-test=logs] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+    await page.click('[data-test=more]');
+    await expect.poll(() => page.locator('[data-test=logs] tbody tr').count()).toBe(60);
+    const all = await page.locator('[data-test=logs] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+    expect(new Set(all).size).toBe(60);
+    expect(all.slice(0, 50)).toEqual(firstPage);
+    expect(await page.locator('[data-test=more]').count()).toBe(0);
   });
 
   it('creates a client key (shown once) that works, then revokes it', { timeout: 30_000 }, async () => {
