@@ -93,6 +93,18 @@ describe.skipIf(!HAVE_CHROMIUM)('the policy editor in Chromium', () => {
     expect(g.gw.holder.current.table.models.find((m) => m.id === 'paidco/paid-model')?.price?.output).toBe(3);
   });
 
+  it('explains a prompt in the playground, the trace linked to the policy\'s lines', { timeout: 20_000 }, async () => {
+    await page.fill('form[data-test=explain] textarea', 'what is the capital of France?');
+    await page.click('form[data-test=explain] button[type=submit]');
+    await page.waitForSelector('form[data-test=explain] [data-test=trace] .step');
+    const trace = await page.textContent('form[data-test=explain] [data-test=trace]');
+    expect(trace).toContain('paidco/paid-model');
+    const line = Number(await page.getAttribute('form[data-test=explain] [data-test=trace] a[data-line]', 'data-line'));
+    const text = readFileSync(g.policyPath, 'utf8').split('\n');
+    expect(line).toBeGreaterThan(0);
+    expect(line).toBeLessThanOrEqual(text.length);
+  });
+
   it('switches to Chinese and remembers it', { timeout: 20_000 }, async () => {
     await page.selectOption('[data-test=lang]', 'zh');
     await expect.poll(() => page.textContent('main h1')).toBe('策略');
