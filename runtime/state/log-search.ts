@@ -80,13 +80,10 @@ export function searchLogs(db: Database.Database, f: LogFilter, before: LogCurso
   if (exact.length) return page(exact, limit, null);
   // text: the next SCAN_ROWS rows of the other filters' index range, newest first, searched; a page may come back
   // short (even empty) with a cursor where the scan stopped, so no call scans more than that
-  const match = `id LIKE ?1 ESCAPE '\\' OR endpoint LIKE ?1 ESCAPE '\\' OR model LIKE ?1 ESCAPE '\\' OR requested_model LIKE ?1 ESCAPE '\\' OR error_type LIKE ?1 ESCAPE '\\' OR client LIKE ?1 ESCAPE '\\'`;
-  const numbered = args.map((_, i) => i + 2);
-  let k = 0;
-  const whereN = where.replace(/\?/g, () => `?${numbered[k++]}`);
+  const match = ['id', 'endpoint', 'model', 'requested_model', 'error_type', 'client'].map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ');
   const got = db
-    .prepare(`SELECT * FROM (SELECT ${COLUMNS} FROM requests ${whereN} ${order} LIMIT ${SCAN_ROWS}) WHERE ${match} LIMIT ?${args.length + 2}`)
-    .all(like(f.q), ...args, limit + 1) as Found[];
+    .prepare(`SELECT ${OUTER} FROM (SELECT ${COLUMNS}, requested_model, error_type FROM requests ${where} ${order} LIMIT ${SCAN_ROWS}) WHERE ${match} LIMIT ?`)
+    .all(...args, ...Array(6).fill(like(f.q)), limit + 1) as Found[];
   if (got.length > limit) return page(got, limit, null);
   const edge = db.prepare(`SELECT ts, rowid AS rid FROM requests ${where} ${order} LIMIT 1 OFFSET ${SCAN_ROWS - 1}`).get(...args) as { ts: number; rid: number } | undefined;
   return page(got, limit, edge ? { ts: edge.ts, rowid: edge.rid } : null);
@@ -95,6 +92,7 @@ export function searchLogs(db: Database.Database, f: LogFilter, before: LogCurso
 /** The rows a text search scans at most per call (about 80 ms at a million rows). */
 const SCAN_ROWS = 100_000;
 const COLUMNS = 'rowid AS rid, id, ts, endpoint, model, scenario, tier, status, latency_ms, prompt_tokens, completion_tokens, cost_usd, client';
+const OUTER = COLUMNS.replace('rowid AS rid', 'rid');
 type Found = LogListRow & { rid: number };
 
 function page(got: Found[], limit: number, stoppedAt: LogCursor | null): { rows: LogListRow[]; next: LogCursor | null } {
