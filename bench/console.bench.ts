@@ -7,7 +7,7 @@
  *   npm run bench:console          GW_BENCH_ROWS=200000 for a quicker run
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, cpus, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -107,6 +107,8 @@ async function answers(): Promise<boolean> {
 /** The dashboard and the logs page loaded in headless Chromium until their data is shown (after a first, warm load). */
 async function inBrowser(base: string, token: string): Promise<boolean> {
   const { launchChromium } = await import('../test/helpers/browser.ts');
+  // the browser's share is CPU-bound: a loaded machine slows it, so the load is printed beside the figures
+  console.log(`  in Chromium (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores):`);
   const chrome = await launchChromium();
   let ok = true;
   try {
