@@ -34,6 +34,7 @@ import { authStartError } from './admin-auth.ts';
 import { lastResortError, pathnameOf, protocolErrorResponse } from './route-errors.ts';
 import { ResponseStore } from '../state/response-store.ts';
 import { mountConsole } from './console/mount.ts';
+import type { EventHub } from './console/events.ts';
 import { createResponse, deleteResponse, getResponse, listInputItems } from './responses-route.ts';
 
 export interface GatewayOptions {
@@ -57,6 +58,8 @@ export interface Gateway {
   deps: CallDeps;
   ledger: Ledger;
   access: Access;
+  /** the console's live event streams */
+  consoleHub: EventHub;
   /** resolves once the policy watcher is armed */
   watching: Promise<void>;
   close(): Promise<void>;
@@ -215,7 +218,18 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return jsonResponse(ok ? 200 : 503, { ok, providers });
     }),
   );
-  mountConsole(app, { holder, ledger, live, env, scrubber, dir: opts.consoleDir });
+  const consoleHub = mountConsole(app, {
+    holder,
+    ledger,
+    live,
+    env,
+    scrubber,
+    dir: opts.consoleDir,
+    registry,
+    vault,
+    master: () => findMasterKey(baseEnv, stateFile, { create: true }),
+    vaultChanged: refreshVault,
+  });
   app.all('/**', (event) => {
     const path = pathnameOf(event.req.url);
     return protocolErrorResponse(path, new GwError(404, 'invalid_request_error', `no route for ${event.req.method} ${path.slice(0, 200)}`, 'unknown_url'));
@@ -229,8 +243,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
     deps,
     ledger,
     access,
+    consoleHub,
     watching: watcher?.ready ?? Promise.resolve(),
     close: async () => {
+      consoleHub.closeAll();
       await watcher?.close();
       await checkpointer?.stop(); // then the gateway's connection is the last: closing it checkpoints what is left
       ledger.close();

@@ -12,15 +12,16 @@ const iso = (t: number) => new Date(t).toISOString();
 export function secretsRoutes(
   app: H3,
   ctx: { vault: Vault; guard: (h: (req: Request) => unknown) => (event: { req: Request }) => unknown; master: () => MasterKey | null; changed: () => void },
+  base = '/_gw/secrets',
 ): void {
   const nameOf = (req: Request) => {
     const name = decodeURIComponent(new URL(req.url).pathname.split('/').pop() ?? '');
     if (!SECRET_NAME.test(name)) throw badRequest('a secret is named like an environment variable (letters, digits, "_")', 'invalid_value', 'name');
     return name;
   };
-  app.get('/_gw/secrets', ctx.guard(() => jsonResponse(200, { secrets: ctx.vault.list().map((s) => ({ name: s.name, set_at: iso(s.setAt) })) })));
+  app.get(base, ctx.guard(() => jsonResponse(200, { secrets: ctx.vault.list().map((s) => ({ name: s.name, set_at: iso(s.setAt) })) })));
   app.put(
-    '/_gw/secrets/:name',
+    `${base}/:name`,
     ctx.guard(async (req) => {
       const name = nameOf(req);
       const body = await readJsonObject(req, 64 * 1024);
@@ -36,7 +37,7 @@ export function secretsRoutes(
     }),
   );
   app.delete(
-    '/_gw/secrets/:name',
+    `${base}/:name`,
     ctx.guard((req) => {
       const name = nameOf(req);
       if (!ctx.vault.remove(name)) throw new GwError(404, 'invalid_request_error', `no secret named "${name}"`, 'secret_not_found');

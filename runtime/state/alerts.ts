@@ -1,6 +1,14 @@
 import { formatSpan } from '../quota/period.ts';
 import { thousands } from '../router/format.ts';
 import type { QuotaStatus } from './quota-status.ts';
+import type { DecisionTable } from '../types/decision-table.ts';
+
+/** The alert webhook's URL: the first set variable of `alert { webhook env … }`, else its literal; null: none. */
+export function webhookUrl(table: DecisionTable, env: Readonly<Record<string, string | undefined>>): string | null {
+  const w = table.alert?.webhook;
+  if (!w) return null;
+  return w.env.map((n) => env[n]).find(Boolean) ?? w.literal ?? null;
+}
 
 export interface Alert {
   provider: string;

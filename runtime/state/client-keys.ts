@@ -22,12 +22,16 @@ export interface ClientKeyRow extends ClientLimits {
   revokedAt: number | null;
   createdAt: number;
   rotatedAt: number | null;
+  /** the key's first characters (`gw_` and 4 more), to tell keys apart; null for keys made before schema 5 */
+  prefix: string | null;
 }
 
 /** A client key as handed out: `gw_` and 32 random bytes (base64url). */
 export const CLIENT_KEY_PREFIX = 'gw_';
 export const newClientKey = (): string => `${CLIENT_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
 export const keyHash = (key: string): string => createHash('sha256').update(key).digest('hex');
+/** What is kept of a key besides its hash: its first 7 characters (`gw_` and 24 of its 256 random bits). */
+export const keyPrefix = (key: string): string => key.slice(0, CLIENT_KEY_PREFIX.length + 4);
 
 export const CLIENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -45,6 +49,7 @@ interface DbRow {
   revoked_at: number | null;
   created_at: number;
   rotated_at: number | null;
+  prefix?: string | null;
 }
 
 function fromDb(r: DbRow): ClientKeyRow {
@@ -60,6 +65,7 @@ function fromDb(r: DbRow): ClientKeyRow {
     revokedAt: r.revoked_at,
     createdAt: r.created_at,
     rotatedAt: r.rotated_at,
+    prefix: r.prefix ?? null,
   };
 }
 
@@ -89,8 +95,8 @@ export class ClientKeyStore {
     const key = newClientKey();
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO client_keys (name, key_hash, rpm, tpm, budget_usd, budget_per, budget_then, models, scenarios, expires_at, revoked_at, created_at, rotated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)`,
+        `INSERT OR REPLACE INTO client_keys (name, key_hash, rpm, tpm, budget_usd, budget_per, budget_then, models, scenarios, expires_at, revoked_at, created_at, rotated_at, prefix)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?)`,
       )
       .run(
         name,
@@ -104,6 +110,7 @@ export class ClientKeyStore {
         limits.scenarios ? JSON.stringify(limits.scenarios) : null,
         limits.expiresAt,
         now,
+        keyPrefix(key),
       );
     bump(this.db, 'clients_version');
     return key;
@@ -121,7 +128,7 @@ export class ClientKeyStore {
     if (!row) throw new ClientKeyError(`no client key named "${name}"`);
     if (row.revokedAt !== null) throw new ClientKeyError(`the client key "${name}" is revoked: create it again`);
     const key = newClientKey();
-    this.db.prepare('UPDATE client_keys SET key_hash = ?, rotated_at = ? WHERE name = ?').run(keyHash(key), now, name);
+    this.db.prepare('UPDATE client_keys SET key_hash = ?, rotated_at = ?, prefix = ? WHERE name = ?').run(keyHash(key), now, keyPrefix(key), name);
     bump(this.db, 'clients_version');
     return key;
   }

@@ -4,7 +4,7 @@ import type { DecisionTable } from '../types/decision-table.ts';
 import type { Decision, StateSnapshot } from '../router/types.ts';
 import type { Env } from '../providers/keys.ts';
 import type { Accounting, CompletedRequest, Recorder } from './accounting.ts';
-import { computeAlerts, type Alert } from './alerts.ts';
+import { computeAlerts, webhookUrl, type Alert } from './alerts.ts';
 import { costAndSaving } from './cost.ts';
 import { Metrics, type Cell } from './metrics.ts';
 import { OverlayStore } from './overlay.ts';
@@ -63,6 +63,8 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
   private journal: AnswerJournal | null = null;
   private drainScheduled = false;
   private readonly drainSoon = () => this.drain();
+  /** called with each finished request's row once it is recorded (the console's live log) */
+  readonly recorded = new Set<(row: RequestRow) => void>();
 
   constructor(db: Database.Database, opts: { log: Logger; env: Env }) {
     super(db);
@@ -165,6 +167,7 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
 
   private record(table: DecisionTable, req: CompletedRequest, money: Money, row: RequestRow): void {
     this.requests.write(row, logBodies(table, req, row, this.env));
+    for (const f of this.recorded) f(row);
     const { cost, saved } = money;
     const d = req.decision;
     const model = req.model ?? 'none';
@@ -211,9 +214,8 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
   /** POST each new alert to the policy's webhook once (per quota period). */
   async checkAlerts(table: DecisionTable, now: number): Promise<Alert[]> {
     const a = table.alert;
-    if (!a?.webhook) return [];
-    const url = a.webhook.env.map((n) => this.env[n]).find(Boolean) ?? a.webhook.literal;
-    if (!url) return [];
+    const url = webhookUrl(table, this.env);
+    if (!a || !url) return [];
     // alerts already sent are not built again (their messages and dates), nor looked up in the database
     const sent = (key: string) => this.alertsSent.has(key);
     const { low, expiring } = computeAlerts(quotaStatuses(table, this.quotas, now), a.lowQuotaBelow ?? 0, a.expiringWithinMs, now, sent);

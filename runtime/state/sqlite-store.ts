@@ -99,7 +99,8 @@ const MIGRATIONS: string[] = [
    ALTER TABLE request_bodies ADD COLUMN packed BLOB;`,
   // 5: hourly rollups of the requests table (runtime/state/rollups.ts), kept by triggers in the transaction that
   // inserts or deletes a requests row (the log-writer thread's batches, the journal's replay, retention), built here
-  // for the rows already there; and the indexes the console's log filters page through.
+  // for the rows already there; the indexes the console's log filters page through; and a client key's first
+  // characters, which the console shows to tell keys apart.
   `${ROLLUP_SCHEMA}
    INSERT INTO request_rollups SELECT ${ROLLUP_KEY_OF('')}, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(free_tokens),
      SUM(cost_usd), SUM(saved_usd), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(latency_ms)
@@ -107,7 +108,8 @@ const MIGRATIONS: string[] = [
    CREATE INDEX IF NOT EXISTS requests_model_ts ON requests (model, ts);
    CREATE INDEX IF NOT EXISTS requests_scenario_ts ON requests (scenario, ts);
    CREATE INDEX IF NOT EXISTS requests_tier_ts ON requests (tier, ts);
-   CREATE INDEX IF NOT EXISTS requests_status_ts ON requests (status, ts);`,
+   CREATE INDEX IF NOT EXISTS requests_status_ts ON requests (status, ts);
+   ALTER TABLE client_keys ADD COLUMN prefix TEXT;`,
 ];
 
 /** Open (creating if needed) the state database: WAL journal, one writer, migrations applied. */

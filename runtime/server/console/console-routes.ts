@@ -17,6 +17,15 @@ import { consoleQuotas } from './quotas.ts';
 import { SessionStore, type ConsoleSession } from './session-store.ts';
 import { staticFiles } from './static-files.ts';
 import { registerQuota } from '../ledger-routes.ts';
+import type { ClientRegistry } from '../../state/client-registry.ts';
+import type { MasterKey, Vault } from '../../state/vault.ts';
+import { secretsRoutes } from '../secrets-routes.ts';
+import { createKey, listKeys, revokeKey } from './client-keys-view.ts';
+import { alertsView, sendTestAlert } from './alerts-view.ts';
+import { providersView, testProvider } from './providers-view.ts';
+import { explainPlayground } from './explain-playground.ts';
+import { EventHub } from './events.ts';
+import { logRowJson } from './logs.ts';
 
 export interface ConsoleContext {
   holder: PolicyHolder;
@@ -27,11 +36,18 @@ export interface ConsoleContext {
   scrubber: () => Scrubber;
   /** the built console's directory (default dist/console/) */
   dir?: string;
+  /** client keys (gw keys) */
+  registry: ClientRegistry;
+  /** the key vault, its master key, and what to call once a secret changed */
+  vault: Vault;
+  master: () => MasterKey | null;
+  vaultChanged: () => void;
 }
 
 export interface ConsoleApi {
   ctx: ConsoleContext;
   sessions: SessionStore;
+  hub: EventHub;
   /** a JSON route under /console/api/ that needs a console session; `handler` returns a body (200) or a Response */
   route(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: (req: Request, session: ConsoleSession) => unknown): void;
 }
@@ -61,6 +77,8 @@ export function consoleRoutes(app: H3, ctx: ConsoleContext): ConsoleApi {
   const answer = async (run: () => unknown | Promise<unknown>): Promise<unknown> => {
     try {
       const v = await run();
+      // an event stream never ends: its frames are scrubbed one by one (events.ts)
+      if (v instanceof Response && v.headers.get('content-type')?.startsWith('text/event-stream')) return v;
       return await scrubbedResponse(v instanceof Response ? v : jsonResponse(200, v), ctx.scrubber());
     } catch (e) {
       const r = consoleErrorResponse(e);
@@ -129,7 +147,45 @@ export function consoleRoutes(app: H3, ctx: ConsoleContext): ConsoleApi {
   });
   route('PUT', '/console/api/policy', async (req) => savePolicy(ctx.holder, ctx.env, await readBody(req)));
 
-  const api: ConsoleApi = { ctx, sessions, route };
+  route('POST', '/console/api/explain', async (req) => {
+    const now = Date.now();
+    return explainPlayground(table(), ctx.ledger.snapshot(table(), now), await readBody(req), now, ctx.scrubber());
+  });
+
+  // ---- providers, keys, secrets, alerts ----------------------------------------------------------------------------
+  route('GET', '/console/api/providers', () => providersView(table(), ctx.env));
+  route('POST', '/console/api/providers/:name/test', (req) => testProvider(table(), ctx.env, decodeParam(new URL(req.url).pathname.split('/').at(-2) ?? '', 'provider')));
+  route('GET', '/console/api/keys', () => listKeys(ctx.registry, ctx.ledger, Date.now()));
+  route('POST', '/console/api/keys', async (req) => jsonResponse(201, createKey(ctx.registry, ctx.ledger, table(), await readBody(req), Date.now())));
+  route('DELETE', '/console/api/keys/:name', (req) => revokeKey(ctx.registry, lastSegment(req, 'name'), Date.now()));
+  const guard = (h: (req: Request) => unknown) => (event: { req: Request }) =>
+    answer(() => {
+      consoleSession(event.req, table(), ctx.env, sessions);
+      return h(event.req);
+    });
+  secretsRoutes(app, { vault: ctx.vault, guard, master: ctx.master, changed: ctx.vaultChanged }, '/console/api/secrets');
+  route('GET', '/console/api/alerts', (req) => alertsView(table(), ctx.ledger, ctx.env, new URL(req.url).searchParams, Date.now()));
+  route('POST', '/console/api/alerts/test', () => sendTestAlert(table(), ctx.env, Date.now()));
+
+  // ---- live --------------------------------------------------------------------------------------------------------
+  const hub = new EventHub({
+    stats: () => overviewBody(table(), ctx.ledger, 'today', Date.now()),
+    logRow: (row) => logRowJson(row),
+    policy: () => ({ generation: ctx.holder.current.generation, ok: ctx.holder.lastError === null }),
+    scrub: (text) => ctx.scrubber().text(text),
+    listen: (onRow) => {
+      ctx.ledger.recorded.add(onRow);
+      return () => ctx.ledger.recorded.delete(onRow);
+    },
+  });
+  app.get('/console/api/events', (event) =>
+    answer(() => {
+      const { session } = consoleSession(event.req, table(), ctx.env, sessions);
+      return hub.open(event.req.signal ?? null, () => sessions.get(session.id) !== null);
+    }),
+  );
+
+  const api: ConsoleApi = { ctx, sessions, route, hub };
   return api;
 }
 
