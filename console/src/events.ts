@@ -14,16 +14,31 @@ function dispatch(type: string, e: MessageEvent): void {
   for (const h of handlers.get(type) ?? []) h(data);
 }
 
+let wanted = false;
+
 export function startEvents(): void {
+  wanted = true;
   if (source || typeof EventSource === 'undefined') return;
   source = new EventSource('/console/api/events', { withCredentials: true });
   for (const type of ['stats', 'log', 'policy']) source.addEventListener(type, (e) => dispatch(type, e as MessageEvent));
 }
 
 export function stopEvents(): void {
+  wanted = false;
+  closeSource();
+}
+
+function closeSource(): void {
   source?.close();
   source = null;
 }
+
+// A page left for another (or put in the back-forward cache) closes its stream: an open one would keep holding one of
+// the browser's few connections to the gateway (six per host over HTTP/1.1) after the page is gone from view.
+window.addEventListener('pagehide', closeSource);
+window.addEventListener('pageshow', (e) => {
+  if (e.persisted && wanted) startEvents();
+});
 
 /** Subscribe to an event type; returns the unsubscribe. */
 export function onEvent(type: 'stats' | 'log' | 'policy', h: Handler): () => void {
