@@ -2,6 +2,7 @@
 // login, the dashboard against /stats, the quota bars against /quota, a logged request's trace linked to its
 // routes.gw line, keys created and revoked, every page at phone width without horizontal scrolling, screenshots,
 // and no error in the browser's console.
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
@@ -22,7 +23,7 @@ scenario chat {
   paid paidco/paid-model
   willingness 100%
 }
-alert low_quota below 5000 tokens, expiring within 24h
+alert low_quota below 5000 tokens, expiring within 24h, webhook "HOOK"
 `;
 const PAGES = ['', 'quotas', 'logs', 'policy', 'providers', 'keys', 'alerts'];
 
@@ -48,11 +49,21 @@ describe.skipIf(!HAVE_CHROMIUM)('the console in Chromium', () => {
   let chrome: Chromium;
   let ctx: BrowserContext;
   let page: Page;
+  /** the alert webhook: a local server that keeps what it is sent */
+  let hook: Server;
+  const hooked: string[] = [];
 
   beforeAll(async () => {
     ensureConsoleBuilt();
     up = await startFakeUpstream();
-    g = await startGateway(policyFor(up, BODY, ['freebie', 'paidco']), { ...TEST_KEYS, GW_CONSOLE_TOKEN: ADMIN });
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => (hooked.push(body), res.writeHead(204).end()));
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
+    g = await startGateway(policyFor(up, BODY.replace('HOOK', hookUrl), ['freebie', 'paidco']), { ...TEST_KEYS, GW_CONSOLE_TOKEN: ADMIN });
     const client = g.client({ apiKey: ADMIN });
     for (let i = 0; i < 4; i++) await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: `hello number ${i}` }] });
     await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'write python to sort a list' }] });
@@ -66,6 +77,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the console in Chromium', () => {
     await chrome?.close();
     await g?.close();
     await up?.close();
+    await new Promise((r) => hook?.close(r));
   }, 30_000);
 
   it('refuses a wrong token, then logs in with the admin token', { timeout: 30_000 }, async () => {
@@ -185,6 +197,22 @@ describe.skipIf(!HAVE_CHROMIUM)('the console in Chromium', () => {
     await page.waitForSelector('[data-test=keys] tr[data-name=ci-bot][data-revoked=true]');
     const after = await fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] }) });
     expect(after.status).toBe(401);
+  });
+
+  it('lists the alerts, shows the webhook masked and sends it a test alert', { timeout: 30_000 }, async () => {
+    await page.goto(`${g.url}/console/alerts`);
+    await page.waitForSelector('[data-test=send-test]');
+    const shown = await page.textContent('main');
+    expect(shown).toContain('http://127.0.0.1');
+    expect(shown).not.toContain('/hook');
+    // the daily quota resets within 24 h: an expiring-soon alert, as /quota/alerts says
+    const alerts = await admin<{ total_alerts: number }>(g, '/quota/alerts');
+    expect(await page.locator('[data-test=alert]').count()).toBe(alerts.total_alerts);
+    hooked.length = 0;
+    await page.click('[data-test=send-test]');
+    await page.waitForSelector('.notice.ok');
+    await until('the test alert at the webhook', async () => hooked.length === 1);
+    expect(JSON.parse(hooked[0]!).alert.reason).toBe('test');
   });
 
   it('shows a new request on the logs page without a reload (server-sent events)', { timeout: 30_000 }, async () => {
