@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
 import { policyFor, startGateway, TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
 import { consoleClient, type ConsoleClient } from './helpers/console-client.ts';
+import { MAX_SUBSCRIBERS } from '../runtime/server/console/events.ts';
 
 const TOKEN = 'admin-token-for-the-console-5678';
 const HOOK_SECRET = 'hook-path-secret-9f8e7d';
@@ -232,6 +233,27 @@ describe('console events', () => {
     ac.abort();
     const end = Date.now() + 3000;
     while (Date.now() < end && (await fetch(`${g.url}/health`).then(() => true)) && hubSize() > 0) await new Promise((r) => setTimeout(r, 50));
+    expect(hubSize()).toBe(0);
+  });
+
+  it(`holds at most ${MAX_SUBSCRIBERS} streams (then 503) and frees them when their clients go`, async () => {
+    const open: AbortController[] = [];
+    try {
+      for (let i = 0; i < MAX_SUBSCRIBERS; i++) {
+        const ac = new AbortController();
+        open.push(ac);
+        const r = await fetch(`${g.url}/console/api/events`, { headers: { cookie: c.cookie! }, signal: ac.signal });
+        expect(r.status).toBe(200);
+      }
+      expect(hubSize()).toBe(MAX_SUBSCRIBERS);
+      const over = await fetch(`${g.url}/console/api/events`, { headers: { cookie: c.cookie! } });
+      expect(over.status).toBe(503);
+      expect(((await over.json()) as any).error.code).toBe('too_many_streams');
+    } finally {
+      for (const ac of open) ac.abort();
+    }
+    const end = Date.now() + 5000;
+    while (Date.now() < end && hubSize() > 0) await new Promise((r) => setTimeout(r, 50));
     expect(hubSize()).toBe(0);
   });
 
