@@ -83,6 +83,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the console in Chromium', () => {
   it('refuses a wrong token, then logs in with the admin token', { timeout: 30_000 }, async () => {
     await page.goto(`${g.url}/console/quotas`);
     await page.waitForURL(/\/console\/login\?next=/);
+    await screenshot(page, 'login-desktop');
     await page.fill('input[name=token]', 'not-the-token');
     await page.click('form[data-test=login] button[type=submit]');
     await expect.poll(() => page.textContent('[data-test=login-error]'), { timeout: 10_000 }).toMatch(/wrong admin token/i);
@@ -227,6 +228,13 @@ describe.skipIf(!HAVE_CHROMIUM)('the console in Chromium', () => {
     await page.goto(`${g.url}/console/logs`);
     const logId = await page.locator('[data-test=logs] tbody tr').first().getAttribute('data-id');
     const phone = await chrome.context(PHONE);
+    const signIn = await phone.newPage();
+    await signIn.goto(`${g.url}/console/login`);
+    await signIn.waitForSelector('form[data-test=login]');
+    const o = await pageOverflow(signIn);
+    expect(o.scrollWidth, `login at 360 px: ${o.widest}`).toBeLessThanOrEqual(o.innerWidth);
+    await screenshot(signIn, 'login-phone');
+    await signIn.close();
     await ctx.storageState().then((s) => phone.addCookies(s.cookies));
     const small = await phone.newPage();
     const all = [...PAGES, ...(logId ? [`logs/${encodeURIComponent(logId)}`] : [])];
