@@ -47,6 +47,48 @@ describe('console log search', () => {
     expect(searchLogs(d, { q: '%' }, null, 50).rows).toEqual([]);
   });
 
+  it('a filtered search reads only the hours the rollups name, and pages the same rows a scan of every row finds', () => {
+    const HOUR = 3_600_000;
+    // 200 hours; model a/one only in hours divisible by 3, status 502 only in every 10th row
+    const d = openDatabase(':memory:');
+    const ins = d.prepare("INSERT INTO requests (id, ts, endpoint, status, stream, latency_ms, model, tier, client) VALUES (?, ?, 'chat.completions', ?, 0, 1, ?, ?, ?)");
+    d.transaction(() => {
+      for (let i = 0; i < 4000; i++) {
+        const hour = Math.floor(i / 20);
+        ins.run(`id-${i}`, 1_700_000_000_000 - (1_700_000_000_000 % HOUR) + hour * HOUR + (i % 20) * 1000, i % 10 === 0 ? 502 : 200, hour % 3 === 0 ? 'a/one' : 'b/two', i % 4 ? 'free' : 'paid', i % 7 ? null : 'ci');
+      }
+    })();
+    const filters: Parameters<typeof searchLogs>[1][] = [
+      { model: 'a/one' },
+      { model: 'a/one', status: 502 },
+      { status: 'error', tier: 'paid' },
+      { client: 'ci', statusClass: 2 },
+      { model: 'b/two', from: 1_700_000_000_000 + 50 * HOUR, to: 1_700_000_000_000 + 90 * HOUR },
+      { model: 'nope/none' },
+    ];
+    for (const f of filters) {
+      const want = searchLogs(d, {}, null, 5000).rows.filter(
+        (r) =>
+          (f.model === undefined || r.model === f.model) &&
+          (f.tier === undefined || r.tier === f.tier) &&
+          (f.client === undefined || r.client === f.client) &&
+          (f.status === undefined || (f.status === 'error' ? r.status >= 400 : r.status === f.status)) &&
+          (f.statusClass === undefined || Math.floor(r.status / 100) === f.statusClass) &&
+          (f.from === undefined || r.ts >= f.from) &&
+          (f.to === undefined || r.ts < f.to),
+      );
+      const got: string[] = [];
+      let next = null;
+      let pages = 0;
+      do {
+        const p = searchLogs(d, f, next, 7);
+        got.push(...p.rows.map((r) => r.id));
+        next = p.next;
+      } while (next && ++pages < 1000);
+      expect(got, JSON.stringify(f)).toEqual(want.map((r) => r.id));
+    }
+  });
+
   it('filters by status code, class and error, tier and time', () => {
     const d = db(300, (i) => i * 10);
     const all = (f: Parameters<typeof searchLogs>[1]) => searchLogs(d, f, null, 200).rows;

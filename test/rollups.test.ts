@@ -153,7 +153,7 @@ describe('hourly rollups', () => {
     const all = rows(1500, now - 2 * DAY, 2 * DAY, 4);
     batchWriter(db4, () => {})(all.map((row) => ({ row, bodies: null })));
     // back to what a schema-4 gateway left: no rollups, no triggers
-    db4.exec('DROP TRIGGER requests_rollup_add; DROP TRIGGER requests_rollup_remove; DROP TABLE request_rollups; PRAGMA user_version = 4');
+    db4.exec('DROP TRIGGER requests_rollup_add; DROP TRIGGER requests_rollup_remove; DROP TABLE request_rollups; ALTER TABLE client_keys DROP COLUMN prefix; PRAGMA user_version = 4');
     db4.close();
     const db = openDatabase(path);
     expect(db.pragma('user_version', { simple: true })).toBe(5);

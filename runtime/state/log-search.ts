@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { HOUR_MS } from './rollup-schema.ts';
 
 /** What the console's log table filters by (every field optional). */
 export interface LogFilter {
@@ -47,10 +48,11 @@ export function decodeCursor(text: string): LogCursor | null {
 const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
- * The requests table newest first, filtered, a page at a time by keyset (ts, rowid): every page is an index range
- * scan that starts where the last one ended (requests_ts, or the (column, ts) index of a filtered column; their
- * entries end with the rowid), so page 1000 costs what page 1 does. A text search (`q`) has no index: an exact
- * request id is looked up by its key, any other text is searched in at most SCAN_ROWS rows per call.
+ * The requests table newest first, filtered, a page at a time by keyset (ts, rowid): every page is a range scan of
+ * the ts index (its entries end with the rowid) that starts where the last one ended, so page 1000 costs what page 1
+ * does; a filter on model, scenario, tier, client or status reads only the hours the rollups say hold a match
+ * (byHours). A text search (`q`) has no index: an exact request id is looked up by its key, any other text is searched
+ * in at most SCAN_ROWS rows per call.
  */
 export function searchLogs(db: Database.Database, f: LogFilter, before: LogCursor | null, limit: number): { rows: LogListRow[]; next: LogCursor | null } {
   const conds: string[] = [];
@@ -72,6 +74,8 @@ export function searchLogs(db: Database.Database, f: LogFilter, before: LogCurso
   const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
   const order = 'ORDER BY ts DESC, rowid DESC';
   if (f.q === undefined || f.q === '') {
+    const hours = rollupHours(f);
+    if (hours) return byHours(db, hours, f, where, args, before, limit);
     const got = db.prepare(`SELECT ${COLUMNS} FROM requests ${where} ${order} LIMIT ?`).all(...args, limit + 1) as Found[];
     return page(got, limit, null);
   }
@@ -87,6 +91,56 @@ export function searchLogs(db: Database.Database, f: LogFilter, before: LogCurso
   if (got.length > limit) return page(got, limit, null);
   const edge = db.prepare(`SELECT ts, rowid AS rid FROM requests ${where} ${order} LIMIT 1 OFFSET ${SCAN_ROWS - 1}`).get(...args) as { ts: number; rid: number } | undefined;
   return page(got, limit, edge ? { ts: edge.ts, rowid: edge.rid } : null);
+}
+
+/** The rollup conditions that pick the hours holding rows of the filter; null: the filter has none (time alone). */
+function rollupHours(f: LogFilter): { conds: string[]; args: unknown[] } | null {
+  const conds: string[] = [];
+  const args: unknown[] = [];
+  for (const c of ['model', 'scenario', 'tier', 'client'] as const)
+    if (f[c] !== undefined) {
+      conds.push(`${c} = ?`);
+      args.push(f[c]);
+    }
+  if (f.status === 'error') conds.push('status_class >= 4');
+  else if (typeof f.status === 'number') (conds.push('status_class = ?'), args.push(Math.trunc(f.status / 100)));
+  if (f.statusClass !== undefined) (conds.push('status_class = ?'), args.push(f.statusClass));
+  return conds.length ? { conds, args } : null;
+}
+
+/** Hours looked up in the rollups per round. */
+const HOUR_BATCH = 48;
+
+/**
+ * A filtered page without an index per column: the hourly rollups (one row per hour and model, scenario, tier, client
+ * and status class, kept exact by triggers) name the hours that hold matching rows, newest first; each such hour is
+ * read through the ts index with the full filter until the page is full. Hours without a match are never read.
+ */
+function byHours(
+  db: Database.Database,
+  hours: { conds: string[]; args: unknown[] },
+  f: LogFilter,
+  where: string,
+  args: unknown[],
+  before: LogCursor | null,
+  limit: number,
+): { rows: LogListRow[]; next: LogCursor | null } {
+  const hourOf = (ts: number) => ts - (ts % HOUR_MS);
+  const top = Math.min(f.to !== undefined ? f.to - 1 : Number.MAX_SAFE_INTEGER, before ? before.ts : Number.MAX_SAFE_INTEGER);
+  const bottom = f.from !== undefined ? hourOf(f.from) : Number.MIN_SAFE_INTEGER;
+  const pick = db.prepare(`SELECT DISTINCT hour FROM request_rollups WHERE hour <= ? AND hour >= ? AND ${hours.conds.join(' AND ')} ORDER BY hour DESC LIMIT ${HOUR_BATCH}`).pluck();
+  const read = db.prepare(`SELECT ${COLUMNS} FROM requests ${where ? `${where} AND` : 'WHERE'} ts >= ? AND ts < ? ORDER BY ts DESC, rowid DESC LIMIT ?`);
+  const got: Found[] = [];
+  let below = top === Number.MAX_SAFE_INTEGER ? top : hourOf(top);
+  for (;;) {
+    const list = pick.all(below, bottom, ...hours.args) as number[];
+    for (const h of list) {
+      got.push(...(read.all(...args, h, h + HOUR_MS, limit + 1 - got.length) as Found[]));
+      if (got.length > limit) return page(got, limit, null);
+    }
+    if (list.length < HOUR_BATCH) return page(got, limit, null);
+    below = list[list.length - 1]! - 1;
+  }
 }
 
 /** The rows a text search scans at most per call (a page of a text search costs about 100 ms at most). */

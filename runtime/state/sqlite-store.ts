@@ -99,16 +99,12 @@ const MIGRATIONS: string[] = [
    ALTER TABLE request_bodies ADD COLUMN packed BLOB;`,
   // 5: hourly rollups of the requests table (runtime/state/rollups.ts), kept by triggers in the transaction that
   // inserts or deletes a requests row (the log-writer thread's batches, the journal's replay, retention), built here
-  // for the rows already there; the indexes the console's log filters page through; and a client key's first
-  // characters, which the console shows to tell keys apart.
+  // for the rows already there (the console's log filters find their hours in them too: runtime/state/log-search.ts);
+  // and a client key's first characters, which the console shows to tell keys apart.
   `${ROLLUP_SCHEMA}
    INSERT INTO request_rollups SELECT ${ROLLUP_KEY_OF('')}, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(free_tokens),
      SUM(cost_usd), SUM(saved_usd), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(latency_ms)
      FROM requests GROUP BY 1, 2, 3, 4, 5, 6;
-   CREATE INDEX IF NOT EXISTS requests_model_ts ON requests (model, ts);
-   CREATE INDEX IF NOT EXISTS requests_scenario_ts ON requests (scenario, ts);
-   CREATE INDEX IF NOT EXISTS requests_tier_ts ON requests (tier, ts);
-   CREATE INDEX IF NOT EXISTS requests_status_ts ON requests (status, ts);
    ALTER TABLE client_keys ADD COLUMN prefix TEXT;`,
 ];
 
