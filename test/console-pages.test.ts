@@ -247,6 +247,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the console in Chromium', () => {
           const o = await pageOverflow(pg);
           expect(o.scrollWidth, `${p || 'dashboard'} at 360 px: ${o.widest}`).toBeLessThanOrEqual(o.innerWidth);
         }
+        // a request's page is shown at its trace (what the README's phone screenshot is of)
+        if (name === 'log') await pg.locator('[data-test=trace]').scrollIntoViewIfNeeded();
         await screenshot(pg, `${name}-${where}`);
       }
     }
