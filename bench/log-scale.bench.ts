@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RequestLog } from '../runtime/state/request-log.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
-import { packLog } from '../runtime/state/log-compress.ts';
+import { BENCH_MODELS as models, BENCH_SCENARIOS as scenarios, fillRequestLog } from './log-rows.ts';
 import { batchWriter, type Pending } from '../runtime/state/log-batch.ts';
 import { Ledger } from '../runtime/state/ledger.ts';
 import { silentLogger } from '../runtime/server/log.ts';
@@ -25,8 +25,6 @@ const dir = mkdtempSync(join(tmpdir(), 'gw-log-scale-'));
 const path = join(dir, 'state.db');
 const db = openDatabase(path);
 const now = Date.now();
-const models = ['groq/llama-3.1-8b-instant', 'aliyun/qwen3-max-preview', 'openai/gpt-4o', 'deepseek/deepseek-chat', 'siliconflow/Qwen/Qwen2.5-7B-Instruct'];
-const scenarios = ['chat', 'code', 'math', 'translation'];
 
 /**
  * The log write path's price for the rollup triggers: batches of 256 rows through the
@@ -63,22 +61,7 @@ function writeCost(): string {
 }
 
 try {
-  const t0 = performance.now();
-  const row = db.prepare(
-    `INSERT INTO requests (id, ts, endpoint, requested_model, model, scenario, tier, status, stream, latency_ms, prompt_tokens, completion_tokens,
-      free_tokens, cost_usd, saved_usd, attempts, error_type, pii, body) VALUES (?, ?, 'chat.completions', 'auto', ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, ?)`,
-  );
-  const body = db.prepare('INSERT INTO request_bodies (ts, packed, redacted) VALUES (?, ?, 0)');
-  const packed = packLog(['{"model":"auto","messages":[{"role":"user","content":"hello"}]}', '{"choices":[]}', null, '[]']);
-  db.transaction(() => {
-    for (let i = 0; i < ROWS; i++) {
-      const ts = now - 30 * DAY + Math.floor((i * 30 * DAY) / ROWS);
-      const free = i % 3 !== 0;
-      const rid = i % 20 === 0 ? body.run(ts, packed).lastInsertRowid : null;
-      row.run(`r${i.toString(36)}-${(i * 2654435761) % 1e9}`, ts, models[i % models.length], scenarios[i % scenarios.length], free ? 'free' : 'paid', i % 50 === 0 ? 502 : 200, 100 + (i % 400), 250, 60, free ? 310 : 0, free ? 0 : 0.0004, free ? 0.0004 : 0, rid);
-    }
-  })();
-  const built = performance.now() - t0;
+  const built = fillRequestLog(db, ROWS, now);
   db.pragma('wal_checkpoint(TRUNCATE)');
   const log = new RequestLog(db);
   const time = (f: () => unknown) => {

@@ -2,12 +2,14 @@
 // Compiles the TypeScript sources to dist/ (esbuild: one ESM bundle per entry, shared chunks, lazy imports kept as
 // their own chunks; packages stay external; no keepNames wrappers). Run by `npm install`/`npm ci` (prepare) and by the
 // npm scripts that run the compiled output. Outputs are flat in dist/ so `new URL('../schema/…', import.meta.url)`
-// resolves to the repository's schema/ exactly as it does from the sources.
+// resolves to the repository's schema/ exactly as it does from the sources. Then the web console (bin/build-console.js)
+// into dist/console/; `--cli` builds the CLI alone.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildConsole } from './build-console.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -55,3 +57,4 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+if (!process.argv.includes('--cli')) await buildConsole(root);
