@@ -36,7 +36,7 @@ describe('Anthropic thinking through /v1/responses', () => {
     const item = r.output[0] as { type: string; summary: { text: string }[]; encrypted_content?: string };
     expect(item.type).toBe('reasoning');
     expect(item.summary[0].text).toBe('thinking about it (claude-think)');
-    expect(item.encrypted_content).toMatch(/^gw:anthropic-claude-v1:sig:sig_/);
+    expect(item.encrypted_content).toMatch(/^gw:anthropic-claude-v1:sig:\S+$/);
     expect(r.output_text).toBe('ok from claude-think');
   });
 
@@ -47,7 +47,7 @@ describe('Anthropic thinking through /v1/responses', () => {
     const final = await s.finalResponse();
     expect(events.filter((e) => e.type === 'response.reasoning_summary_text.delta').map((e) => e.delta).join('')).toBe('thinking about it (claude-think)');
     const done = events.find((e) => e.type === 'response.output_item.done' && e.item?.type === 'reasoning');
-    expect(done?.item?.encrypted_content).toMatch(/^gw:anthropic-claude-v1:sig:sig_/);
+    expect(done?.item?.encrypted_content).toMatch(/^gw:anthropic-claude-v1:sig:\S+$/);
     expect((final.output[0] as { encrypted_content?: string }).encrypted_content).toBe(done?.item?.encrypted_content);
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
     expect(events.at(-1)?.type).toBe('response.completed');
