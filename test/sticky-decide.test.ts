@@ -5,6 +5,8 @@ import type { ChatMessage, RouteRequest, SessionPin, StateSnapshot } from '../ru
 import { compileText } from './helpers/policy.ts';
 import { readFileSync } from 'node:fs';
 import { encodeDecision, expandDecision } from '../runtime/state/log-decision.ts';
+import { SessionPins } from '../runtime/state/session-pins.ts';
+import { openDatabase } from '../runtime/state/sqlite-store.ts';
 
 const POLICY = `
 provider groq { key env GROQ_API_KEY }
@@ -121,6 +123,30 @@ describe('the request log keeps a sticky decision compactly and exactly', () => 
     const odd = decide(table, req(), pinned(FREE), NOW, 0.9);
     odd.trace.find((t) => t.step === 'sticky')!.message += ' (edited)';
     expect(expandDecision(encodeDecision(odd))).toBe(JSON.stringify(odd));
+  });
+});
+
+describe('the session store', () => {
+  it('named sessions are written to the database after the answer; derived ones stay in memory; expired ones leave', async () => {
+    const db = openDatabase(':memory:');
+    const pins = new SessionPins(db, NOW);
+    const verdict = (id: string, derived: boolean) => ({ session: { id, source: derived ? 'system prompt and first message' : 'x-gw-session', derived }, scenario: 'chat', ttlMs: 60_000, state: 'new' as const, pin: null, at: null });
+    pins.record(verdict('named', false), MINI, NOW);
+    pins.record(verdict('h:0123456789abcdef', true), FREE, NOW);
+    const rows = () => (db.prepare('SELECT session FROM session_pins ORDER BY session').all() as { session: string }[]).map((r) => r.session);
+    expect(rows()).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(rows()).toEqual(['named']);
+    expect(pins.pinsOf({ id: 'h:0123456789abcdef', source: '', derived: true }, NOW + 1)?.chat.model).toBe(FREE);
+    pins.record(verdict('named', false), MINI, NOW + 1000);
+    expect(pins.pinsOf({ id: 'named', source: '', derived: false }, NOW + 1001)?.chat).toMatchObject({ model: MINI, turns: 2, since: NOW, until: NOW + 61_000 });
+    // a later answer, past the first ones' time: they leave memory
+    pins.record(verdict('other', false), MINI, NOW + 120_000);
+    expect(pins.pinsOf({ id: 'h:0123456789abcdef', source: '', derived: true }, NOW + 120_000)).toBeUndefined();
+    expect(pins.stored('named')[0].pin).toMatchObject({ turns: 2 });
+    // a restart reads the named ones that have not expired
+    expect(new SessionPins(db, NOW + 30_000).pinsOf({ id: 'named', source: '', derived: false }, NOW + 30_000)?.chat.model).toBe(MINI);
+    db.close();
   });
 });
 

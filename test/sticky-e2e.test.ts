@@ -53,7 +53,7 @@ function claudeCodeTurn(session: string) {
   const metadata = { user_id: JSON.stringify({ device_id: 'd'.repeat(64), account_uuid: '', session_id: session }) };
   const tools: Anthropic.Tool[] = [{ name: 'Bash', description: 'run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }];
   return (messages: Anthropic.MessageParam[]) =>
-    client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 1024 }, metadata, tools, messages }).withResponse();
+    client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 1024 }, metadata, tools, messages }).withResponse();
 }
 
 async function chatTurn(client: OpenAI, messages: Msg[]): Promise<{ model: string; sticky: string | null; id: string; text: string }> {
@@ -115,6 +115,12 @@ describe('sticky sessions over the real HTTP stack', () => {
     expect(metrics).toMatch(/^gw_sticky_total\{state="kept"\} (\d+)$/m);
     expect(Number(/^gw_sticky_total\{state="kept"\} (\d+)$/m.exec(metrics)![1])).toBeGreaterThanOrEqual(7);
     expect(metrics).toMatch(/^gw_sticky_total\{state="moved"\} 1$/m);
+    const asJson = memoryIo(g.dir, ENV);
+    expect(await main(['explain', '--json', '--config', g.policyPath, '--session', 'conv-openai-1', '--draw', '0.9', 'next turn'], asJson)).toBe(0);
+    const j = JSON.parse(asJson.stdout);
+    expect(j.model).toBe(moved.model);
+    expect(j.sticky).toMatchObject({ state: 'kept', scenario: 'chat', session: { id: 'conv-openai-1', source: 'x-gw-session' }, pin: { model: moved.model, turns: 4 } });
+    expect(j.session.stored).toEqual([expect.objectContaining({ scenario: 'chat', source: 'x-gw-session', pin: expect.objectContaining({ model: moved.model }) })]);
     const unknown = memoryIo(g.dir, ENV);
     await main(['explain', '--config', g.policyPath, '--session', 'never-seen', '--draw', '0.1', 'hi'], unknown);
     expect(unknown.stdout).toContain('session never-seen: nothing stored');

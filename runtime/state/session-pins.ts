@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { SessionKey, SessionPin, StickyDecision } from '../router/types.ts';
 
 /** Sessions kept in memory at most; past that the least recently answered go (their rows stay until they expire). */
-const MAX_SESSIONS = 100_000;
+const MAX_SESSIONS = 50_000;
 
 interface Entry {
   source: string;
@@ -19,7 +19,9 @@ export interface SessionStore {
  * Session affinity's memory (`sticky`): for each session and scenario, the model that answered it and until when it
  * stays there. Read from memory on the request path; kept in `session_pins` so a restart (and `gw explain --session`,
  * another process) sees it. The rows a turn changed are written after the answer, together, in one transaction per
- * event-loop turn (setImmediate), so the answer never waits for them.
+ * event-loop turn (setImmediate), so the answer never waits for them. Sessions named by a derived key (a hash of the
+ * conversation's start: every plain API request has one) stay in memory only: no client can name them to
+ * `gw explain`, and writing one per request would put a database write back on every request.
  */
 export class SessionPins implements SessionStore {
   private readonly mem = new Map<string, Entry>();
@@ -68,12 +70,24 @@ export class SessionPins implements SessionStore {
     // most recently answered last: the map's order is what eviction reads
     this.mem.delete(session.id);
     this.mem.set(session.id, e);
+    this.dropExpired(now);
+    if (this.mem.size > MAX_SESSIONS) this.evict();
+    if (session.derived) return;
     this.dirty.set(`${session.id}\u0000${scenario}`, [session.id, scenario, pin.model, session.source, pin.since, pin.last, pin.until, pin.turns]);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushSoon);
     }
-    if (this.mem.size > MAX_SESSIONS) this.evict();
+  }
+
+  /** The least recently answered sessions whose every pin has expired leave memory (a few per answer). */
+  private dropExpired(now: number): void {
+    let n = 0;
+    for (const [id, e] of this.mem) {
+      if (n++ >= 8) return;
+      for (const k in e.pins) if (e.pins[k].until > now) return;
+      this.mem.delete(id);
+    }
   }
 
   /** Write the rows changed since the last flush. Never throws: it runs from a timer (a lost row only costs affinity). */
