@@ -7,12 +7,17 @@ import type { DecisionTable, FreeQuota, Model } from '../runtime/types/decision-
 import type { Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
 import { tableLines } from './table-text.ts';
+import { existsSync } from 'node:fs';
+import { openDatabase } from '../runtime/state/sqlite-store.ts';
+import { statePath } from '../runtime/state/state-path.ts';
+import { ProviderStore, type Listing } from '../runtime/state/provider-store.ts';
 
 export const modelsHelp = `gw models [--config FILE] [--json]
 gw models sync [--config FILE] [--provider P] [--json]
   List the policy's models: provider status, context, max output, price in/out per 1M tokens, capabilities, speed,
   free quota and rate limits, and where each field came from: declared (the model's own block), catalog (the shipped
-  models.dev snapshot, gw's overlay, or \`gw catalog update\`'s copy) or provider (its live model list). Policy
+  models.dev snapshot, gw's overlay, or \`gw catalog update\`'s copy) or provider (its live model list), and the
+  models the last sync found missing from their provider's list (JSON: \`served\`). Policy
   errors are printed as diagnostics (exit 1). \`sync\` asks each enabled provider which models it serves now (its
   model list) and reads its balance where it has an endpoint, into the state database: a declared model no longer
   listed is skipped by routing; exit 1 when a list cannot be read or a declared model is not served.`;
@@ -37,6 +42,8 @@ export interface ModelListing {
   origin: { context: string | null; maxOutput: string | null; price: string | null; capabilities: string | null };
   catalog: { known: boolean; released: string | null; retires: string | null; status: string | null; layers: Record<string, string> };
   at: string;
+  /** in its provider's model list at the last sync (`gw models sync`); null: never synced */
+  served: boolean | null;
 }
 
 /** `every day at 00:00 Asia/Shanghai`, `every month at 00:00 UTC until 2026-06-30`, `once until 2026-12-31`. */
@@ -46,7 +53,7 @@ export function periodText(free: FreeQuota): string {
   return `every ${free.period.unit} at ${free.period.at} ${free.period.zone}${until}`;
 }
 
-export function listModels(table: DecisionTable): ModelListing[] {
+export function listModels(table: DecisionTable, listings: ReadonlyMap<string, Listing> = new Map()): ModelListing[] {
   const providers = new Map(table.providers.map((p) => [p.name, p]));
   return table.models.map((m: Model) => {
     const p = providers.get(m.provider);
@@ -66,8 +73,27 @@ export function listModels(table: DecisionTable): ModelListing[] {
       origin: m.catalog?.origin ?? { context: m.context === null ? null : 'declared', maxOutput: null, price: m.price ? 'declared' : null, capabilities: m.capabilities.length ? 'declared' : null },
       catalog: { known: m.catalog?.known ?? false, released: m.catalog?.released ?? null, retires: m.catalog?.retires ?? null, status: m.catalog?.status ?? null, layers: m.catalog?.layers ?? {} },
       at: m.at,
+      served: servedIn(listings.get(m.provider), m.name),
     };
   });
+}
+
+function servedIn(l: Listing | undefined, name: string): boolean | null {
+  return l && l.models.length > 0 ? l.models.some((x) => x.name === name) : null;
+}
+
+/** The last sync's lists, from the state database beside the policy (none when there is none). */
+function lastListings(table: DecisionTable, file: string): Map<string, Listing> {
+  const path = statePath(table, file);
+  if (path === ':memory:' || !existsSync(path)) return new Map();
+  const db = openDatabase(path, { readonly: true });
+  try {
+    return new ProviderStore(db).listings();
+  } catch {
+    return new Map(); // a database from before the sync tables
+  } finally {
+    db.close();
+  }
 }
 
 const price = (n: number) => `$${String(Math.round(n * 10000) / 10000)}`;
@@ -133,6 +159,11 @@ export function renderModels(list: ModelListing[], file: string): string {
     out.push('', 'free quotas:');
     out.push(...tableLines([['MODEL', 'TOKENS', 'PERIOD'], ...free.map((m) => [m.id, formatTokens(m.free!.tokens), m.free!.period])], { indent: 2, align: ['left', 'right', 'left'] }));
   }
+  const gone = list.filter((m) => m.served === false);
+  if (gone.length) {
+    out.push('', 'not in their provider’s model list at the last sync (gw models sync; routing skips them):');
+    out.push(...tableLines(gone.map((m) => [m.id, m.provider]), { indent: 2 }));
+  }
   const disabled = new Map<string, string>();
   for (const m of list) if (m.providerStatus === 'disabled') disabled.set(m.provider, m.providerDisabledReason ?? 'disabled');
   if (disabled.size) {
@@ -151,7 +182,7 @@ export function models(args: string[], io: Io): number | Promise<number> {
     io.err(formatReport(r.diagnostics, r.text));
     return 1;
   }
-  const list = listModels(r.table);
+  const list = listModels(r.table, lastListings(r.table, policyPath(values.config, io)));
   io.out(values.json ? `${JSON.stringify(list, null, 2)}\n` : renderModels(list, file));
   return 0;
 }
