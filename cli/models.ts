@@ -7,17 +7,38 @@ import { listModels, type ModelListing } from '../runtime/catalog/model-listing.
 import type { Io } from './io.ts';
 import { policyPath } from './policy-path.ts';
 import { tableLines } from './table-text.ts';
+import { existsSync } from 'node:fs';
+import { openDatabase } from '../runtime/state/sqlite-store.ts';
+import { statePath } from '../runtime/state/state-path.ts';
+import { ProviderStore, type Listing } from '../runtime/state/provider-store.ts';
+import type { DecisionTable } from '../runtime/types/decision-table.ts';
 
 export const modelsHelp = `gw models [--config FILE] [--json]
 gw models sync [--config FILE] [--provider P] [--json]
   List the policy's models: provider status, context, max output, price in/out per 1M tokens, capabilities, speed,
   free quota and rate limits, and where each field came from: declared (the model's own block), catalog (the shipped
-  models.dev snapshot, gw's overlay, or \`gw catalog update\`'s copy) or provider (its live model list). Policy
+  models.dev snapshot, gw's overlay, or \`gw catalog update\`'s copy) or provider (its live model list), and the
+  models the last sync found missing from their provider's list (JSON: \`served\`). Policy
   errors are printed as diagnostics (exit 1). \`sync\` asks each enabled provider which models it serves now (its
   model list) and reads its balance where it has an endpoint, into the state database: a declared model no longer
   listed is skipped by routing; exit 1 when a list cannot be read or a declared model is not served.`;
 
 export { listModels, periodText, type ModelListing } from '../runtime/catalog/model-listing.ts';
+
+
+/** The last sync's lists, from the state database beside the policy (none when there is none). */
+function lastListings(table: DecisionTable, file: string): Map<string, Listing> {
+  const path = statePath(table, file);
+  if (path === ':memory:' || !existsSync(path)) return new Map();
+  const db = openDatabase(path, { readonly: true });
+  try {
+    return new ProviderStore(db).listings();
+  } catch {
+    return new Map(); // a database from before the sync tables
+  } finally {
+    db.close();
+  }
+}
 
 const price = (n: number) => `$${String(Math.round(n * 10000) / 10000)}`;
 
@@ -82,6 +103,11 @@ export function renderModels(list: ModelListing[], file: string): string {
     out.push('', 'free quotas:');
     out.push(...tableLines([['MODEL', 'TOKENS', 'PERIOD'], ...free.map((m) => [m.id, formatTokens(m.free!.tokens), m.free!.period])], { indent: 2, align: ['left', 'right', 'left'] }));
   }
+  const gone = list.filter((m) => m.served === false);
+  if (gone.length) {
+    out.push('', 'not in their provider’s model list at the last sync (gw models sync; routing skips them):');
+    out.push(...tableLines(gone.map((m) => [m.id, m.provider]), { indent: 2 }));
+  }
   const disabled = new Map<string, string>();
   for (const m of list) if (m.providerStatus === 'disabled') disabled.set(m.provider, m.providerDisabledReason ?? 'disabled');
   if (disabled.size) {
@@ -100,7 +126,7 @@ export function models(args: string[], io: Io): number | Promise<number> {
     io.err(formatReport(r.diagnostics, r.text));
     return 1;
   }
-  const list = listModels(r.table);
+  const list = listModels(r.table, lastListings(r.table, policyPath(values.config, io)));
   io.out(values.json ? `${JSON.stringify(list, null, 2)}\n` : renderModels(list, file));
   return 0;
 }

@@ -51,6 +51,15 @@ describe('live provider sync: gw models sync, gateway { sync every }, free any l
     const explain = memoryIo(dir, env);
     expect(await main(['explain', 'hello'], explain)).toBe(0);
     expect(explain.stdout).toContain("✗ lab/big [paid] not in lab's model list at the last sync");
+    const models = memoryIo(dir, env);
+    expect(await main(['models'], models)).toBe(0);
+    expect(models.stdout).toMatch(/not in their provider’s model list at the last sync[^\n]*\n +lab\/big +lab\n/);
+    const json = memoryIo(dir, env);
+    await main(['models', '--json'], json);
+    expect((JSON.parse(json.stdout) as { id: string; served: boolean | null }[]).map((m) => [m.id, m.served])).toEqual([
+      ['lab/big', false],
+      ['lab/small', true],
+    ]);
     expect(explain.stdout).toMatch(/→ lab\/small/);
 
     const gw = await startGateway(policy('scenario chat {\n  paid lab/big, lab/small\n}\n'), env, { dir });

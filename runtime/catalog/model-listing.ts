@@ -21,6 +21,17 @@ export interface ModelListing {
   origin: { context: string | null; maxOutput: string | null; price: string | null; capabilities: string | null };
   catalog: { known: boolean; released: string | null; retires: string | null; status: string | null; layers: Record<string, string> };
   at: string;
+  /** in its provider's model list at the last sync (`gw models sync`); null: never synced */
+  served: boolean | null;
+}
+
+/** What a provider's own model list held at the last sync (runtime/state/provider-store.ts's Listing, by shape). */
+export interface ServedListing {
+  models: readonly { name: string }[];
+}
+
+function servedIn(l: ServedListing | undefined, name: string): boolean | null {
+  return l && l.models.length > 0 ? l.models.some((x) => x.name === name) : null;
 }
 
 /** `every day at 00:00 Asia/Shanghai`, `every month at 00:00 UTC until 2026-06-30`, `once until 2026-12-31`. */
@@ -30,7 +41,7 @@ export function periodText(free: FreeQuota): string {
   return `every ${free.period.unit} at ${free.period.at} ${free.period.zone}${until}`;
 }
 
-export function listModels(table: DecisionTable): ModelListing[] {
+export function listModels(table: DecisionTable, listings: ReadonlyMap<string, ServedListing> = new Map()): ModelListing[] {
   const providers = new Map(table.providers.map((p) => [p.name, p]));
   return table.models.map((m: Model) => {
     const p = providers.get(m.provider);
@@ -50,6 +61,7 @@ export function listModels(table: DecisionTable): ModelListing[] {
       origin: m.catalog?.origin ?? { context: m.context === null ? null : 'declared', maxOutput: null, price: m.price ? 'declared' : null, capabilities: m.capabilities.length ? 'declared' : null },
       catalog: { known: m.catalog?.known ?? false, released: m.catalog?.released ?? null, retires: m.catalog?.retires ?? null, status: m.catalog?.status ?? null, layers: m.catalog?.layers ?? {} },
       at: m.at,
+      served: servedIn(listings.get(m.provider), m.name),
     };
   });
 }
