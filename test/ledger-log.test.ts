@@ -10,7 +10,7 @@ import type { CompletedRequest } from '../runtime/state/accounting.ts';
 import { Ledger } from '../runtime/state/ledger.ts';
 import { encodeDecision, expandDecision } from '../runtime/state/log-decision.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
-import { memoryLogger } from '../runtime/server/log.ts';
+import { memoryLogger } from '../runtime/log/logger.ts';
 import { compileFile, compileText, EXAMPLE } from './helpers/policy.ts';
 
 const example = compileFile(EXAMPLE);

@@ -1,10 +1,8 @@
 import type { Chain, DecisionTable, Model, Provider, Scenario } from '../types/decision-table.ts';
 import { planOf, type CondPlan } from './conditions.ts';
-import type { Verdict } from './eligibility.ts';
 import { formatTokens } from './format.ts';
-import type { QuotaView } from './quota-view.ts';
 import { modelIndex } from './resolve-model.ts';
-import type { CandidateSource } from './types.ts';
+import type { CandidateSource, QuotaView, Verdict } from './types.ts';
 
 /**
  * What `decide` needs of a table that does not depend on the request: each model with its provider and the fixed

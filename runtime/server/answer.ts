@@ -1,4 +1,4 @@
-import { requestLine } from './log.ts';
+import { requestLine } from '../log/logger.ts';
 import type { GwError } from './errors.ts';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -8,8 +8,11 @@ import type { FrameRewriter } from '../pii/restore-stream.ts';
 import type { CompletedRequest } from '../state/accounting.ts';
 import { redactDeep, redactText } from '../state/redact-log.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
-import type { ChatContext } from './chat-route.ts';
-import type { CallOutcome } from '../gateway/route-and-call.ts';
+import type { PolicyHolder } from './policy-holder.ts';
+import type { Access } from './access.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Recorder } from '../state/accounting.ts';
+import type { CallDeps, CallOutcome } from '../gateway/route-and-call.ts';
 import { scrubTrace, type LogPrivacy } from './pii-gate.ts';
 import { nodeContext } from './node-context.ts';
 import { receivedText } from './body.ts';
@@ -24,6 +27,16 @@ import { scrubberFor, type Scrubber } from '../secrets/scrubber.ts';
 const STREAM_LOG_CAP = 256 * 1024;
 
 export type CompletionFields = Omit<CompletedRequest, 'id' | 'startedAt' | 'endpoint' | 'requestBody' | 'requestText' | 'latencyMs' | 'client' | 'ticket'>;
+
+/** What every model route (chat, messages, responses) works with. */
+export interface ChatContext {
+  holder: PolicyHolder;
+  deps: CallDeps;
+  log: Logger;
+  recorder?: Recorder;
+  /** client keys and their limits (absent: the gateway token alone, as checkAuth checks it) */
+  access?: Access;
+}
 
 const WITHHELD = 'withheld: the personal-data classifier flagged this request and no detector located the values';
 

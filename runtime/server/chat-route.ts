@@ -1,9 +1,9 @@
-import { routeAndCall, type CallDeps } from '../gateway/route-and-call.ts';
+import { routeAndCall } from '../gateway/route-and-call.ts';
 import { requestParts } from '../router/request-text.ts';
 import type { ChatMessage } from '../router/types.ts';
 import { redactChatBody, restoreCompletion } from '../pii/redact-body.ts';
 import { openaiStreamRestorer } from '../pii/restore-stream.ts';
-import { admitCaller, type Access } from './access.ts';
+import { admitCaller } from './access.ts';
 import { checkLoop } from './loop-guard.ts';
 import { readJsonObject } from './body.ts';
 import { chatRouteRequest, parseChatRequest } from './chat-request.ts';
@@ -11,20 +11,10 @@ import { errorResponse, GwError } from './errors.ts';
 import { outcomeError } from './failure-response.ts';
 import { clampLine, gwHeaders } from './gw-headers.ts';
 import { headerRecord } from './node-context.ts';
-import type { PolicyHolder } from './policy-holder.ts';
-import type { Logger } from './log.ts';
-import type { Recorder } from '../state/accounting.ts';
-import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
+import { answerSuccess, clientAbort, RequestRecord, type ChatContext } from './answer.ts';
 import { assertRedacted, refusalHeaders, piiGate, piiHeaders } from './pii-gate.ts';
 
-export interface ChatContext {
-  holder: PolicyHolder;
-  deps: CallDeps;
-  log: Logger;
-  recorder?: Recorder;
-  /** client keys and their limits (absent: the gateway token alone, as checkAuth checks it) */
-  access?: Access;
-}
+export type { ChatContext } from './answer.ts';
 
 /**
  * POST /v1/chat/completions: parse, check for personal data, route by policy, call with retries, answer as JSON or as

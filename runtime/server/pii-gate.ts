@@ -9,7 +9,7 @@ import type { Decision, RouteRequest } from '../router/types.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
 import { redactText } from '../state/redact-log.ts';
 import { GwError } from './errors.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../log/logger.ts';
 
 /**
  * The PII step before routing, shared by /v1/chat/completions, /v1/messages and `gw explain`:

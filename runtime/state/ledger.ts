@@ -15,7 +15,7 @@ import { encodeDecision } from './log-decision.ts';
 import { RequestLog, type LogBodies, type RequestRow } from './request-log.ts';
 import { scrubberFor } from '../secrets/scrubber.ts';
 import { AnswerJournal } from './answer-journal.ts';
-import type { Logger } from '../server/log.ts';
+import type { Logger } from '../log/logger.ts';
 
 const DAY = 86_400_000;
 

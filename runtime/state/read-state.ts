@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { DecisionTable } from '../types/decision-table.ts';
 import type { StateSnapshot } from '../router/types.ts';
-import { silentLogger } from '../server/log.ts';
+import { silentLogger } from '../log/logger.ts';
 import { Ledger } from './ledger.ts';
 import { applyOverlay } from './overlay.ts';
 import { openDatabase } from './sqlite-store.ts';
