@@ -8,7 +8,9 @@
  * (10 connections, a short warm-up, then a timed run) drives: the mock directly, gw (`model: "auto"`, JSON and
  * streamed) and Portkey (JSON). Then 200 sequential fetches measure the time to the first SSE `data:` frame,
  * directly and through gw. Latency percentiles come from every response time (sub-millisecond), not from
- * autocannon's whole-millisecond histogram. Exit code 0 even when a target is missed; 1 if something could not run.
+ * autocannon's whole-millisecond histogram. gw (and the baseline) run with --trace-gc: the bench reads each collection of
+ * their main thread and prints GC time and heap allocated per request (bench/gc-trace.ts). Exit code 0 even when a
+ * target is missed; 1 if something could not run.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -18,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { cpuMs, rssMb, freePort, killAllNow, spawnChild, stopAll, waitForHttp, waitForLine, type Child } from './children.ts';
 import { summarize } from './cpuprofile-top.ts';
+import { GcTrace } from './gc-trace.ts';
 import { BENCH_PROMPT, benchPolicy } from './prompt.ts';
 import { median, sequential, type Sequential } from './ttfb.ts';
 
@@ -112,7 +115,8 @@ async function main(): Promise<void> {
     const gwPort = await freePort();
     const prof = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
     const gwStarted = performance.now();
-    const gw = spawnChild('gw', [...prof, 'bin/gw.js', 'serve', '--config', policyPath, '--port', String(gwPort)], { cwd: ROOT, env: { MOCK_KEY: 'sk-bench-mock' } });
+    const gw = spawnChild('gw', [...prof, '--trace-gc', 'bin/gw.js', 'serve', '--config', policyPath, '--port', String(gwPort)], { cwd: ROOT, env: { MOCK_KEY: 'sk-bench-mock' } });
+    const gwGc = new GcTrace(gw.proc.stdout!);
     await waitForHttp(gw, `http://127.0.0.1:${gwPort}/health`);
     const rssStart = rssMb(gw);
     const viaGw = `http://127.0.0.1:${gwPort}/v1/chat/completions`;
@@ -174,13 +178,15 @@ async function main(): Promise<void> {
     // own state, for a before/after ratio of a change measured in the same run.
     const baselineDir = process.env.GW_BENCH_BASELINE;
     let gBase: Load | null = null;
+    let baseGc: GcTrace | null = null;
     if (baselineDir) {
       const baseTmp = join(tmp, 'baseline');
       mkdirSync(baseTmp, { recursive: true });
       const basePolicy = join(baseTmp, 'routes.gw');
       writeFileSync(basePolicy, policy(mockPort));
       const basePort = await freePort();
-      const base = spawnChild('gw baseline', [join(baselineDir, 'bin/gw.js'), 'serve', '--config', basePolicy, '--port', String(basePort)], { cwd: baselineDir, env: { MOCK_KEY: 'sk-bench-mock' } });
+      const base = spawnChild('gw baseline', ['--trace-gc', join(baselineDir, 'bin/gw.js'), 'serve', '--config', basePolicy, '--port', String(basePort)], { cwd: baselineDir, env: { MOCK_KEY: 'sk-bench-mock' } });
+      baseGc = new GcTrace(base.proc.stdout!);
       await waitForHttp(base, `http://127.0.0.1:${basePort}/health`);
       gBase = await load('gw baseline, JSON', `http://127.0.0.1:${basePort}/v1/chat/completions`, BODY, JSON_HEADERS, mock, base);
       loads.push(gBase);
@@ -242,7 +248,15 @@ async function main(): Promise<void> {
     console.log(`  ${mark(streamCost <= 1.3)} gw stream / JSON cost       ${f(streamCost)}×       (target ≤ 1.3×, CPU per request)`);
     if (gBase)
       console.log(`    gw / baseline (${baselineDir}): throughput ${f(gJson.rps / gBase.rps)}×, CPU per request ${f((gJson.cpu.proxy / gJson.rps) / (gBase.cpu.proxy / gBase.rps))}×; baseline / node:http floor ${(100 * gBase.rps / nodeFloor!.rps).toFixed(1)}%`);
-    console.log(`    gw RSS: ${f(rssStart, 1)} MB after start, ${f(rssEnd, 1)} MB after ${served.requests24h} requests`);
+    const gcLine = (trace: GcTrace, l: Load) => {
+      const w = trace.window(l.from, l.to);
+      const n = Math.max(1, l.rps * ((l.to - l.from) / 1000));
+      return `${f((1000 * w.gcMs) / n, 1)} µs GC and ${f((w.allocatedMb * 1e6) / n / 1024, 1)} KB allocated per request (${w.scavenges} scavenges, ${w.markCompacts} mark-compacts)`;
+    };
+    console.log(`    gw GC (main thread, --trace-gc): JSON ${gcLine(gwGc, gJson)}; stream ${gcLine(gwGc, gStream)}`);
+    if (gBase && baseGc) console.log(`    baseline GC: JSON ${gcLine(baseGc, gBase)}`);
+    const lastFull = [...gwGc.events].reverse().find((e) => e.kind === 'mark-compact');
+    console.log(`    gw RSS: ${f(rssStart, 1)} MB after start, ${f(rssEnd, 1)} MB after ${served.requests24h} requests${lastFull ? ` (live heap ${f(lastFull.afterMb, 1)} MB after its last mark-compact)` : ''}`);
     if (rssRun) console.log(rssRun);
     console.log(`    (floors, same run: a bare node:http proxy does ${Math.round(nodeFloor!.rps)} req/s = ${(100 * nodeFloor!.rps / dJson.rps).toFixed(1)}% of direct, a bare h3 proxy ${Math.round(h3Floor!.rps)} req/s = ${(100 * h3Floor!.rps / dJson.rps).toFixed(1)}%; gw is at ${(100 * gJson.rps / h3Floor!.rps).toFixed(0)}% of the h3 floor)`);
     const stateDb = join(tmp, '.gw', 'state.db');
