@@ -12,7 +12,7 @@ import { outcomeError } from './failure-response.ts';
 import { clampLine, gwHeaders } from './gw-headers.ts';
 import { headerRecord } from './node-context.ts';
 import { answerSuccess, clientAbort, RequestRecord, type ChatContext } from './answer.ts';
-import { assertRedacted, refusalHeaders, piiGate, piiHeaders } from './pii-gate.ts';
+import { assertRedacted, noPiiGate, refusalHeaders, piiGate, piiHeaders } from './pii-gate.ts';
 
 export type { ChatContext } from './answer.ts';
 
@@ -29,7 +29,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
     const limits = admitCaller(req, ctx, table, rec);
     rec.body = await readJsonObject(req, table.gateway.bodyLimit);
     const chat = parseChatRequest(rec.body);
-    const gate = await piiGate(table, requestParts(chat).texts, ctx, id);
+    const gate = noPiiGate(table) ?? (await piiGate(table, requestParts(chat).texts, ctx, id));
     rec.privacy = gate.privacy;
     rec.piiValues = gate.values;
     let upstreamBody = chat.upstreamBody;

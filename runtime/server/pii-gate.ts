@@ -67,6 +67,17 @@ export interface PiiGate extends PiiChecks {
 /** Per gateway log: the classifier model that is down now (its outage was logged). */
 const classifierDown = new WeakMap<Logger, string>();
 
+/** The gate of a policy without a `pii` block: nothing to check (shared, never changed). */
+const NO_PII: PiiGate = Object.freeze({ findings: Object.freeze([]), classifier: null, values: Object.freeze([]), types: Object.freeze([]), route: null, placeholders: null, privacy: 'clear' }) as unknown as PiiGate;
+
+/**
+ * The gate without its checks when the policy has no `pii` block (no promise, no await on the request path), else
+ * null: then `piiGate` runs them.
+ */
+export function noPiiGate(table: DecisionTable): PiiGate | null {
+  return table.pii ? null : NO_PII;
+}
+
 /** Run the checks for a request on the gateway; the classifier's verdict and latency go to the log (never a value). */
 export async function piiGate(table: DecisionTable, texts: readonly string[], ctx: { deps: ClassifyDeps; log: Logger }, id: string): Promise<PiiGate> {
   const checks = await runPiiChecks(table, texts, ctx.deps);
