@@ -158,7 +158,11 @@ async function main(): Promise<void> {
       );
       clearInterval(timer);
       samples.push(rssMb(gw));
-      rssRun = `    gw RSS over ${RSS_REQUESTS} requests (${((performance.now() - t0) / 1000).toFixed(0)} s): ${samples.map((m) => m.toFixed(0)).join(' → ')} MB (every 5 s)`;
+      // a leak shows as a live heap that grows from one full collection to the next; garbage waiting for the next one
+      // (RSS that rises and falls) does not
+      const full = gwGc.events.filter((e) => e.kind === 'mark-compact' && e.at >= t0);
+      const live = full.length ? `; live heap after its mark-compacts ${full.map((e) => e.afterMb.toFixed(0)).join(' → ')} MB` : '';
+      rssRun = `    gw RSS over ${RSS_REQUESTS} requests (${((performance.now() - t0) / 1000).toFixed(0)} s): ${samples.map((m) => m.toFixed(0)).join(' → ')} MB (every 5 s)${live}`;
       process.stdout.write('done\n');
     }
     const rssEnd = rssMb(gw);
