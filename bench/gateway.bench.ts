@@ -8,7 +8,8 @@
  * (10 connections, a short warm-up, then a timed run) drives: the mock directly, gw (`model: "auto"`, JSON and
  * streamed) and Portkey (JSON). Then 200 sequential fetches measure the time to the first SSE `data:` frame,
  * directly and through gw. Latency percentiles come from every response time (sub-millisecond), not from
- * autocannon's whole-millisecond histogram. gw (and the baseline) run with --trace-gc: the bench reads each collection of
+ * autocannon's whole-millisecond histogram. GW_BENCH_BASELINE=DIR also runs another checkout's gw, alone and then paired
+ * with this one (both loaded at once, so the machine's other load weighs on both alike). gw (and the baseline) run with --trace-gc: the bench reads each collection of
  * their main thread and prints GC time and heap allocated per request (bench/gc-trace.ts). Exit code 0 even when a
  * target is missed; 1 if something could not run.
  */
@@ -183,6 +184,7 @@ async function main(): Promise<void> {
     const baselineDir = process.env.GW_BENCH_BASELINE;
     let gBase: Load | null = null;
     let baseGc: GcTrace | null = null;
+    let paired: { gw: number; base: number; gwRps: number; baseRps: number; bad: number } | null = null;
     if (baselineDir) {
       const baseTmp = join(tmp, 'baseline');
       mkdirSync(baseTmp, { recursive: true });
@@ -194,6 +196,19 @@ async function main(): Promise<void> {
       await waitForHttp(base, `http://127.0.0.1:${basePort}/health`);
       gBase = await load('gw baseline, JSON', `http://127.0.0.1:${basePort}/v1/chat/completions`, BODY, JSON_HEADERS, mock, base);
       loads.push(gBase);
+      // paired: both gateways loaded at once over the same seconds (each by its own autocannon), so whatever else runs
+      // on the machine weighs on both alike; their CPU per request is the steadier before/after figure
+      process.stdout.write('  paired: gw and the baseline at once, JSON … ');
+      const c0 = { gw: cpuMs(gw), base: cpuMs(base) };
+      const t0 = performance.now();
+      const [rGw, rBase] = await Promise.all([
+        runCannon(viaGw, BODY, JSON_HEADERS, SECONDS),
+        runCannon(`http://127.0.0.1:${basePort}/v1/chat/completions`, BODY, JSON_HEADERS, SECONDS),
+      ]);
+      const secs = (performance.now() - t0) / 1000;
+      const perReq = (ms: number, r: Result) => (ms * 1000) / Math.max(1, r.requests.total);
+      paired = { gw: perReq(cpuMs(gw) - c0.gw, rGw), base: perReq(cpuMs(base) - c0.base, rBase), gwRps: rGw.requests.total / secs, baseRps: rBase.requests.total / secs, bad: rGw.non2xx + rGw.errors + rBase.non2xx + rBase.errors };
+      process.stdout.write(`${Math.round(paired.gwRps)} + ${Math.round(paired.baseRps)} req/s\n`);
       await base.stop(5000);
     }
 
@@ -259,6 +274,8 @@ async function main(): Promise<void> {
     };
     console.log(`    gw GC (main thread, --trace-gc): JSON ${gcLine(gwGc, gJson)}; stream ${gcLine(gwGc, gStream)}`);
     if (gBase && baseGc) console.log(`    baseline GC: JSON ${gcLine(baseGc, gBase)}`);
+    if (paired)
+      console.log(`    paired run (gw and the baseline loaded at once, ${SECONDS} s): CPU per request gw ${Math.round(paired.gw)} µs, baseline ${Math.round(paired.base)} µs = ${f(paired.gw / paired.base)}×; ${Math.round(paired.gwRps)} vs ${Math.round(paired.baseRps)} req/s${paired.bad ? ` (${paired.bad} failed: not trustworthy)` : ''}`);
     const lastFull = [...gwGc.events].reverse().find((e) => e.kind === 'mark-compact');
     console.log(`    gw RSS: ${f(rssStart, 1)} MB after start, ${f(rssEnd, 1)} MB after ${served.requests24h} requests${lastFull ? ` (live heap ${f(lastFull.afterMb, 1)} MB after its last mark-compact)` : ''}`);
     if (rssRun) console.log(rssRun);

@@ -130,7 +130,9 @@ const TRAPS: ProxyHandler<TraceLine[]> = {
 
 /**
  * The trace of decision `d`: an array whose lines are rendered from `entries` on the first look at it (any read,
- * write or enumeration): until then the decision holds the values, not their text.
+ * write or enumeration): until then the decision holds the values, not their text. JSON, spread, `Array.isArray` and
+ * iteration see a plain array; `structuredClone` / `postMessage` refuse a Proxy, so a decision sent to another thread
+ * goes as JSON (or with `trace: [...d.trace]`).
  */
 export function lazyTrace(entries: readonly TraceEntry[], d: TraceContext): TraceLine[] {
   const h = Object.create(TRAPS) as Lazy;
