@@ -288,7 +288,9 @@ async function main(): Promise<void> {
       const bytes = ['', '-wal', '-shm'].reduce((sum, ext) => sum + (existsSync(stateDb + ext) ? statSync(stateDb + ext).size : 0), 0);
       const cost = 1 - gJson.rps / gBare.rps;
       console.log(`  ${mark(cost <= 0.15)} ledger + full logs cost      ${(100 * cost).toFixed(1)}%      (target ≤ 15%; ${Math.round(gJson.rps)} req/s with them, ${Math.round(gBare.rps)} without)`);
-      console.log(`    state database: ${(bytes / 1e6).toFixed(1)} MB for ${logged} logged requests = ${((bytes / Math.max(1, logged)) * 10_000 / 1e6).toFixed(1)} MB per 10k requests (${BODY.length} B prompts, WAL included)`);
+      const wal = existsSync(`${stateDb}-wal`) ? statSync(`${stateDb}-wal`).size : 0;
+      const file = statSync(stateDb).size;
+      console.log(`    state database: ${(bytes / 1e6).toFixed(1)} MB for ${logged} logged requests = ${((bytes / Math.max(1, logged)) * 10_000 / 1e6).toFixed(1)} MB per 10k requests (${BODY.length} B prompts, WAL included); the file alone ${Math.round(file / Math.max(1, logged))} B per request, the WAL ${(wal / 1e6).toFixed(1)} MB (reused, at most journal_size_limit)`);
     }
     console.log('\nsequential detail (medians)');
     console.log(`  stream first data: direct ${f(ttfbDirect, 3)} ms, gw ${f(ttfbGw, 3)} ms; whole stream: direct ${f(median(sDirect.total), 3)} ms, gw ${f(median(sGw.total), 3)} ms`);
