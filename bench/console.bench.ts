@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createGateway } from '../runtime/server/app.ts';
 import { serveGateway } from '../runtime/server/listen.ts';
-import { silentLogger } from '../runtime/server/log.ts';
+import { silentLogger } from '../runtime/log/logger.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
 import { fillRequestLog } from './log-rows.ts';
 

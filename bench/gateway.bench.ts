@@ -9,7 +9,10 @@
  * streamed), Portkey (JSON) and gw's `/v1/responses` (JSON and streamed, translated to the chat-only mock: its
  * throughput, CPU per request and first-event time against chat completions through the same gw). Then 200 sequential fetches measure the time to the first SSE `data:` frame,
  * directly and through gw. Latency percentiles come from every response time (sub-millisecond), not from
- * autocannon's whole-millisecond histogram. Exit code 0 even when a target is missed; 1 if something could not run.
+ * autocannon's whole-millisecond histogram. GW_BENCH_BASELINE=DIR also runs another checkout's gw, alone and then paired
+ * with this one (both loaded at once, so the machine's other load weighs on both alike). gw (and the baseline) run with --trace-gc: the bench reads each collection of
+ * their main thread and prints GC time and heap allocated per request (bench/gc-trace.ts). Exit code 0 even when a
+ * target is missed; 1 if something could not run.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -19,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { cpuMs, rssMb, freePort, killAllNow, spawnChild, stopAll, waitForHttp, waitForLine, type Child } from './children.ts';
 import { summarize } from './cpuprofile-top.ts';
+import { GcTrace } from './gc-trace.ts';
 import { BENCH_PROMPT, BENCH_RESPONSES_PROMPT, benchPolicy } from './prompt.ts';
 import { median, sequential, type Sequential } from './ttfb.ts';
 
@@ -144,7 +148,8 @@ async function main(): Promise<void> {
     const gwPort = await freePort();
     const prof = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
     const gwStarted = performance.now();
-    const gw = spawnChild('gw', [...prof, 'bin/gw.js', 'serve', '--config', policyPath, '--port', String(gwPort)], { cwd: ROOT, env: { MOCK_KEY: 'sk-bench-mock' } });
+    const gw = spawnChild('gw', [...prof, '--trace-gc', 'bin/gw.js', 'serve', '--config', policyPath, '--port', String(gwPort)], { cwd: ROOT, env: { MOCK_KEY: 'sk-bench-mock' } });
+    const gwGc = new GcTrace(gw.proc.stdout!);
     await waitForHttp(gw, `http://127.0.0.1:${gwPort}/health`);
     const rssStart = rssMb(gw);
     const viaGw = `http://127.0.0.1:${gwPort}/v1/chat/completions`;
@@ -201,7 +206,11 @@ async function main(): Promise<void> {
       );
       clearInterval(timer);
       samples.push(rssMb(gw));
-      rssRun = `    gw RSS over ${RSS_REQUESTS} requests (${((performance.now() - t0) / 1000).toFixed(0)} s): ${samples.map((m) => m.toFixed(0)).join(' → ')} MB (every 5 s)`;
+      // a leak shows as a live heap that grows from one full collection to the next; garbage waiting for the next one
+      // (RSS that rises and falls) does not
+      const full = gwGc.events.filter((e) => e.kind === 'mark-compact' && e.at >= t0);
+      const live = full.length ? `; live heap after its mark-compacts ${full.map((e) => e.afterMb.toFixed(0)).join(' → ')} MB` : '';
+      rssRun = `    gw RSS over ${RSS_REQUESTS} requests (${((performance.now() - t0) / 1000).toFixed(0)} s): ${samples.map((m) => m.toFixed(0)).join(' → ')} MB (every 5 s)${live}`;
       process.stdout.write('done\n');
     }
     const rssEnd = rssMb(gw);
@@ -221,16 +230,32 @@ async function main(): Promise<void> {
     // own state, for a before/after ratio of a change measured in the same run.
     const baselineDir = process.env.GW_BENCH_BASELINE;
     let gBase: Load | null = null;
+    let baseGc: GcTrace | null = null;
+    let paired: { gw: number; base: number; gwRps: number; baseRps: number; bad: number } | null = null;
     if (baselineDir) {
       const baseTmp = join(tmp, 'baseline');
       mkdirSync(baseTmp, { recursive: true });
       const basePolicy = join(baseTmp, 'routes.gw');
       writeFileSync(basePolicy, policy(mockPort));
       const basePort = await freePort();
-      const base = spawnChild('gw baseline', [join(baselineDir, 'bin/gw.js'), 'serve', '--config', basePolicy, '--port', String(basePort)], { cwd: baselineDir, env: { MOCK_KEY: 'sk-bench-mock' } });
+      const base = spawnChild('gw baseline', ['--trace-gc', join(baselineDir, 'bin/gw.js'), 'serve', '--config', basePolicy, '--port', String(basePort)], { cwd: baselineDir, env: { MOCK_KEY: 'sk-bench-mock' } });
+      baseGc = new GcTrace(base.proc.stdout!);
       await waitForHttp(base, `http://127.0.0.1:${basePort}/health`);
       gBase = await load('gw baseline, JSON', `http://127.0.0.1:${basePort}/v1/chat/completions`, BODY, JSON_HEADERS, mock, base);
       loads.push(gBase);
+      // paired: both gateways loaded at once over the same seconds (each by its own autocannon), so whatever else runs
+      // on the machine weighs on both alike; their CPU per request is the steadier before/after figure
+      process.stdout.write('  paired: gw and the baseline at once, JSON … ');
+      const c0 = { gw: cpuMs(gw), base: cpuMs(base) };
+      const t0 = performance.now();
+      const [rGw, rBase] = await Promise.all([
+        runCannon(viaGw, BODY, JSON_HEADERS, SECONDS),
+        runCannon(`http://127.0.0.1:${basePort}/v1/chat/completions`, BODY, JSON_HEADERS, SECONDS),
+      ]);
+      const secs = (performance.now() - t0) / 1000;
+      const perReq = (ms: number, r: Result) => (ms * 1000) / Math.max(1, r.requests.total);
+      paired = { gw: perReq(cpuMs(gw) - c0.gw, rGw), base: perReq(cpuMs(base) - c0.base, rBase), gwRps: rGw.requests.total / secs, baseRps: rBase.requests.total / secs, bad: rGw.non2xx + rGw.errors + rBase.non2xx + rBase.errors };
+      process.stdout.write(`${Math.round(paired.gwRps)} + ${Math.round(paired.baseRps)} req/s\n`);
       await base.stop(5000);
     }
 
@@ -299,7 +324,17 @@ async function main(): Promise<void> {
     console.log(`  ${mark(respFirst <= 0.3)} responses added first event  ${f(respFirst, 3)} ms  (target ≤ 0.3 ms; median ${f(median(sResp.firstData), 3)} vs ${f(ttfbGw, 3)} chat stream)`);
     if (gBase)
       console.log(`    gw / baseline (${baselineDir}): throughput ${f(gJson.rps / gBase.rps)}×, CPU per request ${f((gJson.cpu.proxy / gJson.rps) / (gBase.cpu.proxy / gBase.rps))}×; baseline / node:http floor ${(100 * gBase.rps / nodeFloor!.rps).toFixed(1)}%`);
-    console.log(`    gw RSS: ${f(rssStart, 1)} MB after start, ${f(rssEnd, 1)} MB after ${served.requests24h} requests`);
+    const gcLine = (trace: GcTrace, l: Load) => {
+      const w = trace.window(l.from, l.to);
+      const n = Math.max(1, l.rps * ((l.to - l.from) / 1000));
+      return `${f((1000 * w.gcMs) / n, 1)} µs GC and ${f((w.allocatedMb * 1e6) / n / 1024, 1)} KB allocated per request (${w.scavenges} scavenges, ${w.markCompacts} mark-compacts)`;
+    };
+    console.log(`    gw GC (main thread, --trace-gc): JSON ${gcLine(gwGc, gJson)}; stream ${gcLine(gwGc, gStream)}`);
+    if (gBase && baseGc) console.log(`    baseline GC: JSON ${gcLine(baseGc, gBase)}`);
+    if (paired)
+      console.log(`    paired run (gw and the baseline loaded at once, ${SECONDS} s): CPU per request gw ${Math.round(paired.gw)} µs, baseline ${Math.round(paired.base)} µs = ${f(paired.gw / paired.base)}×; ${Math.round(paired.gwRps)} vs ${Math.round(paired.baseRps)} req/s${paired.bad ? ` (${paired.bad} failed: not trustworthy)` : ''}`);
+    const lastFull = [...gwGc.events].reverse().find((e) => e.kind === 'mark-compact');
+    console.log(`    gw RSS: ${f(rssStart, 1)} MB after start, ${f(rssEnd, 1)} MB after ${served.requests24h} requests${lastFull ? ` (live heap ${f(lastFull.afterMb, 1)} MB after its last mark-compact)` : ''}`);
     if (rssRun) console.log(rssRun);
     console.log(`    (floors, same run: a bare node:http proxy does ${Math.round(nodeFloor!.rps)} req/s = ${(100 * nodeFloor!.rps / dJson.rps).toFixed(1)}% of direct, a bare h3 proxy ${Math.round(h3Floor!.rps)} req/s = ${(100 * h3Floor!.rps / dJson.rps).toFixed(1)}%; gw is at ${(100 * gJson.rps / h3Floor!.rps).toFixed(0)}% of the h3 floor)`);
     const stateDb = join(tmp, '.gw', 'state.db');
@@ -310,7 +345,9 @@ async function main(): Promise<void> {
       const bytes = ['', '-wal', '-shm'].reduce((sum, ext) => sum + (existsSync(stateDb + ext) ? statSync(stateDb + ext).size : 0), 0);
       const cost = 1 - gJson.rps / gBare.rps;
       console.log(`  ${mark(cost <= 0.15)} ledger + full logs cost      ${(100 * cost).toFixed(1)}%      (target ≤ 15%; ${Math.round(gJson.rps)} req/s with them, ${Math.round(gBare.rps)} without)`);
-      console.log(`    state database: ${(bytes / 1e6).toFixed(1)} MB for ${logged} logged requests = ${((bytes / Math.max(1, logged)) * 10_000 / 1e6).toFixed(1)} MB per 10k requests (${BODY.length} B prompts, WAL included)`);
+      const wal = existsSync(`${stateDb}-wal`) ? statSync(`${stateDb}-wal`).size : 0;
+      const file = statSync(stateDb).size;
+      console.log(`    state database: ${(bytes / 1e6).toFixed(1)} MB for ${logged} logged requests = ${((bytes / Math.max(1, logged)) * 10_000 / 1e6).toFixed(1)} MB per 10k requests (${BODY.length} B prompts, WAL included); the file alone ${Math.round(file / Math.max(1, logged))} B per request, the WAL ${(wal / 1e6).toFixed(1)} MB (reused, at most journal_size_limit)`);
     }
     console.log('\nsequential detail (medians)');
     console.log(`  stream first data: direct ${f(ttfbDirect, 3)} ms, gw ${f(ttfbGw, 3)} ms; whole stream: direct ${f(median(sDirect.total), 3)} ms, gw ${f(median(sGw.total), 3)} ms`);

@@ -27,7 +27,7 @@ import type { Decision, RouteRequest } from '../runtime/router/types.ts';
 import type { CompletedRequest } from '../runtime/state/accounting.ts';
 import { Ledger } from '../runtime/state/ledger.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
-import { silentLogger } from '../runtime/server/log.ts';
+import { silentLogger } from '../runtime/log/logger.ts';
 import type { DecisionTable } from '../runtime/types/decision-table.ts';
 import { BENCH_PROMPT, benchPolicy } from './prompt.ts';
 

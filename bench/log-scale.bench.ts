@@ -14,7 +14,7 @@ import { openDatabase } from '../runtime/state/sqlite-store.ts';
 import { BENCH_MODELS as models, BENCH_SCENARIOS as scenarios, fillRequestLog } from './log-rows.ts';
 import { batchWriter, type Pending } from '../runtime/state/log-batch.ts';
 import { Ledger } from '../runtime/state/ledger.ts';
-import { silentLogger } from '../runtime/server/log.ts';
+import { silentLogger } from '../runtime/log/logger.ts';
 import { loadPolicy } from '../compiler/load-policy.ts';
 import { overviewBody } from '../runtime/server/console/overview.ts';
 import { logsPage } from '../runtime/server/console/logs.ts';

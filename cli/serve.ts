@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createGateway } from '../runtime/server/app.ts';
 import { serveGateway } from '../runtime/server/listen.ts';
-import { consoleLogger, LOG_LEVELS, type LogLevel } from '../runtime/server/log.ts';
+import { consoleLogger, LOG_LEVELS, type LogLevel } from '../runtime/log/logger.ts';
 import { startupBanner } from '../runtime/server/banner.ts';
 import { exposureWarning } from '../runtime/server/admin-auth.ts';
 import { quotaStatuses } from '../runtime/state/quota-status.ts';

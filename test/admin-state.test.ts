@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../runtime/server/app.ts';
 import { checkAdmin, exposureWarning } from '../runtime/server/admin-auth.ts';
-import { memoryLogger } from '../runtime/server/log.ts';
+import { memoryLogger } from '../runtime/log/logger.ts';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
 import { policyFor, startGateway, TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
 import { compileText } from './helpers/policy.ts';

@@ -44,4 +44,29 @@ describe('answered-requests journal', () => {
     expect((db.prepare('SELECT used FROM quota_usage').get() as { used: number }).used).toBe(17);
     db.close();
   });
+
+  it('a journaled settle is seen at once and written with its turn; killed before that, the next start applies it once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-journal-'));
+    const path = join(dir, 'state.db');
+    let db = openDatabase(path);
+    const { journal } = AnswerJournal.open(db, `${path}.answered`);
+    const book = new QuotaBook(db);
+    const model = { id: 'f/m', free: { period: { kind: 'once' } } } as unknown as Parameters<QuotaBook['view']>[0];
+    const used = () => (db.prepare('SELECT used FROM quota_usage WHERE model = ?').get('f/m') as { used: number } | undefined)?.used ?? 0;
+    book.reserve(model, 20, 0);
+    const a = journal.append(row('a', 12), { model: 'f/m', periodStart: 0, tokens: 12 });
+    book.settle('f/m', 0, 20, 12, a, true);
+    expect(book.view(model, 0)).toMatchObject({ used: 12, settled: 12, reserved: 0 }); // the router sees it now
+    expect(used()).toBe(0); // the row waits for the turn's flush
+    book.flush();
+    expect(used()).toBe(12);
+    const b = journal.append(row('b', 5), { model: 'f/m', periodStart: 0, tokens: 5 });
+    book.settle('f/m', 0, 5, 5, b, true);
+    db.close(); // killed before the flush: the journal line is all that is left of b's settle
+
+    db = openDatabase(path);
+    expect(AnswerJournal.open(db, `${path}.answered`).replayed).toBe(2);
+    expect(used()).toBe(17);
+    db.close();
+  });
 });

@@ -7,7 +7,7 @@ import { memoryIo } from './helpers/mem-io.ts';
 import { loadPolicy } from '../compiler/load-policy.ts';
 import { Ledger } from '../runtime/state/ledger.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
-import { silentLogger } from '../runtime/server/log.ts';
+import { silentLogger } from '../runtime/log/logger.ts';
 import { periodStartOf } from '../runtime/state/quota-book.ts';
 
 

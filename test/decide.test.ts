@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../runtime/router/decide.ts';
+import { traceEntries } from '../runtime/router/trace.ts';
 import type { RouteRequest, StateSnapshot } from '../runtime/router/types.ts';
 import { ALL_KEYS, compileFile, compileText, EXAMPLE } from './helpers/policy.ts';
 
@@ -218,6 +219,28 @@ describe('decide: what it remembers between calls never changes a decision', () 
     expect(changed.tokens).toBe(decide(table, user(req.messages[0].content as string), {}, now, 0.5).tokens);
     req.messages.push({ role: 'assistant', content: 'ok' });
     expect(decide(table, req, {}, now, 0.5).tokens).toBe(changed.tokens + 3 + 1);
+  });
+
+  it('builds no trace text until the trace is read; then it is a plain array, which may be replaced', () => {
+    const d = decide(table, { ...user('写一个 Python 快排'), exclude: [GROQ] }, {}, at('2026-03-10T08:00:00Z'), 0.5);
+    const entries = traceEntries(d)!;
+    expect(entries.length).toBeGreaterThan(4);
+    expect(entries.some((e) => typeof e === 'object' && !Array.isArray(e))).toBe(true); // "excluded after failing earlier" is text
+    expect(entries.filter((e) => typeof e === 'number' && e >= 0)).toHaveLength(d.candidates.length);
+    expect(Object.keys(d)).toEqual(['scenario', 'tier', 'model', 'candidates', 'next', 'pii', 'tokens', 'estimate', 'draw', 'willingness', 'trace', 'clamp']);
+    const lines = d.trace;
+    expect(traceEntries(d)).toBe(entries); // holding the array is not reading it
+    expect(lines.length).toBe(entries.length); // reading it renders its lines, once
+    expect(traceEntries(d)).toBeUndefined();
+    expect(Array.isArray(lines)).toBe(true);
+    expect(d.trace).toBe(lines);
+    expect(JSON.parse(JSON.stringify(lines))).toEqual([...lines]);
+    expect(lines.filter((l) => l.step === 'candidate').map((l) => l.message)).toEqual(d.candidates.map((c) => `${c.eligible ? '✓' : '✗'} ${c.model} [${c.source}] ${c.reason}`));
+    expect(lines.find((l) => l.step === 'choice')!.message).toBe(`→ ${d.model} (${d.tier})`);
+    const other = decide(table, user('hello'), {}, at('2026-03-10T08:00:00Z'), 0.5);
+    other.trace = [{ step: 'request', at: null, message: 'replaced' }];
+    expect(traceEntries(other)).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(other)).trace).toEqual([{ step: 'request', at: null, message: 'replaced' }]);
   });
 
   it('trace and candidates are plain data: what JSON, spread and Object.entries see is the same', () => {

@@ -145,6 +145,32 @@ describe('POST /v1/chat/completions', () => {
     expect(up.requests.filter((r) => r.model !== 'free-model')).toHaveLength(0);
   });
 
+  it('a client that hangs up midway through a stream ends the upstream call, and the log says the client closed it', async () => {
+    up.script('free-model', { reply: 'one two three four five six seven eight nine ten eleven twelve', chunkDelayMs: 150 });
+    const ctl = new AbortController();
+    const res = await fetch(`${g.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', messages: hi, stream: true }),
+      signal: ctl.signal,
+    });
+    expect(res.status).toBe(200);
+    const id = res.headers.get('x-gw-request-id')!;
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain('data: ');
+    ctl.abort();
+    await reader.read().catch(() => null);
+    let row = null as { error_type?: string | null; latency_ms?: number } | null;
+    for (let i = 0; i < 50 && !row; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const r = await fetch(`${g.url}/logs/${id}`);
+      row = r.ok ? ((await r.json()) as typeof row) : null;
+    }
+    expect(row?.error_type).toBe('client_closed');
+    expect(row!.latency_ms).toBeLessThan(1500); // the whole reply takes ≥ 1.6 s: the gateway stopped when the client left
+  });
+
   it('does not retry a 401 or a 400 from the upstream', async () => {
     up.script('free-model', { status: 401 });
     const e401 = await g.client().chat.completions.create({ model: 'auto', messages: hi }).catch((e) => e);

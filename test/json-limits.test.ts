@@ -1,10 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anthropicPath, jsonLimitBreach, openaiPath } from '../runtime/server/json-limits.ts';
+import { anthropicPath, jsonLimitBreach, openaiPath, scanLimits } from '../runtime/server/json-limits.ts';
 
 const L = (maxDepth: number, maxItems = 1e9) => ({ maxDepth, maxItems });
 
 describe('jsonLimitBreach', () => {
+  it('answers as the full scan does, whether its shortcut (few brackets, short text) applies or not', () => {
+    fc.assert(
+      fc.property(fc.json({ maxDepth: 6 }), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 40 }), (text, maxDepth, maxItems) => {
+        const limits = { maxDepth, maxItems };
+        expect(jsonLimitBreach(text, limits)).toEqual(scanLimits(text, limits));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(jsonLimitBreach('[[[]]]', L(2))).toEqual(scanLimits('[[[]]]', L(2)));
+    expect(jsonLimitBreach('[[[]]]', L(2))?.kind).toBe('depth');
+  });
+
   it('counts only brackets outside strings, escaped quotes included', () => {
     expect(jsonLimitBreach('{"a":"[[[[{{{{\\"[[[[\\\\","b":[1]}', L(2))).toBeNull();
     expect(jsonLimitBreach('{"a":"\\\\"}', L(1))).toBeNull();

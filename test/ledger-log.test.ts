@@ -9,8 +9,9 @@ import type { Decision, RouteRequest, StateSnapshot } from '../runtime/router/ty
 import type { CompletedRequest } from '../runtime/state/accounting.ts';
 import { Ledger } from '../runtime/state/ledger.ts';
 import { encodeDecision, expandDecision } from '../runtime/state/log-decision.ts';
+import { traceEntries } from '../runtime/router/trace.ts';
 import { openDatabase, SCHEMA_VERSION } from '../runtime/state/sqlite-store.ts';
-import { memoryLogger } from '../runtime/server/log.ts';
+import { memoryLogger } from '../runtime/log/logger.ts';
 import { compileFile, compileText, EXAMPLE } from './helpers/policy.ts';
 
 const example = compileFile(EXAMPLE);
@@ -54,6 +55,25 @@ describe('the request log’s compact decision', () => {
     }
     const typical = decide(example, user('hello there, how are you today?'), {}, now, 0.1);
     expect(encodeDecision(typical).length).toBeLessThan(JSON.stringify(typical).length * 0.6);
+  });
+
+  it('stores a decision whose trace was never read as its trace entries, without rendering them, to the same text', () => {
+    let lazyChars = 0;
+    let textChars = 0;
+    for (const d of decisions()) {
+      const lazy = encodeDecision(d);
+      expect(traceEntries(d)).toBeDefined(); // encoding did not render the trace
+      expect([3, 4]).toContain(JSON.parse(lazy)[0]);
+      const json = JSON.stringify(d); // reading the trace renders it
+      expect(traceEntries(d)).toBeUndefined();
+      const fromText = encodeDecision(d);
+      expect([1, 2]).toContain(JSON.parse(fromText)[0]);
+      expect(expandDecision(lazy)).toBe(json);
+      expect(expandDecision(fromText)).toBe(json);
+      lazyChars += lazy.length;
+      textChars += fromText.length;
+    }
+    expect(lazyChars).toBeLessThan(textChars * 0.95);
   });
 
   it('keeps anything it does not recognise as it is (changed lines, extra keys, other shapes)', () => {

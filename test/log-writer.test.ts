@@ -8,7 +8,7 @@ import { Ledger } from '../runtime/state/ledger.ts';
 import type { Pending } from '../runtime/state/log-batch.ts';
 import { LogWriter } from '../runtime/state/log-writer.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
-import { memoryLogger } from '../runtime/server/log.ts';
+import { memoryLogger } from '../runtime/log/logger.ts';
 import { compileText } from './helpers/policy.ts';
 import { policyFor, startGateway } from './helpers/gateway.ts';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';

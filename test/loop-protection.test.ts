@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createGateway } from '../runtime/server/app.ts';
 import { serveGateway } from '../runtime/server/listen.ts';
-import { memoryLogger } from '../runtime/server/log.ts';
+import { memoryLogger } from '../runtime/log/logger.ts';
 import { oneModelGateway } from './helpers/one-model.ts';
 
 const hi = { model: 'auto', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] };

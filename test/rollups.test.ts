@@ -8,7 +8,7 @@ import { Ledger } from '../runtime/state/ledger.ts';
 import type { RequestRow } from '../runtime/state/request-log.ts';
 import { Rollups, type GroupColumn } from '../runtime/state/rollups.ts';
 import { openDatabase } from '../runtime/state/sqlite-store.ts';
-import { memoryLogger } from '../runtime/server/log.ts';
+import { memoryLogger } from '../runtime/log/logger.ts';
 import { compileText } from './helpers/policy.ts';
 
 const HOUR = 3_600_000;

@@ -7,9 +7,8 @@ import { BodyGuard, UpstreamTimeoutError } from './body-guard.ts';
 import { proxyAgentFor } from './proxy-agent.ts';
 
 /**
- * The transport under ofetch for upstream calls: a fetch-shaped function on node:http(s) with keep-alive agents.
- * ofetch's `createFetch({ fetch })` takes any fetch; this one answers with the status, a read-only view of the
- * headers and the body as the Node stream itself (ofetch hands it back as `_data` for `responseType: 'stream'`).
+ * The transport of upstream calls (postUpstream calls it directly): a fetch-shaped function on node:http(s) with
+ * keep-alive agents, answering with the status, a read-only view of the headers and the body as the Node stream itself.
  * Node's built-in fetch converts every body into a Web stream and every header list into a Headers object: on a
  * fast upstream that conversion was the largest share of the gateway's CPU time per request.
  */
@@ -54,7 +53,7 @@ interface FetchInit {
   headers?: Iterable<[string, string]> | Record<string, string>;
   body?: string | Uint8Array | null;
   signal?: AbortSignal | null;
-  /** gw's own option (ofetch passes unknown options through): give up when no response head arrived within it */
+  /** give up when no response head arrived within it */
   headersTimeoutMs?: number;
   /** gw's own: fail the body when no byte arrived for this long (while the reader waits) */
   idleTimeoutMs?: number;

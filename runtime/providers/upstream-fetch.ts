@@ -1,4 +1,3 @@
-import { createFetch } from 'ofetch';
 import type { Readable } from 'node:stream';
 import type { Provider } from '../types/decision-table.ts';
 import type { Scrubber } from '../secrets/scrubber.ts';
@@ -11,9 +10,6 @@ import { readCapped } from './sse.ts';
 export const MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
 
 export type Fetched = { ok: true; status: number; body: Readable; headers: HeaderReader } | { ok: false; failure: Failure };
-
-/** ofetch over the keep-alive node:http transport (see keep-alive-fetch.ts). */
-const upstream = createFetch({ fetch: keepAliveFetch as unknown as typeof globalThis.fetch });
 
 export interface PostOptions {
   /** the wait for the response head */
@@ -56,7 +52,9 @@ export function postOptions(call: UpstreamCall): PostOptions {
 }
 
 /**
- * POST JSON to an upstream with ofetch. The provider's timeout bounds the wait for the response head, its idle
+ * POST JSON to an upstream over the keep-alive node:http transport (keep-alive-fetch.ts), called directly: ofetch's
+ * layer over it (a Headers object, its options and context per call, its error wrapping) was most of the call's
+ * allocations and did nothing a call here uses (no retries, no response parsing). The provider's timeout bounds the wait for the response head, its idle
  * timeout each silence of the body, its deadline the whole attempt. Non-2xx answers are classified into a Failure;
  * so are network errors, timeouts, and a stream request answered with something other than an event stream. Never
  * throws.
@@ -70,19 +68,16 @@ export async function postUpstream(url: string, body: unknown, headers: Record<s
     return { ok: false, failure: { class: 'invalid_request', status: 400, message: `the request cannot be sent upstream (${(e as Error).message.slice(0, 120)})`, retryAfterMs: null, local: true } };
   }
   try {
-    const res = (await upstream.raw(url, {
+    const res = await keepAliveFetch(url, {
       method: 'POST',
       body: payload,
       headers: { 'content-type': 'application/json', ...headers },
-      responseType: 'stream',
-      ignoreResponseError: true,
-      retry: false,
       signal: o.signal,
       headersTimeoutMs: o.timeoutMs,
       idleTimeoutMs: o.idleTimeoutMs,
       deadlineMs: o.deadlineMs,
       scrubber: o.scrubber ?? null,
-    } as Parameters<typeof upstream.raw>[1])) as unknown as NodeFetchResponse;
+    });
     if (res.status >= 200 && res.status < 300) {
       if (o.stream && !/^\s*text\/event-stream/i.test(res.headers.get('content-type') ?? '')) return { ok: false, failure: await notAStream(res) };
       return { ok: true, status: res.status, body: res.body, headers: res.headers };

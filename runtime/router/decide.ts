@@ -2,13 +2,14 @@ import type { DecisionTable } from '../types/decision-table.ts';
 import type { PiiType } from '../pii/types.ts';
 import { CondContext, holds } from './conditions.ts';
 import { allowedModel, Judge } from './eligibility.ts';
-import { byRank, candidatePrefix, listedPlansOf, tablePlan, type ChainPlan, type ModelPlan, type ScenarioPlan, type TablePlan } from './plan.ts';
+import { byRank, listedPlansOf, tablePlan, type ChainPlan, type ModelPlan, type ScenarioPlan, type TablePlan } from './plan.ts';
 import { resolveModel } from './resolve-model.ts';
 import { requestParts } from './request-text.ts';
 import { countText, countTexts, promptTokenCount, type TextCount } from './tokens.ts';
 import { embedsOf } from './capabilities.ts';
 import { formatTokens, thousands } from './format.ts';
 import { stickyMessage, stickyVerdict } from './sticky.ts';
+import { CHOICE, lazyTrace, NEXT, REQUEST, SCENARIO, TIER, type TraceEntry } from './trace.ts';
 import type { Candidate, CandidateSource, Decision, DecisionError, RouteRequest, StateSnapshot, Tier, TraceLine } from './types.ts';
 import type { Resolution } from './resolve-model.ts';
 
@@ -24,11 +25,12 @@ const NO_TOOLS: readonly string[] = Object.freeze([]);
  * both call it, so a dry run and a real request cannot disagree.
  *
  * It runs on every request (and again on every retry), so what does not depend on the request is prepared once per
- * table (see plan.ts) and the trace formats only what does.
+ * table (see plan.ts), and the trace records the values its lines are made of: their text is rendered only when
+ * something reads `decision.trace` (trace.ts).
  */
 export function decide(table: DecisionTable, req: RouteRequest, state: StateSnapshot, now: number, draw: number): Decision {
   const plan = tablePlan(table);
-  const trace: TraceLine[] = [];
+  const trace: TraceEntry[] = [];
   const parts = requestParts(req);
   const embed = req.embeddings === true ? embeddingTokens(req, parts.texts) : null;
   const counted = embed ?? promptTokenCount(req, parts);
@@ -40,11 +42,14 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   const exclude = req.exclude && req.exclude.length > 0 ? new Set(req.exclude) : NO_EXCLUDE;
   const count = req.messages.length;
   const tokensText = thousands(tokens);
-  trace.push({
-    step: 'request',
-    at: null,
-    message: `${count + (req.tokenArrays?.length ?? 0)} ${embed ? 'input' : 'message'}${count + (req.tokenArrays?.length ?? 0) === 1 ? '' : 's'}, ~${tokensText} ${embed ? 'input' : 'prompt'} tokens (o200k${counted.exactChars < counted.totalChars ? `; exact over the first ${thousands(counted.exactChars)} of ${thousands(counted.totalChars)} chars, estimated after` : ''}), ${thousands(estimate)} reserved with the answer${parts.images ? `, ${parts.images} image(s)` : ''}${parts.hasTools ? ', tools' : ''}; model "${req.model || 'auto'}"`,
-  });
+  // a chat request's line is rendered when read (trace.ts); an embeddings request's (inputs, token arrays) is written out
+  if (!embed && !req.tokenArrays?.length) trace.push([REQUEST, count, tokens, counted.exactChars, counted.totalChars, estimate, parts.images, parts.hasTools ? 1 : 0, req.model]);
+  else
+    trace.push({
+      step: 'request',
+      at: null,
+      message: `${count + (req.tokenArrays?.length ?? 0)} ${embed ? 'input' : 'message'}${count + (req.tokenArrays?.length ?? 0) === 1 ? '' : 's'}, ~${tokensText} ${embed ? 'input' : 'prompt'} tokens (o200k${counted.exactChars < counted.totalChars ? `; exact over the first ${thousands(counted.exactChars)} of ${thousands(counted.totalChars)} chars, estimated after` : ''}), ${thousands(estimate)} reserved with the answer${parts.images ? `, ${parts.images} image(s)` : ''}${parts.hasTools ? ', tools' : ''}; model "${req.model || 'auto'}"`,
+    });
   if (exclude.size) trace.push({ step: 'request', at: null, message: `excluded after failing earlier: ${[...exclude].join(', ')}` });
 
   const common: Common = { tokens, estimate, draw, trace };
@@ -120,7 +125,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     }
     cond.reset();
     const ok = holds(s.when, cond);
-    trace.push({ step: 'scenario', at: s.scenario.at, message: `${ok ? s.matched : s.notMatched}${cond.why})` });
+    trace.push([SCENARIO, s.scenario.at, ok ? s.matched : s.notMatched, cond.why]);
     if (ok) {
       sp = s;
       break;
@@ -210,11 +215,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     let anyFreeEligible = false;
     for (let i = 0; i < rankedFree.length && !anyFreeEligible; i++) anyFreeEligible = judge.verdict(rankedFree[i], 'free').eligible;
     tier = wantFree && anyFreeEligible ? 'free' : 'paid';
-    trace.push({
-      step: 'tier',
-      at: sp.willingnessAt,
-      message: `draw ${draw.toFixed(3)} ${wantFree ? '<' : '≥'} ${willingnessText} (${why}) → ${wantFree ? (anyFreeEligible ? 'free' : 'free wanted, but no free model is eligible → paid') : 'paid'}${sp.rankedBy}`,
-    });
+    trace.push([TIER, sp.willingnessAt, wantFree ? 1 : 0, willingnessText, why, anyFreeEligible ? 1 : 0, sp.rankedBy]);
     if (tier === 'free') {
       for (let i = 0; i < rankedFree.length; i++) list.addPlanned(rankedFree[i], 'free', sp.freeAt);
       list.addChain(sp.paid, 'paid');
@@ -249,7 +250,7 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   }
   const finalTier: Tier = list.firstLocal ? 'local' : list.firstFree ? 'free' : 'paid';
   const next = list.next;
-  trace.push({ step: 'choice', at: chosen.at, message: `→ ${chosen.model} (${finalTier})` });
+  trace.push(CHOICE);
   // the chosen model's max_output caps the answer: max_tokens goes upstream lowered, the reservation follows
   const chosenPlan = plan.models.get(chosen.model);
   const cap = chosenPlan?.model.maxOutput ?? null;
@@ -260,8 +261,8 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     chosenEstimate = judge.needs(chosenPlan).estimate;
     trace.push({ step: 'choice', at: chosenPlan.model.at, message: `max_tokens ${thousands(maxTokens)} > max_output ${formatTokens(cap)} of ${chosen.model} → lowered to ${thousands(cap)}` });
   }
-  if (next.length) trace.push({ step: 'next', at: null, message: `on failure: ${next.join(' → ')}` });
-  return {
+  if (next.length) trace.push(NEXT);
+  const d: Decision = {
     scenario: scenario.name,
     tier: finalTier,
     model: chosen.model,
@@ -272,10 +273,12 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
     estimate: chosenEstimate,
     draw,
     willingness,
-    trace,
+    trace: [],
     clamp,
     sticky,
   };
+  d.trace = lazyTrace(trace, d);
+  return d;
 }
 
 /**
@@ -291,13 +294,13 @@ class Candidates {
   firstFree = false;
   private readonly plan: TablePlan;
   private readonly judge: Judge;
-  private readonly trace: TraceLine[];
+  private readonly trace: TraceEntry[];
   /** the tier flags of the eligible models after the first, for promote */
   private readonly flags = new Map<string, { local: boolean; free: boolean }>();
   /** ids not declared by the policy that joined already */
   private undeclared: string[] | null = null;
 
-  constructor(plan: TablePlan, judge: Judge, trace: TraceLine[]) {
+  constructor(plan: TablePlan, judge: Judge, trace: TraceEntry[]) {
     this.plan = plan;
     this.judge = judge;
     this.trace = trace;
@@ -342,8 +345,7 @@ class Candidates {
       c.remaining = r.q.remaining;
       c.expiresAt = r.q.expiresAt;
     }
-    this.candidates.push(c);
-    this.trace.push({ step: 'candidate', at, message: `${mp.prefix(source, r.eligible)}${r.reason}` });
+    this.trace.push(this.candidates.push(c) - 1);
     if (!r.eligible) return;
     if (this.first === null) {
       this.first = c;
@@ -358,8 +360,7 @@ class Candidates {
   private addUndeclared(seen: string[], id: string, source: CandidateSource, at: string | null): void {
     seen.push(id);
     const r = this.judge.verdict(null, source);
-    this.candidates.push({ model: id, source, eligible: r.eligible, reason: r.reason, at });
-    this.trace.push({ step: 'candidate', at, message: `${candidatePrefix(id, source, r.eligible)}${r.reason}` });
+    this.trace.push(this.candidates.push({ model: id, source, eligible: r.eligible, reason: r.reason, at }) - 1);
   }
 }
 
@@ -401,7 +402,7 @@ function embeddingCandidates(
   now: number,
   resolution: Resolution,
   piiHit: boolean,
-  trace: TraceLine[],
+  trace: TraceEntry[],
 ): string | DecisionError {
   if (piiHit) {
     const at = table.pii?.action.at ?? null;
@@ -472,11 +473,11 @@ interface Common {
   tokens: number;
   estimate: number;
   draw: number;
-  trace: TraceLine[];
+  trace: TraceEntry[];
 }
 
 function decision(c: Common, over: Partial<Decision>): Decision {
-  return {
+  const d: Decision = {
     scenario: null,
     tier: null,
     model: null,
@@ -487,7 +488,9 @@ function decision(c: Common, over: Partial<Decision>): Decision {
     estimate: c.estimate,
     draw: c.draw,
     willingness: null,
-    trace: c.trace,
+    trace: [],
     ...over,
   };
+  d.trace = lazyTrace(c.trace, d);
+  return d;
 }

@@ -1,17 +1,9 @@
 import { nextReset, untilToEpoch, type QuotaPeriod } from '../quota/period.ts';
-import { quotaTail, viewOf, type QuotaView } from './quota-view.ts';
+import { quotaTail, viewOf } from './quota-view.ts';
 import { formatTokens, thousands } from './format.ts';
 import { missingCapability, NO_EMBEDDINGS_API, type RequestCapabilities } from './capabilities.ts';
 import type { ModelPlan } from './plan.ts';
-import type { CandidateSource, StateSnapshot } from './types.ts';
-
-export interface Verdict {
-  eligible: boolean;
-  reason: string;
-  q: QuotaView | null;
-  /** eligible as a free model: charged to its free quota (the reason starts "free,") */
-  free: boolean;
-}
+import type { CandidateSource, QuotaView, StateSnapshot, Verdict } from './types.ts';
 
 export interface JudgeInput {
   state: StateSnapshot;

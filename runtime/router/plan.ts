@@ -1,10 +1,8 @@
 import type { Chain, DecisionTable, Model, Provider, Scenario } from '../types/decision-table.ts';
 import { planOf, type CondPlan } from './conditions.ts';
-import type { Verdict } from './eligibility.ts';
 import { formatTokens } from './format.ts';
-import type { QuotaView } from './quota-view.ts';
 import { modelIndex } from './resolve-model.ts';
-import type { CandidateSource } from './types.ts';
+import type { QuotaView, Verdict } from './types.ts';
 
 /**
  * What `decide` needs of a table that does not depend on the request: each model with its provider and the fixed
@@ -54,7 +52,6 @@ export interface ScenarioPlan {
   rankedBy: string;
 }
 
-const SOURCES: readonly CandidateSource[] = ['free', 'paid', 'fallback', 'explicit', 'pii'];
 
 /** A declared model, with its fixed reason texts and the memo of the decision in progress (see Judge). */
 export class ModelPlan {
@@ -84,8 +81,6 @@ export class ModelPlan {
   okRemaining = -1;
   okTail = '';
   okReason = '';
-  /** candidate trace prefixes ("✓ id [free] "), by source and eligibility */
-  private prefixes: (string | undefined)[] | null = null;
 
   /** a free model its provider lists (`free any listed`), not declared by the policy */
   listedFree = false;
@@ -114,14 +109,6 @@ export class ModelPlan {
     this.contextShort = m.context !== null ? `context ${formatTokens(m.context)} < ` : null;
     this.priced = m.price ? `paid, $${m.price.input} / $${m.price.output} per 1M tokens` : m.free ? 'free quota used up, no price listed' : 'no price listed';
   }
-
-  /** `✓ id [source] ` or `✗ id [source] ` */
-  prefix(source: CandidateSource, eligible: boolean): string {
-    const i = SOURCES.indexOf(source) * 2 + (eligible ? 1 : 0);
-    if (i < 0) return candidatePrefix(this.id, source, eligible);
-    const all = (this.prefixes ??= []);
-    return (all[i] ??= candidatePrefix(this.id, source, eligible));
-  }
 }
 
 const listedPlans = new WeakMap<readonly Model[], ModelPlan[]>();
@@ -139,10 +126,6 @@ export function listedPlansOf(table: DecisionTable, models: readonly Model[]): M
     listedPlans.set(models, plans);
   }
   return plans;
-}
-
-export function candidatePrefix(id: string, source: CandidateSource, eligible: boolean): string {
-  return `${eligible ? '✓' : '✗'} ${id} [${source}] `;
 }
 
 const plans = new WeakMap<DecisionTable, TablePlan>();

@@ -1,21 +1,9 @@
 import type { Model } from '../types/decision-table.ts';
 import { formatSpan, nextReset, untilToEpoch, type QuotaPeriod } from '../quota/period.ts';
-import type { StateSnapshot } from './types.ts';
+import type { QuotaView, StateSnapshot } from './types.ts';
 import { formatTokens } from './format.ts';
 
 export { formatTokens };
-
-export interface QuotaView {
-  remaining: number;
-  /** the earlier of the next reset and the until date (epoch ms), or null for a quota that never resets or expires */
-  expiresAt: number | null;
-  /** whether expiresAt is a reset (the quota refills) or the end of the quota */
-  ends: 'reset' | 'expiry' | 'never';
-  /** the until date has passed: nothing is left, ever */
-  expired: boolean;
-  /** the provider said the quota is used up (until the next reset) */
-  exhausted: boolean;
-}
 
 const untilCache = new Map<string, number>();
 function untilEpoch(until: string, zone: string): number {

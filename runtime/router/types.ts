@@ -159,6 +159,28 @@ export interface Candidate {
   expiresAt?: number | null;
 }
 
+/** A free quota as the router sees it now. */
+export interface QuotaView {
+  remaining: number;
+  /** the earlier of the next reset and the until date (epoch ms), or null for a quota that never resets or expires */
+  expiresAt: number | null;
+  /** whether expiresAt is a reset (the quota refills) or the end of the quota */
+  ends: 'reset' | 'expiry' | 'never';
+  /** the until date has passed: nothing is left, ever */
+  expired: boolean;
+  /** the provider said the quota is used up (until the next reset) */
+  exhausted: boolean;
+}
+
+/** The judge's verdict on one candidate (eligibility.ts). */
+export interface Verdict {
+  eligible: boolean;
+  reason: string;
+  q: QuotaView | null;
+  /** eligible as a free model: charged to its free quota (the reason starts "free,") */
+  free: boolean;
+}
+
 export interface TraceLine {
   step: 'request' | 'pii' | 'scenario' | 'tier' | 'candidate' | 'sticky' | 'choice' | 'next' | 'budget';
   message: string;

@@ -20,7 +20,7 @@ import { errorResponse, GwError, jsonResponse } from './errors.ts';
 import { anthropicCountTokens, anthropicMessages } from './messages-route.ts';
 import { modelRetrieve, modelsList } from './models-route.ts';
 import { PolicyHolder } from './policy-holder.ts';
-import { consoleLogger, scrubbingLogger, type Logger } from './log.ts';
+import { consoleLogger, scrubbingLogger, type Logger } from '../log/logger.ts';
 import { patternScrubber, scrubberFor } from '../secrets/scrubber.ts';
 import { scrubbedResponse } from './scrubbed-response.ts';
 import { watchPolicy } from './watch-policy.ts';

@@ -1,30 +1,20 @@
 import { droppedFields, reportDropped } from './dropped-fields.ts';
-import { routeAndCall, type CallDeps } from '../gateway/route-and-call.ts';
+import { routeAndCall } from '../gateway/route-and-call.ts';
 import { requestParts } from '../router/request-text.ts';
 import type { ChatMessage } from '../router/types.ts';
 import { redactChatBody, restoreCompletion } from '../pii/redact-body.ts';
 import { openaiStreamRestorer } from '../pii/restore-stream.ts';
-import { admitCaller, type Access } from './access.ts';
+import { admitCaller } from './access.ts';
 import { checkLoop } from './loop-guard.ts';
 import { readJsonObject } from './body.ts';
 import { chatRouteRequest, parseChatRequest } from './chat-request.ts';
 import { failedOutcome, refusedRequest, routedHeaders } from './openai-outcome.ts';
 import { clampLine } from './gw-headers.ts';
 import { headerRecord } from './node-context.ts';
-import type { PolicyHolder } from './policy-holder.ts';
-import type { Logger } from './log.ts';
-import type { Recorder } from '../state/accounting.ts';
-import { answerSuccess, clientAbort, RequestRecord } from './answer.ts';
-import { assertRedacted, piiGate } from './pii-gate.ts';
+import { answerSuccess, clientAbort, RequestRecord, type ChatContext } from './answer.ts';
+import { assertRedacted, noPiiGate, piiGate } from './pii-gate.ts';
 
-export interface ChatContext {
-  holder: PolicyHolder;
-  deps: CallDeps;
-  log: Logger;
-  recorder?: Recorder;
-  /** client keys and their limits (absent: the gateway token alone, as checkAuth checks it) */
-  access?: Access;
-}
+export type { ChatContext } from './answer.ts';
 
 /**
  * POST /v1/chat/completions: parse, check for personal data, route by policy, call with retries, answer as JSON or as
@@ -39,7 +29,7 @@ export async function chatCompletions(req: Request, ctx: ChatContext): Promise<R
     const limits = admitCaller(req, ctx, table, rec);
     rec.body = await readJsonObject(req, table.gateway.bodyLimit);
     const chat = parseChatRequest(rec.body);
-    const gate = await piiGate(table, requestParts(chat).texts, ctx, id);
+    const gate = noPiiGate(table) ?? (await piiGate(table, requestParts(chat).texts, ctx, id));
     rec.privacy = gate.privacy;
     rec.piiValues = gate.values;
     rec.piiKnown = gate.logKnown;

@@ -28,11 +28,28 @@ const OPEN_OBJECT = 123;
 const CLOSE_OBJECT = 125;
 const KEY_SHOWN = 64;
 
+/** `text` holds at most `max` open brackets (`[` and `{`, in strings or not). */
+function bracketsAtMost(text: string, max: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++n > max) return false;
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (++n > max) return false;
+  return true;
+}
+
 /**
  * Where `text` first goes past a limit, with the JSON path of the value there, or null. Malformed text is not judged
  * here (JSON.parse says what is wrong with it); the scan only counts brackets outside strings.
  */
 export function jsonLimitBreach(text: string, limits: JsonLimits = { maxDepth: MAX_JSON_DEPTH, maxItems: MAX_JSON_ITEMS }): LimitBreach | null {
+  const { maxDepth, maxItems } = limits;
+  // most bodies cannot breach either limit: nesting needs an open bracket per level, and every value at least a
+  // character. Counting brackets with indexOf is a fraction of the scan below (and allocates nothing).
+  if (text.length <= maxItems && bracketsAtMost(text, maxDepth)) return null;
+  return scanLimits(text, limits);
+}
+
+/** jsonLimitBreach without its shortcut: the scan of every character. */
+export function scanLimits(text: string, limits: JsonLimits): LimitBreach | null {
   const { maxDepth, maxItems } = limits;
   // per open container (1-based depth): array or object, the index of the current element, the current key's span
   const isArray = new Uint8Array(maxDepth + 2);

@@ -2,7 +2,7 @@ import type { CallOutcome } from '../gateway/route-and-call.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
 import { errorResponse, GwError } from './errors.ts';
 import { outcomeError } from './failure-response.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../log/logger.ts';
 import type { CompletionFields, RequestRecord } from './answer.ts';
 import { piiHeaders, refusalHeaders, type PiiGate } from './pii-gate.ts';
 import { gwHeaders } from './gw-headers.ts';

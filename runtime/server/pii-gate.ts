@@ -11,7 +11,7 @@ import type { Decision, RouteRequest } from '../router/types.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
 import { redactText, type KnownPii } from '../state/redact-log.ts';
 import { GwError } from './errors.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../log/logger.ts';
 
 /**
  * The PII step before routing, shared by /v1/chat/completions, /v1/messages and `gw explain`:
@@ -84,6 +84,17 @@ export function routePii(table: DecisionTable, checks: PiiChecks): RouteRequest[
 
 /** Per gateway log: the classifier model that is down now (its outage was logged). */
 const classifierDown = new WeakMap<Logger, string>();
+
+/** The gate of a policy without a `pii` block: nothing to check (shared, never changed). */
+const NO_PII: PiiGate = Object.freeze({ findings: Object.freeze([]), classifier: null, values: Object.freeze([]), types: Object.freeze([]), route: null, placeholders: null, privacy: 'clear' }) as unknown as PiiGate;
+
+/**
+ * The gate without its checks when the policy has no `pii` block (no promise, no await on the request path), else
+ * null: then `piiGate` runs them.
+ */
+export function noPiiGate(table: DecisionTable): PiiGate | null {
+  return table.pii ? null : NO_PII;
+}
 
 /** Run the checks for a request on the gateway; the classifier's verdict and latency go to the log (never a value). */
 export async function piiGate(table: DecisionTable, texts: readonly string[], ctx: { deps: ClassifyDeps; log: Logger }, id: string): Promise<PiiGate> {

@@ -3,7 +3,7 @@ import { formatReport } from '../../compiler/format-diagnostics.ts';
 import { hasErrors, type Diagnostic } from '../../compiler/diagnostics.ts';
 import type { DecisionTable } from '../types/decision-table.ts';
 import type { Env } from '../providers/keys.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../log/logger.ts';
 
 export interface LoadedPolicy {
   table: DecisionTable;

@@ -4,7 +4,7 @@ import { chainsOf, syncProviders, type SyncReport } from '../gateway/provider-sy
 import type { ProviderStore } from '../state/provider-store.ts';
 import type { ProviderState } from '../state/provider-state.ts';
 import { jsonResponse } from './errors.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../log/logger.ts';
 import type { PolicyHolder } from './policy-holder.ts';
 
 interface SyncDeps {

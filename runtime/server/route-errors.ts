@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorResponse, GwError, jsonResponse } from './errors.ts';
 import { anthropicError } from './messages-route.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../log/logger.ts';
 
 /** The Anthropic front door's paths answer errors in Anthropic's shape; every other path in OpenAI's. */
 export function isAnthropicPath(pathname: string): boolean {

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { PolicyHolder } from './policy-holder.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../log/logger.ts';
 
 export interface WatchOptions {
   /** how long the file's size must stay the same before it is read (chokidar's awaitWriteFinish) */

@@ -16,7 +16,7 @@ import { RequestLog, type LogBodies, type RequestRow } from './request-log.ts';
 import { scrubberFor } from '../secrets/scrubber.ts';
 import { AnswerJournal, journalPathOf } from './answer-journal.ts';
 import { SessionPins } from './session-pins.ts';
-import type { Logger } from '../server/log.ts';
+import type { Logger } from '../log/logger.ts';
 
 const DAY = 86_400_000;
 
@@ -80,7 +80,16 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
     this.requests = new RequestLog(db, {
       onError: (m) => this.log.error(m),
       beforeRead: () => this.drain(),
-      afterWrite: () => this.journal?.clear(),
+      afterWrite: () => {
+        // the journal's lines of deferred settles go only once their rows are written
+        try {
+          this.quotas.flush();
+        } catch (e) {
+          this.log.error(`free-quota usage not written (the answered-requests journal keeps it for the next start): ${(e as Error).message}`);
+          return;
+        }
+        this.journal?.clear();
+      },
       mustCommit: () => this.journal?.full ?? false,
     });
     this.overlays = new OverlayStore(db);
@@ -127,7 +136,8 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
         this.log.error(`answered-requests journal: ${(e as Error).message}`);
       }
     }
-    if (r) this.quotas.settle(r.model, r.periodStart, r.tokens, tokens, seq);
+    // a journaled settle's row is written with the turn's others (drain): the journal line already survives a crash
+    if (r) this.quotas.settle(r.model, r.periodStart, r.tokens, tokens, seq, seq > 0);
     if (this.spend.start >= 0 && req.startedAt >= this.spend.start) this.spend.usd += money.cost;
     req.ticket?.finish(req.usage ? req.usage.total_tokens : null, money.cost, req.startedAt);
     this.queued.push({ table, req, money, row });
@@ -160,6 +170,11 @@ export class Ledger extends QuotaAccounting implements Accounting, Recorder {
   /** Record what finished requests left queued. Never throws: it runs from a timer. */
   drain(): void {
     this.drainScheduled = false;
+    try {
+      this.quotas.flush();
+    } catch (e) {
+      this.log.error(`free-quota usage not written (the answered-requests journal keeps it for the next start): ${(e as Error).message}`);
+    }
     if (this.queued.length === 0) return;
     const q = this.queued;
     this.queued = [];

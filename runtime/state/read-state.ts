@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { DecisionTable } from '../types/decision-table.ts';
 import type { SessionPin, StateSnapshot } from '../router/types.ts';
-import { silentLogger } from '../server/log.ts';
+import { silentLogger } from '../log/logger.ts';
 import { journalHasLines, journalPathOf, replay } from './answer-journal.ts';
 import { Ledger } from './ledger.ts';
 import { applyOverlay } from './overlay.ts';

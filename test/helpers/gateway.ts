@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { createGateway, type Gateway } from '../../runtime/server/app.ts';
 import { serveGateway } from '../../runtime/server/listen.ts';
-import { memoryLogger } from '../../runtime/server/log.ts';
+import { memoryLogger } from '../../runtime/log/logger.ts';
 import type { FakeUpstream } from '../fixtures/fake-upstream.ts';
 
 export interface RunningGateway {
