@@ -227,7 +227,7 @@ describe('decide: what it remembers between calls never changes a decision', () 
     expect(entries.length).toBeGreaterThan(4);
     expect(entries.some((e) => typeof e === 'object' && !Array.isArray(e))).toBe(true); // "excluded after failing earlier" is text
     expect(entries.filter((e) => typeof e === 'number' && e >= 0)).toHaveLength(d.candidates.length);
-    expect(Object.keys(d)).toEqual(['scenario', 'tier', 'model', 'candidates', 'next', 'pii', 'tokens', 'estimate', 'draw', 'willingness', 'trace', 'clamp']);
+    expect(Object.keys(d)).toEqual(['scenario', 'tier', 'model', 'candidates', 'next', 'pii', 'tokens', 'estimate', 'draw', 'willingness', 'trace', 'clamp', 'sticky']);
     const lines = d.trace;
     expect(traceEntries(d)).toBe(entries); // holding the array is not reading it
     expect(lines.length).toBe(entries.length); // reading it renders its lines, once
