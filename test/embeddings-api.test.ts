@@ -90,21 +90,27 @@ describe('POST /v1/embeddings with the openai SDK', () => {
     expect(f.data[0].embedding).toEqual(floats);
   });
 
-  it('passes dimensions and user; takes token arrays; counts usage against the free quota and logs the request', async () => {
+  it('passes dimensions and user; counts usage against the free quota and logs the request', async () => {
     const c = suite.g.client();
-    const { data, response } = await c.embeddings.create({ model: 'freebie/BAAI/bge-m3', input: [[1, 2, 3], [4, 5]], dimensions: 4, user: 'u-1', encoding_format: 'float' }).withResponse();
+    suite.up.script('BAAI/bge-m3', { usage: { promptTokens: 5 } });
+    const { data, response } = await c.embeddings.create({ model: 'freebie/BAAI/bge-m3', input: ['first', 'second'], dimensions: 4, user: 'u-1', encoding_format: 'float' }).withResponse();
     expect(data.data).toHaveLength(2);
     expect(data.data[0].embedding).toHaveLength(4);
-    expect(suite.up.requests[0].body).toMatchObject({ input: [[1, 2, 3], [4, 5]], dimensions: 4, user: 'u-1' });
+    expect(suite.up.requests[0].body).toMatchObject({ input: ['first', 'second'], dimensions: 4, user: 'u-1' });
     expect(data.usage.prompt_tokens).toBe(5);
-    const single = await c.embeddings.create({ model: 'freebie/BAAI/bge-m3', input: [7, 8, 9, 10], encoding_format: 'float' });
-    expect(single.data).toHaveLength(1);
     const id = response.headers.get('x-gw-request-id');
     const log = (await (await fetch(`${suite.g.url}/logs/${id}`)).json()) as any;
     expect(log).toMatchObject({ endpoint: 'embeddings', model: 'freebie/BAAI/bge-m3', status: 200, prompt_tokens: 5, completion_tokens: 0 });
     const quota = (await (await fetch(`${suite.g.url}/quota`)).json()) as any;
     const q = (quota.quotas ?? quota).find((x: any) => x.model === 'freebie/BAAI/bge-m3');
-    expect(q.used).toBeGreaterThanOrEqual(5 + 4);
+    expect(q.used).toBeGreaterThanOrEqual(5);
+  });
+
+  it('token-id inputs cannot be checked for personal data: under a pii block they go to a local embedding model', async () => {
+    const { data, response } = await suite.g.client().embeddings.create({ model: 'freebie/BAAI/bge-m3', input: [[1, 2, 3], [4, 5]], encoding_format: 'float' }).withResponse();
+    expect(data.data).toHaveLength(2);
+    expect(response.headers.get('x-gw-model')).toBe('ollama/nomic-embed');
+    expect(suite.up.requests.map((r) => r.provider)).toEqual(['ollama']);
   });
 
   it('falls back only to the same model at another provider: never to another embedding model', async () => {
@@ -243,13 +249,19 @@ retry { attempts 2  backoff 0ms }
 # ${url}
 `;
 
-  it('auto uses the policy’s one embedding model, free quota first', async () => {
+  it('auto uses the policy’s one embedding model, free quota first; token arrays are counted as given', async () => {
     const g1 = await startGateway(policyFor(suite.up, one(suite.up.url)));
     try {
       const { data, response } = await g1.client().embeddings.create({ model: 'auto', input: 'hello' }).withResponse();
       expect(data.data).toHaveLength(1);
       expect(response.headers.get('x-gw-model')).toBe('freebie/BAAI/bge-m3');
       expect(response.headers.get('x-gw-tier')).toBe('free');
+      const arrays = await g1.client().embeddings.create({ model: 'auto', input: [[1, 2, 3], [4, 5]], encoding_format: 'float' });
+      expect(arrays.data).toHaveLength(2);
+      expect(arrays.usage.prompt_tokens).toBe(5);
+      const single = await g1.client().embeddings.create({ model: 'auto', input: [7, 8, 9, 10], encoding_format: 'float' });
+      expect(single.data).toHaveLength(1);
+      expect(suite.up.requests.at(-1)?.body.input).toEqual([7, 8, 9, 10]);
     } finally {
       await g1.close();
     }

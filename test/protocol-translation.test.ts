@@ -1575,3 +1575,30 @@ describe('round trips', () => {
     );
   });
 });
+
+describe('toAnthropicRequest: reasoning_effort on a model that thinks', () => {
+  const req = (over: Record<string, unknown> = {}): OpenAIChatRequest =>
+    ({ model: 'x', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4000, temperature: 0.5, reasoning_effort: 'medium', ...over }) as unknown as OpenAIChatRequest;
+  const thinking = (r: OpenAIChatRequest, on = true) => (toAnthropicRequest(r, 'claude', { thinking: on }) as unknown as Record<string, unknown>).thinking;
+
+  it('turns thinking on within max_tokens, without temperature', () => {
+    const out = toAnthropicRequest(req(), 'claude', { thinking: true }) as unknown as Record<string, unknown>;
+    expect(out.thinking).toEqual({ type: 'enabled', budget_tokens: 3999 });
+    expect(out.temperature).toBeUndefined();
+    expect(thinking(req({ max_tokens: 20000 }))).toEqual({ type: 'enabled', budget_tokens: 8192 });
+  });
+
+  it('not for a model that does not think, a budget under 1,024, a forced tool, or a tool loop without thinking', () => {
+    expect(thinking(req(), false)).toBeUndefined();
+    expect(thinking(req({ max_tokens: 800 }))).toBeUndefined();
+    const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
+    expect(thinking(req({ tools, tool_choice: 'required' }))).toBeUndefined();
+    expect(thinking(req({ tools, tool_choice: 'auto' }))).toEqual({ type: 'enabled', budget_tokens: 3999 });
+    const loop = [
+      { role: 'user', content: 'go' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 't1', content: 'ok' },
+    ];
+    expect(thinking(req({ tools, messages: loop }))).toBeUndefined();
+  });
+});

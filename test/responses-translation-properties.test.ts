@@ -342,3 +342,50 @@ describe('Anthropic Messages → Responses (through the chat form)', () => {
     );
   });
 });
+
+describe('Anthropic redacted thinking through the Responses translation', () => {
+  const msg = {
+    id: 'msg_r',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude',
+    content: [
+      { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4a' },
+      { type: 'tool_use', id: 'toolu_r1', name: 'look', input: { q: 1 } },
+    ],
+    stop_reason: 'tool_use',
+    stop_sequence: null,
+    usage: { input_tokens: 3, output_tokens: 4 },
+  } as unknown as AnthropicMessage;
+
+  it('JSON and stream: a reasoning item with no summary carries the data; sent back, it is the redacted block again', () => {
+    const json = chatCompletionToResponse(fromAnthropicResponse(msg, 'claude'), frame({ model: 'auto', input: 'x' } as ResponsesRequest)).output as unknown as Record<string, unknown>[];
+    expect(json[0]).toMatchObject({ type: 'reasoning', summary: [], encrypted_content: 'gw:anthropic-claude-v1:redacted:EmwKAhgBEgy3va3pzix/LafPsn4a' });
+    const a = new AnthropicToOpenAIStream('c', 'claude', true);
+    const t = new ChatToResponsesStream(frame({ model: 'auto', input: 'x' } as ResponsesRequest));
+    const events = [...anthropicEventsWithRedacted().flatMap((e) => a.push(e)).flatMap((c) => t.push(c)), ...t.finish()];
+    expectWellFormed(events, 'response.completed');
+    const streamed = readStream(events).response.output;
+    expect(streamed[0]).toMatchObject({ type: 'reasoning', encrypted_content: json[0].encrypted_content });
+    const input = [{ type: 'message', role: 'user', content: 'go' }, ...json, { type: 'function_call_output', call_id: 'toolu_r1', output: 'ok' }] as ResponsesInputItem[];
+    const back = toAnthropicRequest(responsesToChat({ model: 'auto', input, tools: [{ type: 'function', name: 'look', parameters: { type: 'object' } }] } as ResponsesRequest, 'claude', { signed: true }), 'claude');
+    expect(back.messages[1].content).toEqual([
+      { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4a' },
+      { type: 'tool_use', id: 'toolu_r1', name: 'look', input: { q: 1 } },
+    ]);
+  });
+
+  function anthropicEventsWithRedacted(): { event: string; data: unknown }[] {
+    const evs = [
+      { type: 'message_start', message: { ...msg, content: [], stop_reason: null, usage: { input_tokens: 3, output_tokens: 1 } } },
+      { type: 'content_block_start', index: 0, content_block: { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4a' } },
+      { type: 'content_block_stop', index: 0 },
+      { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_r1', name: 'look', input: {} } },
+      { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"q":1}' } },
+      { type: 'content_block_stop', index: 1 },
+      { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 4 } },
+      { type: 'message_stop' },
+    ];
+    return evs.map((data) => ({ event: data.type, data }));
+  }
+});

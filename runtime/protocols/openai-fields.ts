@@ -50,11 +50,16 @@ export const OPENAI_FIELDS_ON_ANTHROPIC: Readonly<Record<string, FieldFate>> = {
   web_search_options: 'dropped',
 };
 
-/** Top-level fields of `body` an Anthropic upstream will not see (sorted); null and absent values are nothing lost. */
-export function droppedOnAnthropic(body: Record<string, unknown>): string[] {
+/**
+ * Top-level fields of `body` an Anthropic upstream will not see (sorted); null and absent values are nothing lost.
+ * `reasoning`: the model thinks (`can reasoning`), so `reasoning_effort` becomes its extended thinking
+ * (openai-to-anthropic.ts) instead of being dropped.
+ */
+export function droppedOnAnthropic(body: Record<string, unknown>, reasoning = false): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(body)) {
     if (v === null || v === undefined) continue;
+    if (k === 'reasoning_effort' && reasoning) continue;
     const fate = OPENAI_FIELDS_ON_ANTHROPIC[k];
     if (fate === undefined || fate === 'dropped') out.push(k);
   }

@@ -512,14 +512,16 @@ const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 2048, medi
 
 /**
  * `reasoning_effort` on a model that thinks (`can reasoning`): extended thinking with the effort's budget, within the
- * client's max_tokens (OpenAI counts reasoning in it too; no budget of 1,024 fits: no thinking). Thinking takes no
- * temperature or top_p.
+ * client's max_tokens (OpenAI counts reasoning in it too; no budget of 1,024 fits: no thinking), and not with a
+ * forced tool choice (Anthropic refuses the two together). Thinking takes no temperature or top_p.
  */
 function withThinking(out: AnthropicMessagesRequest, effort: unknown): void {
   const want = typeof effort === 'string' ? THINKING_BUDGET[effort] : undefined;
   if (want === undefined) return;
   const budget = Math.min(want, out.max_tokens - 1);
   if (budget < 1024) return;
+  // Anthropic takes no forced tool use with thinking on
+  if (out.tool_choice?.type === 'any' || out.tool_choice?.type === 'tool') return;
   // with thinking on, a tool loop's last assistant turn must start with its (signed) thinking: without it, no thinking
   const last = [...out.messages].reverse().find((m) => m.role === 'assistant');
   const blocks = last && Array.isArray(last.content) ? (last.content as { type: string }[]) : [];

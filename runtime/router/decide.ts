@@ -177,7 +177,9 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   if (req.embeddings === true) {
     // a vector of masked text is not the text's: under `redact` an embeddings request is routed local instead
     if (piiAction === 'redact') pii.action = 'route';
-    const chosenName = embeddingCandidates(table, plan, list, sp, judge, now, resolution, piiAction !== 'none', trace);
+    // token ids have no text the detectors could read: under a `pii` block they are kept local as well
+    const unchecked = table.pii !== null && piiAction === 'none' && (req.tokenArrays?.length ?? 0) > 0;
+    const chosenName = embeddingCandidates(table, plan, list, sp, judge, now, resolution, piiAction !== 'none' ? 'found' : unchecked ? 'unchecked' : null, trace);
     if (typeof chosenName !== 'string') return decision(common, { scenario: scenario.name, pii, error: chosenName });
   } else if (piiAction === 'route' && table.pii?.action.model) {
     const at = table.pii.action.at;
@@ -390,7 +392,8 @@ function embeddingTokens(req: RouteRequest, texts: readonly string[]): TextCount
  * - `auto`: the first `can embed` model the scenario lists (the global fallback is for chat), else the policy's one
  *   embedding model not on a local provider (or its one local one), free quotas first; several: the client must name
  *   one (`model_required`);
- * - personal data found: local embedding models only (a vector of masked text is not the text's).
+ * - personal data found, or token-id inputs under a `pii` block (the detectors cannot read them): local embedding
+ *   models only (a vector of masked text is not the text's).
  * Returns the model name chosen, or the decision's error.
  */
 function embeddingCandidates(
@@ -401,12 +404,13 @@ function embeddingCandidates(
   judge: Judge,
   now: number,
   resolution: Resolution,
-  piiHit: boolean,
+  pii: 'found' | 'unchecked' | null,
   trace: TraceEntry[],
 ): string | DecisionError {
-  if (piiHit) {
-    const at = table.pii?.action.at ?? null;
-    trace.push({ step: 'tier', at, message: 'embeddings with personal data: local embedding models only (masking would change the vectors)' });
+  if (pii) {
+    const at = pii === 'found' ? (table.pii?.action.at ?? null) : (table.pii?.at ?? null);
+    const why = pii === 'found' ? 'embeddings with personal data: local embedding models only (masking would change the vectors)' : 'token-id inputs cannot be checked for personal data: local embedding models only';
+    trace.push({ step: 'tier', at, message: why });
     if (table.pii?.action.model) list.add(table.pii.action.model, 'pii', at);
     for (const mp of plan.local) list.addPlanned(mp, 'pii', at);
     return 'local';

@@ -27,7 +27,7 @@ export function droppedFields(
     return { dropped: droppedOnOpenAI(body, model.capabilities.includes('reasoning')).join(', '), why: 'speaks OpenAI' };
   }
   if (protocol !== 'anthropic') return { dropped: '', why: '' };
-  return { dropped: droppedOnAnthropic(body).join(', '), why: 'speaks Anthropic' };
+  return { dropped: droppedOnAnthropic(body, model.capabilities.includes('reasoning')).join(', '), why: 'speaks Anthropic' };
 }
 
 /** Name what was dropped in the answer's headers and the console log (nothing when nothing was). */
