@@ -5,6 +5,8 @@ import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.t
 import { policyFor, startGateway, TEST_KEYS, type RunningGateway } from './helpers/gateway.ts';
 import { consoleClient, type ConsoleClient } from './helpers/console-client.ts';
 import { MAX_SUBSCRIBERS } from '../runtime/server/console/events.ts';
+import { memoryIo } from './helpers/mem-io.ts';
+import { main } from '../cli/main.ts';
 
 const TOKEN = 'admin-token-for-the-console-5678';
 const HOOK_SECRET = 'hook-path-secret-9f8e7d';
@@ -116,6 +118,22 @@ describe('console policy', () => {
     const src = readFileSync(g.policyPath, 'utf8').split('\n');
     expect(linked.some((l: any) => src[l.line - 1].includes('scenario code') || src[l.line - 1].includes('text ~'))).toBe(true);
     expect((await c.send('POST', '/console/api/explain', { prompt: 42 })).status).toBe(400);
+  });
+
+  it('explain playground says what gw explain says for the same prompt and draw', async () => {
+    for (const [prompt, draw] of [
+      ['hello there', 0.95],
+      ['hello there', 0.05],
+      ['a class with a function', 0.5],
+    ] as const) {
+      const io = memoryIo(g.dir, { ...TEST_KEYS, GW_ADMIN_TOKEN: TOKEN, GW_HOOK_URL: 'http://127.0.0.1:9/x' });
+      await main(['explain', '--config', g.policyPath, '--draw', String(draw), prompt], io);
+      const r = await c.send('POST', '/console/api/explain', { prompt, draw });
+      expect(r.status).toBe(200);
+      // the first line names the time of the run
+      const tail = (t: string) => t.split('\n').slice(1).join('\n');
+      expect(tail(r.json.text)).toBe(tail(io.stdout));
+    }
   });
 });
 

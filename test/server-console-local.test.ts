@@ -71,6 +71,12 @@ describe('the console with an admin token', () => {
       const r = await far('/console/api/overview', { headers: { cookie: c.cookie! } });
       expect(r.status).toBe(200);
       expect(((await r.json()) as any).range).toBe('today');
+      // a new admin token ends the sessions the old one opened
+      (g2.gw.deps.env as Record<string, string>).GW_ADMIN_TOKEN = 'tok-new-456';
+      expect((await c.send('GET', '/console/api/overview')).status).toBe(401);
+      expect((await c.login('tok-abc-123')).status).toBe(401);
+      expect((await c.login('tok-new-456')).status).toBe(200);
+      expect((await c.send('GET', '/console/api/overview')).status).toBe(200);
     } finally {
       await g2.close();
     }

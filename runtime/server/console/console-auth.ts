@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DecisionTable } from '../../types/decision-table.ts';
 import type { Env } from '../../providers/keys.ts';
 import { AUTH_MISCONFIGURED, gatewayToken, sameSecret } from '../auth.ts';
@@ -35,6 +36,9 @@ export function consoleToken(table: DecisionTable, env: Env): string | null {
   if (t === AUTH_MISCONFIGURED) throw consoleError(401, "the gateway's auth variable is set but empty: the console is closed until it holds a token", 'auth_misconfigured');
   return t;
 }
+
+/** What a session remembers of the token that opened it: a digest, never the token. */
+export const tokenTag = (token: string | null) => (token === null ? '' : createHash('sha256').update(`gw-console:${token}`).digest('hex'));
 
 /** Whether `given` is the admin token (constant time). */
 export function tokenMatches(given: unknown, token: string): boolean {
@@ -81,11 +85,16 @@ export function consoleSession(req: Request, table: DecisionTable, env: Env, sto
   const unsafe = !isSafeMethod(req.method);
   if (unsafe) checkOrigin(req);
   let session = store.get(sessionCookie(req.headers));
+  // opened under another admin token (or none): not a session any more
+  if (session && session.tokenTag !== tokenTag(token)) {
+    store.delete(session.id);
+    session = null;
+  }
   let fresh = false;
   if (!session) {
     if (token !== null) throw consoleError(401, 'not logged in: POST /console/api/login with the admin token', 'not_logged_in', { auth_required: true });
     if (unsafe) throw consoleError(403, 'no console session: GET /console/api/session first for its csrf token', 'csrf');
-    session = store.create();
+    session = store.create(tokenTag(null));
     fresh = true;
   }
   if (unsafe) checkCsrf(req, session);

@@ -8,7 +8,7 @@ import { jsonResponse } from '../errors.ts';
 import type { PolicyHolder } from '../policy-holder.ts';
 import { decodeParam } from '../route-errors.ts';
 import { scrubbedResponse } from '../scrubbed-response.ts';
-import { clearCookie, checkOrigin, consoleSession, consoleToken, requireLoopback, sessionCookie, setCookie, tokenMatches } from './console-auth.ts';
+import { clearCookie, checkOrigin, consoleSession, consoleToken, requireLoopback, sessionCookie, setCookie, tokenMatches, tokenTag } from './console-auth.ts';
 import { consoleError, consoleErrorResponse } from './console-errors.ts';
 import { logDetail, logsPage } from './logs.ts';
 import { overviewBody, parseRange } from './overview.ts';
@@ -110,7 +110,7 @@ export function consoleRoutes(app: H3, ctx: ConsoleContext): ConsoleApi {
       const body = await readJsonObject(req, 64 * 1024);
       if (token !== null && !tokenMatches(body.token, token)) throw consoleError(401, 'wrong admin token', 'bad_token');
       sessions.delete(sessionCookie(req.headers));
-      const s = sessions.create();
+      const s = sessions.create(tokenTag(token));
       return jsonResponse(200, { csrf: s.csrf, expires_at: iso(s.expiresAt), auth_required: token !== null }, { 'set-cookie': setCookie(s, secure(req)), 'cache-control': 'no-store' });
     }),
   );

@@ -27,10 +27,12 @@ export async function explainPlayground(table: DecisionTable, state: StateSnapsh
   const maxTokens = opt<number>('max_tokens', (v) => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 10_000_000, 'a whole number of tokens');
   const priority = opt<string>('priority', (v) => typeof v === 'string' && v.length <= 40, 'a priority name (quality)');
   const preferFree = opt<boolean>('prefer_free', (v) => typeof v === 'boolean', 'true or false');
+  // the random draw compared with a scenario's willingness (gw explain --draw): fixed, the answer is reproducible
+  const draw = opt<number>('draw', (v) => typeof v === 'number' && v >= 0 && v < 1, 'a number in [0, 1)');
   let request: RouteRequest = { model, messages: [{ role: 'user', content: prompt }], preferFreeTier: preferFree ?? false, priority: priority ?? null, maxTokens: maxTokens ?? null, headers: {} };
   // /v1/messages' model-name rule: a name the policy does not pin (Claude Code's ids) routes as auto
   if (endpoint === 'messages') request = { ...request, model: routesAsAuto(table, model) ? 'auto' : model, requestedModel: model };
-  const run = await explainRun(table, request, state, now, random(), { classify: null, scrubber });
+  const run = await explainRun(table, request, state, now, draw ?? random(), { classify: null, scrubber });
   const lines = explainLines(table, run.decision, { now, piiLines: run.piiLines });
   return { text: `${lines.map((l) => l.text).join('\n')}\n`, trace_lines: lines, decision: run.decision };
 }

@@ -11,6 +11,8 @@ export interface ConsoleSession {
   /** what every non-GET must send as `x-gw-csrf`: 16 random bytes, hex */
   csrf: string;
   expiresAt: number;
+  /** which admin token opened it (a digest; '' without one): a session outlives no change of token */
+  tokenTag: string;
 }
 
 /**
@@ -25,11 +27,11 @@ export class SessionStore {
     this.now = now;
   }
 
-  create(): ConsoleSession {
+  create(tokenTag = ''): ConsoleSession {
     const now = this.now();
     for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-    const s: ConsoleSession = { id: randomBytes(32).toString('hex'), csrf: randomBytes(16).toString('hex'), expiresAt: now + SESSION_MS };
+    const s: ConsoleSession = { id: randomBytes(32).toString('hex'), csrf: randomBytes(16).toString('hex'), expiresAt: now + SESSION_MS, tokenTag };
     this.sessions.set(s.id, s);
     return s;
   }
