@@ -115,6 +115,16 @@ describe.skipIf(!HAVE_CHROMIUM)('the policy editor in Chromium', () => {
     await page.selectOption('[data-test=lang]', 'en');
   });
 
+  it('logs out: the cookie is cleared and a page sends the user back to the login', { timeout: 20_000 }, async () => {
+    await page.click('[data-test=logout]');
+    await page.waitForURL(/\/console\/login/);
+    expect((await ctx.cookies(`${g.url}/console/`)).find((c) => c.name === 'gw_console')).toBeUndefined();
+    await page.goto(`${g.url}/console/policy`);
+    await page.waitForURL(/\/console\/login\?next=/);
+    const r = await fetch(`${g.url}/console/api/policy`);
+    expect(r.status).toBe(401);
+  });
+
   it('printed no error in the browser console', () => {
     expect(chrome.errors).toEqual([]);
   });

@@ -1,5 +1,5 @@
 // Calls to the gateway's /console/api: JSON in and out, the session's CSRF token on every non-GET, errors as ApiError.
-import { session } from './session.ts';
+import { loggedOut, session } from './session.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -45,7 +45,7 @@ export async function api<T>(path: string, opts: CallOptions = {}): Promise<T> {
   if (!res.ok) {
     const err = (data as { error?: { message?: string; code?: string } } | null)?.error;
     if (res.status === 401 && path !== '/login' && path !== '/session') {
-      session.authenticated = false;
+      loggedOut();
       onUnauthorized();
     }
     throw new ApiError(res.status, err?.code ?? String(res.status), err?.message ?? (typeof data === 'string' && data ? data : res.statusText), data);
