@@ -3,7 +3,7 @@ import { expandDecision } from './log-decision.ts';
 import { unpackLog } from './log-compress.ts';
 import { batchWriter, type Pending } from './log-batch.ts';
 import { LogWriter } from './log-writer.ts';
-import { Rollups, type GroupColumn } from './rollups.ts';
+import { Rollups, type GroupColumn, type Totals } from './rollups.ts';
 
 export interface RequestRow {
   id: string;
@@ -43,19 +43,8 @@ export interface LogBodies {
   redacted: number;
 }
 
-export interface Aggregate {
-  requests: number;
-  cost: number;
-  saved: number;
-  prompt: number;
-  completion: number;
-  free: number;
-  latency: number | null;
-  errors: number;
-  reasoning: number;
-  cached: number;
-  cacheWrite: number;
-}
+/** Totals over a window of the log (the rollups' sums: rollups.ts). */
+export type Aggregate = Totals;
 
 /** The requests table's columns as reads return them (requests.body, the link to the bodies, stays inside). */
 const REQUEST_COLUMNS = `r.id, r.ts, r.endpoint, r.requested_model, r.model, r.scenario, r.tier, r.status, r.stream, r.latency_ms,
