@@ -52,6 +52,37 @@ export const GW_OVERLAY: Readonly<Record<string, Readonly<Record<string, Catalog
     'o1-preview-2024-09-12': retired('2025-07-28'),
     'o1-mini': retired('2025-10-27'),
     'o1-mini-2024-09-12': retired('2025-10-27'),
+    // developers.openai.com/api/docs/deprecations (read 2026-12-04 through its copies of 2026-10-15 and 2026-10-27,
+    // which list every date; the GET /v1/models `shutdown_date` of 2026-10-27 matched them): o1, o3-mini and o4-mini
+    // shut down 2026-10-23 (replacement for o4-mini: gpt-6.1-terra); gpt-5, gpt-5-mini, gpt-5-nano and o3 on
+    // 2026-12-11; gpt-4o, gpt-4o-mini, gpt-4.1 and gpt-4.1-mini on 2027-01-14
+    o1: retired('2026-10-23'),
+    'o1-2024-12-17': retired('2026-10-23'),
+    'o3-mini': retired('2026-10-23'),
+    'o3-mini-2025-01-31': retired('2026-10-23'),
+    'o4-mini': retired('2026-10-23'),
+    'o4-mini-2025-04-16': retired('2026-10-23'),
+    'gpt-4.1-nano': retired('2026-10-23'),
+    'gpt-5': retired('2026-12-11'),
+    'gpt-5-mini': retired('2026-12-11'),
+    'gpt-5-nano': retired('2026-12-11'),
+    o3: retired('2026-12-11'),
+    'gpt-4o': retired('2027-01-14'),
+    'gpt-4o-mini': retired('2027-01-14'),
+    'gpt-4.1': retired('2027-01-14'),
+    'gpt-4.1-mini': retired('2027-01-14'),
+    // OpenAI's GPT-6.1 Terra model and pricing pages (read 2026-12-04 through their copies: LiteLLM's day-0 post,
+    // Venice's model page): released 2026-10-26; 1,050,000 context (922k input), 128k output; $1 / $5, cache read
+    // $0.05 and write (30 min) $1.25 per 1M below 272k input tokens; text and image in; reasoning none to max.
+    // Its model page: tool calling needs the Responses API (the openai preset speaks it)
+    'gpt-6.1-terra': {
+      context: 1_050_000,
+      maxOutput: 128_000,
+      price: { input: 1, output: 5, cacheRead: 0.05, cacheWrite: 1.25 },
+      capabilities: ['tools', 'vision', 'reasoning', 'code', 'json', 'long_context'],
+      modalities: { input: ['text', 'image'], output: ['text'] },
+      released: '2026-10-26',
+    },
   },
   groq: {
     'llama-3.1-8b-instant': {
