@@ -7,6 +7,7 @@ import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.t
 import { main } from '../cli/main.ts';
 import { policyFor, startGateway, TEST_KEYS } from './helpers/gateway.ts';
 import { memoryIo } from './helpers/mem-io.ts';
+import { freePort } from '../bench/children.ts';
 
 // Issue 10 item 7: after `kill -9` under load, every request the gateway answered is in its ledger, and /stats, the
 // budget and /quota agree. Three bounded runs (at most 400 requests each, 6 at a time, on 127.0.0.1), each killed at
@@ -48,7 +49,8 @@ async function waitUp(base: string, child: ChildProcess): Promise<void> {
 
 /** One run: load, kill -9 after `killAfter` answers, then what the client saw answered (id → free or paid). */
 async function loadAndKill(dir: string, killAfter: number): Promise<Map<string, 'free' | 'paid'>> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  // a port the system just handed out and took back (a random one could be another test's, or an ephemeral port in use)
+  const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/gw.ts', 'serve', '--config', join(dir, 'routes.gw'), '--port', String(port)], {
     env: { ...process.env, ...TEST_KEYS },
     stdio: ['ignore', 'ignore', 'pipe'],

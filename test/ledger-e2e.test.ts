@@ -10,6 +10,7 @@ import { openDatabase } from '../runtime/state/sqlite-store.ts';
 import { startFakeUpstream, type FakeUpstream } from './fixtures/fake-upstream.ts';
 import { policyFor, startGateway, TEST_KEYS } from './helpers/gateway.ts';
 import { compileText } from './helpers/policy.ts';
+import { freePort } from '../bench/children.ts';
 
 let up: FakeUpstream;
 beforeAll(async () => {
@@ -286,20 +287,26 @@ describe('durability', () => {
     up.reset();
     const usage = { promptTokens: 30, completionTokens: 10 };
     up.script('free-model', ...Array.from({ length: 5000 }, () => ({ reply: 'ok', usage, delayMs: 2 })));
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    // a port the system just handed out and took back (a random one could be another test's, or an ephemeral port in use)
+    const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'cli/gw.ts', 'serve', '--config', policyPath, '--port', String(port)], {
       env: { ...process.env, ...TEST_KEYS },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 15_000;
+    // its request lines are read and dropped: a pipe nobody reads blocks the gateway's writes once it is full
+    child.stdout!.resume();
+    let said = '';
+    child.stderr!.on('data', (d: Buffer) => void (said = (said + d.toString()).slice(-4096)));
+    const deadline = Date.now() + 30_000;
     for (;;) {
+      if (child.exitCode !== null) throw new Error(`gw exited before it listened:\n${said}`);
       try {
         if ((await fetch(`${base}/health`)).ok) break;
       } catch {
         /* not up yet */
       }
-      if (Date.now() > deadline) throw new Error('gw did not start');
+      if (Date.now() > deadline) throw new Error(`gw did not start:\n${said}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     let ok = 0;
