@@ -55,6 +55,7 @@ async function loadAndKill(dir: string, killAfter: number): Promise<Map<string, 
     env: { ...process.env, ...TEST_KEYS },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  child.stderr!.resume(); // a pipe nobody reads blocks the gateway's writes once it is full
   const base = `http://127.0.0.1:${port}`;
   await waitUp(base, child);
   const answered = new Map<string, 'free' | 'paid'>();
