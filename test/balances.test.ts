@@ -110,6 +110,24 @@ describe('free balances read from the source (OpenRouter, DeepSeek, SiliconFlow,
     }
   });
 
+  it('the console’s quota rows carry the same provider figure as /quota', async () => {
+    const gw = await startGateway(
+      `gateway {\n  state "console-figure.db"\n}\nprovider openrouter { base_url "${up.baseUrl('openrouter')}" }\nmodel openrouter/openai/gpt-5.4-mini { context 128k  price 1 / 2  free 100k tokens every day }\nscenario chat {\n  free openrouter/openai/gpt-5.4-mini\n}\n`,
+      KEYS,
+    );
+    try {
+      up.setBalance('openrouter', { data: { label: 'sk-or-v1-0…', limit: 100, limit_remaining: 61.5, usage: 38.5, is_free_tier: false } });
+      expect((await fetch(`${gw.url}/_gw/sync`, { method: 'POST' })).status).toBe(200);
+      const q = (await (await fetch(`${gw.url}/quota`)).json()) as { quotas: { model: string; provider_figure: number | null }[] };
+      expect(q.quotas[0]).toMatchObject({ model: 'openrouter/openai/gpt-5.4-mini', provider_figure: 61.5 });
+      // without an admin token the console answers this machine without a login
+      const c = (await (await fetch(`${gw.url}/console/api/quotas`)).json()) as { quotas: { model: string; provider_figure: number | null }[] };
+      expect(c.quotas.map((r) => [r.model, r.provider_figure])).toEqual(q.quotas.map((r) => [r.model, r.provider_figure]));
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('gw doctor shows each balance, and --call sends each model one token with its latency and usage', async () => {
     up.setBalance('moonshot', { code: 0, data: { available_balance: 49.58894, voucher_balance: 46.58893, cash_balance: 3.00001 }, scode: '0x0', status: true });
     const io = memoryIo(dir, KEYS);

@@ -245,6 +245,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     vault,
     master: () => findMasterKey(baseEnv, stateFile, { create: true }),
     vaultChanged: refreshVault,
+    providers: providerState,
   });
   app.all('/**', (event) => {
     const path = pathnameOf(event.req.url);

@@ -85,14 +85,18 @@ function parseRows(rows: Record<string, unknown>[]) {
 }
 
 /** GET /quota's body: every free quota's state now, and the registered quotas with whether each applies. */
+/** The providers' own figures (their balance endpoints at the last sync) by provider name; empty without a sync state. */
+export function figuresByProvider(t: DecisionTable, ledger: Ledger, providers?: ProviderState): Map<string, ProviderFigure> {
+  return new Map((providers ? providerFigures(ledger.db, t, providers.balances()) : []).map((f) => [f.provider, f]));
+}
+
 export function quotaBody(t: DecisionTable, ledger: Ledger, now: number, providers?: ProviderState) {
   const regs = ledger.overlays.all();
-  const figures = providers ? providerFigures(ledger.db, t, providers.balances()) : [];
-  const byProvider = new Map(figures.map((f) => [f.provider, f]));
+  const byProvider = figuresByProvider(t, ledger, providers);
   return {
     now: iso(now),
     quotas: quotaStatuses(t, ledger.quotas, now).map((q) => quotaJson(q, byProvider)),
-    providers: figures.map(figureJson),
+    providers: [...byProvider.values()].map(figureJson),
     registered: regs.map((raw) => {
       const r = parseRegistration(raw, t);
       if ('error' in r) return { provider: String(raw?.provider).slice(0, 80), model: String(raw?.model).slice(0, 80), status: 'rejected', reason: r.error };

@@ -16,7 +16,8 @@ import { checkText, policyBody, savePolicy } from './policy-file.ts';
 import { consoleQuotas } from './quotas.ts';
 import { SessionStore, type ConsoleSession } from './session-store.ts';
 import { staticFiles } from './static-files.ts';
-import { registerQuota } from '../ledger-routes.ts';
+import { figuresByProvider, registerQuota } from '../ledger-routes.ts';
+import type { ProviderState } from '../../state/provider-state.ts';
 import type { ClientRegistry } from '../../state/client-registry.ts';
 import type { MasterKey, Vault } from '../../state/vault.ts';
 import { secretsRoutes } from '../secrets-routes.ts';
@@ -42,6 +43,8 @@ export interface ConsoleContext {
   vault: Vault;
   master: () => MasterKey | null;
   vaultChanged: () => void;
+  /** the last provider sync's lists and balances (the providers' own figures beside the quotas) */
+  providers?: ProviderState;
 }
 
 export interface ConsoleApi {
@@ -135,7 +138,7 @@ export function consoleRoutes(app: H3, ctx: ConsoleContext): ConsoleApi {
 
   // ---- data ------------------------------------------------------------------------------------------------------
   route('GET', '/console/api/overview', (req) => overviewBody(table(), ctx.ledger, parseRange(new URL(req.url).searchParams.get('range')), Date.now()));
-  route('GET', '/console/api/quotas', () => consoleQuotas(table(), ctx.ledger, Date.now()));
+  route('GET', '/console/api/quotas', () => consoleQuotas(table(), ctx.ledger, Date.now(), figuresByProvider(table(), ctx.ledger, ctx.providers)));
   route('POST', '/console/api/quotas', async (req) => jsonResponse(201, registerQuota(ctx.holder, ctx.ledger, await readJsonObject(req, 64 * 1024))));
   route('GET', '/console/api/logs', (req) => logsPage(ctx.ledger, new URL(req.url).searchParams));
   route('GET', '/console/api/logs/:id', (req) => logDetail(table(), ctx.ledger, lastSegment(req, 'request id')));
