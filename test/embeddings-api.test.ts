@@ -276,6 +276,7 @@ retry { attempts 2  backoff 0ms }
     expect(d.model).toBe('freebie/BAAI/bge-m3');
     expect(d.next).toEqual(['paidco/BAAI/bge-m3']);
     expect(d.estimate).toBe(d.tokens);
+    expect(d.trace[0]).toMatchObject({ step: 'request', message: expect.stringMatching(/^1 input, ~\d+ input tokens \(o200k\), [\d,]+ reserved with the answer; model "auto"$/) });
     expect(d.candidates.find((c: any) => c.model === 'freebie/free-model')).toBeUndefined();
     const text = memoryIo(dir, TEST_KEYS);
     expect(await main(['explain', '--draw', '0.5', '--endpoint', 'embeddings', 'hello world'], text)).toBe(0);

@@ -9,7 +9,7 @@ import { countText, countTexts, promptTokenCount, type TextCount } from './token
 import { embedsOf } from './capabilities.ts';
 import { formatTokens, thousands } from './format.ts';
 import { stickyMessage, stickyVerdict } from './sticky.ts';
-import { CHOICE, lazyTrace, NEXT, REQUEST, SCENARIO, TIER, type TraceEntry } from './trace.ts';
+import { CHOICE, lazyTrace, NEXT, REQUEST, SCENARIO, TIER, type RequestEntry, type TraceEntry } from './trace.ts';
 import type { Candidate, CandidateSource, Decision, DecisionError, RouteRequest, StateSnapshot, Tier, TraceLine } from './types.ts';
 import type { Resolution } from './resolve-model.ts';
 
@@ -42,14 +42,10 @@ export function decide(table: DecisionTable, req: RouteRequest, state: StateSnap
   const exclude = req.exclude && req.exclude.length > 0 ? new Set(req.exclude) : NO_EXCLUDE;
   const count = req.messages.length;
   const tokensText = thousands(tokens);
-  // a chat request's line is rendered when read (trace.ts); an embeddings request's (inputs, token arrays) is written out
-  if (!embed && !req.tokenArrays?.length) trace.push([REQUEST, count, tokens, counted.exactChars, counted.totalChars, estimate, parts.images, parts.hasTools ? 1 : 0, req.model]);
-  else
-    trace.push({
-      step: 'request',
-      at: null,
-      message: `${count + (req.tokenArrays?.length ?? 0)} ${embed ? 'input' : 'message'}${count + (req.tokenArrays?.length ?? 0) === 1 ? '' : 's'}, ~${tokensText} ${embed ? 'input' : 'prompt'} tokens (o200k${counted.exactChars < counted.totalChars ? `; exact over the first ${thousands(counted.exactChars)} of ${thousands(counted.totalChars)} chars, estimated after` : ''}), ${thousands(estimate)} reserved with the answer${parts.images ? `, ${parts.images} image(s)` : ''}${parts.hasTools ? ', tools' : ''}; model "${req.model || 'auto'}"`,
-    });
+  // the line is rendered when read (trace.ts); an embeddings request counts its inputs, token arrays included
+  const entry: RequestEntry = [REQUEST, count + (req.tokenArrays?.length ?? 0), tokens, counted.exactChars, counted.totalChars, estimate, parts.images, parts.hasTools ? 1 : 0, req.model];
+  if (embed) entry.push(1);
+  trace.push(entry);
   if (exclude.size) trace.push({ step: 'request', at: null, message: `excluded after failing earlier: ${[...exclude].join(', ')}` });
 
   const common: Common = { tokens, estimate, draw, trace };

@@ -10,7 +10,7 @@ import type { Candidate, Decision, TraceLine } from './types.ts';
  *   k ≥ 0                   the line of candidate k: `✓ model [source] reason` at the candidate's line
  *   CHOICE                  `→ model (tier)` at the chosen candidate's line
  *   NEXT                    `on failure: a → b`
- *   [REQUEST, count, tokens, exactChars, totalChars, estimate, images, tools, model]
+ *   [REQUEST, count, tokens, exactChars, totalChars, estimate, images, tools, model(, embeddings)]   (count: inputs for embeddings)
  *   [SCENARIO, at, head, why]             `${head}${why})`
  *   [TIER, at, wantFree, willingness, why, anyFreeEligible, rankedBy]   (the draw is the decision's)
  *   { step, at, message }   a line with its text (the rare ones: PII, budget, refusals, clamp)
@@ -24,7 +24,7 @@ export const REQUEST = 0;
 export const SCENARIO = 1;
 export const TIER = 2;
 
-export type RequestEntry = [kind: typeof REQUEST, count: number, tokens: number, exactChars: number, totalChars: number, estimate: number, images: number, tools: 0 | 1, model: string];
+export type RequestEntry = [kind: typeof REQUEST, count: number, tokens: number, exactChars: number, totalChars: number, estimate: number, images: number, tools: 0 | 1, model: string, embeddings?: 1];
 export type ScenarioEntry = [kind: typeof SCENARIO, at: string | null, head: string, why: string];
 export type TierEntry = [kind: typeof TIER, at: string | null, wantFree: 0 | 1, willingness: string, why: string, anyFreeEligible: 0 | 1, rankedBy: string];
 
@@ -37,8 +37,8 @@ export function candidateLine(c: Pick<Candidate, 'eligible' | 'model' | 'source'
 }
 
 function requestText(e: RequestEntry): string {
-  const [, count, tokens, exactChars, totalChars, estimate, images, tools, model] = e;
-  return `${count} message${count === 1 ? '' : 's'}, ~${thousands(tokens)} prompt tokens (o200k${exactChars < totalChars ? `; exact over the first ${thousands(exactChars)} of ${thousands(totalChars)} chars, estimated after` : ''}), ${thousands(estimate)} reserved with the answer${images ? `, ${images} image(s)` : ''}${tools ? ', tools' : ''}; model "${model || 'auto'}"`;
+  const [, count, tokens, exactChars, totalChars, estimate, images, tools, model, embeddings] = e;
+  return `${count} ${embeddings ? 'input' : 'message'}${count === 1 ? '' : 's'}, ~${thousands(tokens)} ${embeddings ? 'input' : 'prompt'} tokens (o200k${exactChars < totalChars ? `; exact over the first ${thousands(exactChars)} of ${thousands(totalChars)} chars, estimated after` : ''}), ${thousands(estimate)} reserved with the answer${images ? `, ${images} image(s)` : ''}${tools ? ', tools' : ''}; model "${model || 'auto'}"`;
 }
 
 function tierText(e: TierEntry, draw: number): string {
